@@ -1,0 +1,152 @@
+/**
+ * buildApp(deps) → an HTTP handler plus start/stop. Never listens on import; only main.ts (or a
+ * test, on port 0) calls start(). GraphQL and REST plug in as mounts; health and metrics are here.
+ */
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import type { Duplex } from "node:stream";
+import type { Logger } from "./log.js";
+import type { Metrics } from "./metrics.js";
+import type { StatsStore } from "./store/types.js";
+
+export interface Mount {
+  /** Path prefix this mount answers, e.g. "/graphql" or "/api/stats". */
+  prefix: string;
+  handle(req: IncomingMessage, res: ServerResponse): void | Promise<void>;
+  /** WebSocket upgrades on this prefix. */
+  upgrade?(req: IncomingMessage, socket: Duplex, head: Buffer): void;
+  close?(): Promise<void>;
+}
+
+export interface ReadinessCheck {
+  name: string;
+  check(): Promise<boolean>;
+}
+
+export interface AppDeps {
+  store: StatsStore;
+  metrics: Metrics;
+  log: Logger;
+  mounts?: Mount[];
+  /** Extra readiness checks (the event bus, when this process ingests). */
+  readiness?: ReadinessCheck[];
+}
+
+export interface App {
+  handler(req: IncomingMessage, res: ServerResponse): void;
+  /** Listens on host:port (port 0 = any free port); resolves with the bound address. */
+  start(port: number, host?: string): Promise<{ port: number; host: string; url: string }>;
+  stop(): Promise<void>;
+}
+
+export function buildApp(deps: AppDeps): App {
+  const { store, metrics, log } = deps;
+  const mounts = [...(deps.mounts ?? [])].sort((a, b) => b.prefix.length - a.prefix.length);
+  const checks: ReadinessCheck[] = [
+    {
+      name: "store",
+      check: async () => {
+        try {
+          await withTimeout(store.ping(), 1_000);
+          metrics.storeUp.set(1);
+          return true;
+        } catch {
+          metrics.storeUp.set(0);
+          return false;
+        }
+      },
+    },
+    ...(deps.readiness ?? []),
+  ];
+  let server: Server | undefined;
+
+  const json = (res: ServerResponse, status: number, body: unknown) => {
+    res.writeHead(status, { "Content-Type": "application/json", "Cache-Control": "no-store" });
+    res.end(JSON.stringify(body));
+  };
+
+  const handler = (req: IncomingMessage, res: ServerResponse): void => {
+    const path = (req.url ?? "/").split("?")[0] as string;
+    const route = async () => {
+      if (path === "/healthz") return json(res, 200, { status: "ok" });
+      if (path === "/readyz") {
+        const results = await Promise.all(checks.map(async (c) => [c.name, await c.check()] as const));
+        const ready = results.every(([, ok]) => ok);
+        return json(res, ready ? 200 : 503, {
+          status: ready ? "ready" : "not ready",
+          checks: Object.fromEntries(results.map(([n, ok]) => [n, ok ? "ok" : "down"])),
+        });
+      }
+      if (path === "/metrics") {
+        res.writeHead(200, { "Content-Type": metrics.registry.contentType });
+        return res.end(await metrics.registry.metrics());
+      }
+      const mount = mounts.find((m) => path === m.prefix || path.startsWith(`${m.prefix}/`));
+      if (mount) return mount.handle(req, res);
+      if (path === "/favicon.ico") {
+        res.writeHead(200, { "Content-Type": "text/plain" });
+        return res.end();
+      }
+      if (path === "/") {
+        return json(res, 200, {
+          service: "stats-server",
+          endpoints: ["/graphql", ...mounts.map((m) => m.prefix), "/healthz", "/readyz", "/metrics"],
+        });
+      }
+      return json(res, 404, { error: "not found" });
+    };
+    route().catch((err: unknown) => {
+      log.error({ err, url: req.url }, "request failed");
+      if (!res.headersSent) json(res, 500, { error: "internal error" });
+      else res.destroy();
+    });
+  };
+
+  return {
+    handler,
+    start(port, host = "127.0.0.1") {
+      server = createServer(handler);
+      server.keepAliveTimeout = 65_000;
+      server.on("upgrade", (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+        const path = (req.url ?? "/").split("?")[0] as string;
+        const mount = mounts.find((m) => m.upgrade && (path === m.prefix || path.startsWith(`${m.prefix}/`)));
+        if (mount?.upgrade) mount.upgrade(req, socket, head);
+        else socket.destroy();
+      });
+      const s = server;
+      return new Promise((resolve, reject) => {
+        s.once("error", reject);
+        s.listen(port, host, () => {
+          const addr = s.address();
+          const bound = typeof addr === "object" && addr ? addr.port : port;
+          const shown = host.includes(":") ? `[${host}]` : host;
+          resolve({ port: bound, host, url: `http://${shown === "0.0.0.0" ? "127.0.0.1" : shown}:${bound}` });
+        });
+      });
+    },
+    async stop() {
+      await Promise.all(mounts.map((m) => m.close?.()));
+      const s = server;
+      if (!s) return;
+      await new Promise<void>((resolve) => {
+        s.close(() => resolve());
+        s.closeAllConnections();
+      });
+    },
+  };
+}
+
+function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
+  return new Promise((resolve, reject) => {
+    const t = setTimeout(() => reject(new Error(`timed out after ${ms} ms`)), ms);
+    p.then(
+      (v) => {
+        clearTimeout(t);
+        resolve(v);
+      },
+      (e: unknown) => {
+        clearTimeout(t);
+        reject(e);
+      },
+    );
+  });
+}

@@ -1,0 +1,410 @@
+/**
+ * Flags and environment, read once at start, validated and typed. Every option has a flag, an
+ * environment variable and a default, all listed by `--help`. The 2013 service's flags are
+ * accepted as aliases (also in Go's single-dash form, `-zmqsocket=...`).
+ */
+import { parseShard, type Shard } from "./ingest/shard.js";
+
+export interface Config {
+  command: "serve" | "reindex";
+  zmq: string[];
+  zmqBind: boolean;
+  topics: string[];
+  redis: string;
+  redisCluster: string[];
+  keyPrefix: string;
+  store: "redis" | "memory";
+  pubsub: "redis" | "memory";
+  http: { host: string; port: number };
+  pathPrefix: string;
+  role: "all" | "ingest" | "api";
+  shard: Shard | undefined;
+  trackEvents: string[];
+  funnelEvents: string[];
+  timeSource: "receive" | "event";
+  flushIntervalMs: number;
+  maxBatch: number;
+  minuteRetentionSeconds: number;
+  heartbeatMs: number;
+  zmqHighWaterMark: number;
+  shutdownTimeoutMs: number;
+  logLevel: string;
+}
+
+export class ConfigError extends Error {}
+
+type Kind = "string" | "list" | "bool" | "int" | "duration";
+
+interface OptionSpec {
+  flag: string;
+  env: string;
+  kind: Kind;
+  def: string;
+  help: string;
+  aliases?: string[];
+  /** Unit of a bare number, for durations. */
+  unit?: "ms" | "s";
+  choices?: string[];
+}
+
+const NAME = /^[A-Za-z0-9._-]{1,128}$/;
+
+export const OPTIONS: readonly OptionSpec[] = [
+  {
+    flag: "zmq",
+    env: "STATS_ZMQ",
+    kind: "list",
+    def: "tcp://127.0.0.1:6000",
+    aliases: ["zmqsocket"],
+    help: "ZeroMQ endpoint(s) of the event publisher; repeat or comma-separate for several",
+  },
+  {
+    flag: "zmq-bind",
+    env: "STATS_ZMQ_BIND",
+    kind: "bool",
+    def: "false",
+    help: "bind the SUB socket to --zmq instead of connecting to a publisher that binds",
+  },
+  {
+    flag: "topic",
+    env: "STATS_TOPIC",
+    kind: "list",
+    def: "",
+    help: "subscription prefix; repeatable; empty = every message",
+  },
+  {
+    flag: "redis",
+    env: "STATS_REDIS",
+    kind: "string",
+    def: "redis://localhost:6379",
+    aliases: ["redishost"],
+    help: "Redis URL (the old --redishost host:port is accepted too)",
+  },
+  {
+    flag: "redis-cluster",
+    env: "STATS_REDIS_CLUSTER",
+    kind: "list",
+    def: "",
+    help: "Redis Cluster seed nodes host:port, comma-separated (instead of --redis)",
+  },
+  {
+    flag: "key-prefix",
+    env: "STATS_KEY_PREFIX",
+    kind: "string",
+    def: "",
+    help: "prefix for every Redis key (empty = the old service's layout)",
+  },
+  {
+    flag: "store",
+    env: "STATS_STORE",
+    kind: "string",
+    def: "redis",
+    choices: ["redis", "memory"],
+    help: "redis, or memory: embedded in-process store, nothing persisted (demos)",
+  },
+  {
+    flag: "pubsub",
+    env: "STATS_PUBSUB",
+    kind: "string",
+    def: "",
+    choices: ["", "redis", "memory"],
+    help: "live-update bus: redis (several API processes) or memory; default follows --store",
+  },
+  {
+    flag: "http",
+    env: "STATS_HTTP",
+    kind: "string",
+    def: "localhost:8001",
+    aliases: ["httphost"],
+    help: "host:port for GraphQL, REST, /healthz, /readyz and /metrics",
+  },
+  {
+    flag: "path-prefix",
+    env: "STATS_PATH_PREFIX",
+    kind: "string",
+    def: "/api/stats",
+    aliases: ["pathprefix"],
+    help: "URL prefix of the legacy REST API",
+  },
+  {
+    flag: "role",
+    env: "STATS_ROLE",
+    kind: "string",
+    def: "all",
+    choices: ["all", "ingest", "api"],
+    help: "all, ingest (event bus → Redis only) or api (HTTP only)",
+  },
+  {
+    flag: "shard",
+    env: "STATS_SHARD",
+    kind: "string",
+    def: "",
+    help: "i/n: ingest only the accounts of shard i of n (several ingest processes, one stream)",
+  },
+  {
+    flag: "track-events",
+    env: "STATS_TRACK_EVENTS",
+    kind: "list",
+    def: "pageview",
+    help: "event types counted as time series",
+  },
+  {
+    flag: "funnel-events",
+    env: "STATS_FUNNEL_EVENTS",
+    kind: "list",
+    def: "order",
+    help: "event types counted per data.status",
+  },
+  {
+    flag: "time-source",
+    env: "STATS_TIME_SOURCE",
+    kind: "string",
+    def: "receive",
+    choices: ["receive", "event"],
+    help: "bucket by receive time (UTC), or by the event's time field when it parses",
+  },
+  {
+    flag: "flush-interval",
+    env: "STATS_FLUSH_INTERVAL",
+    kind: "duration",
+    def: "100ms",
+    unit: "ms",
+    help: "how often coalesced increments are written",
+  },
+  {
+    flag: "max-batch",
+    env: "STATS_MAX_BATCH",
+    kind: "int",
+    def: "20000",
+    help: "flush early once this many distinct counters are pending",
+  },
+  {
+    flag: "minute-retention",
+    env: "STATS_MINUTE_RETENTION",
+    kind: "duration",
+    def: "30d",
+    unit: "s",
+    help: "how long minute keys live after their last write",
+  },
+  {
+    flag: "heartbeat",
+    env: "STATS_HEARTBEAT",
+    kind: "duration",
+    def: "1s",
+    unit: "ms",
+    help: "ZMTP heartbeat interval; a peer silent for 3 intervals is reconnected",
+  },
+  {
+    flag: "zmq-hwm",
+    env: "STATS_ZMQ_HWM",
+    kind: "int",
+    def: "100000",
+    help: "messages ZeroMQ queues for us before it drops (receive high-water mark)",
+  },
+  {
+    flag: "shutdown-timeout",
+    env: "STATS_SHUTDOWN_TIMEOUT",
+    kind: "duration",
+    def: "30s",
+    unit: "ms",
+    help: "on SIGTERM/SIGINT, how long to keep retrying the final flush",
+  },
+  {
+    flag: "log-level",
+    env: "STATS_LOG_LEVEL",
+    kind: "string",
+    def: "info",
+    choices: ["fatal", "error", "warn", "info", "debug", "trace", "silent"],
+    help: "log level (logs go to stderr as JSON)",
+  },
+];
+
+export function helpText(): string {
+  const lines = [
+    "Usage: stats-server [reindex] [options]",
+    "",
+    "  (no command)  run the service: ingest the event bus, serve GraphQL, REST, health and metrics",
+    "  reindex       rebuild the account/event/year index from existing keys (SCAN), then exit",
+    "",
+    "Options (flag, environment variable, default):",
+  ];
+  for (const o of OPTIONS) {
+    const aliases = o.aliases?.length ? ` (alias --${o.aliases.join(", --")})` : "";
+    const def = o.def === "" ? "(none)" : o.def;
+    lines.push(
+      `  --${o.flag}${aliases}`,
+      `      ${o.help}`,
+      `      env ${o.env}, default ${def}${o.choices ? `; one of ${o.choices.filter(Boolean).join(", ")}` : ""}`,
+    );
+  }
+  lines.push("  --help      print this and exit", "");
+  return lines.join("\n");
+}
+
+/** Parses argv (without node and script) and env into a Config; throws ConfigError with a one-line reason. */
+export function parseConfig(argv: readonly string[], env: NodeJS.ProcessEnv = {}): Config | "help" {
+  const byName = new Map<string, OptionSpec>();
+  for (const o of OPTIONS) {
+    byName.set(o.flag, o);
+    for (const a of o.aliases ?? []) byName.set(a, o);
+  }
+  const given = new Map<OptionSpec, string[]>();
+  const aliasUsed = new Map<OptionSpec, string>();
+  let command: Config["command"] = "serve";
+
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i] as string;
+    if (arg === "--help" || arg === "-h" || arg === "-help") return "help";
+    if (!arg.startsWith("-")) {
+      if (i === 0 && arg === "reindex") {
+        command = "reindex";
+        continue;
+      }
+      throw new ConfigError(`unexpected argument "${arg}" (see --help)`);
+    }
+    const body = arg.replace(/^--?/, "");
+    const eq = body.indexOf("=");
+    const name = eq < 0 ? body : body.slice(0, eq);
+    const spec = byName.get(name);
+    if (!spec) throw new ConfigError(`unknown option --${name} (see --help)`);
+    let value: string;
+    if (eq >= 0) value = body.slice(eq + 1);
+    else if (spec.kind === "bool") value = "true";
+    else {
+      const next = argv[i + 1];
+      if (next === undefined) throw new ConfigError(`--${name} needs a value`);
+      value = next;
+      i++;
+    }
+    if (spec.kind === "list") given.set(spec, [...(given.get(spec) ?? []), value]);
+    else given.set(spec, [value]);
+    if (name !== spec.flag) aliasUsed.set(spec, name);
+  }
+
+  const raw = (o: OptionSpec): string[] => {
+    const v = given.get(o);
+    if (v) return v;
+    const e = env[o.env];
+    if (e !== undefined) return [e];
+    return [o.def];
+  };
+  const fromEnvOrFlag = (o: OptionSpec) => given.has(o) || env[o.env] !== undefined;
+  const get = (flag: string): OptionSpec => byName.get(flag) as OptionSpec;
+  const str = (flag: string): string => {
+    const o = get(flag);
+    const v = (raw(o)[0] ?? "").trim();
+    if (o.choices && !o.choices.includes(v)) {
+      throw new ConfigError(`--${flag} must be one of ${o.choices.filter(Boolean).join(", ")}, got "${v}"`);
+    }
+    return v;
+  };
+  const list = (flag: string): string[] =>
+    raw(get(flag))
+      .flatMap((v) => v.split(","))
+      .map((v) => v.trim())
+      .filter((v) => v !== "");
+  const int = (flag: string, min: number): number => {
+    const v = str(flag);
+    if (!/^\d+$/.test(v) || Number(v) < min) throw new ConfigError(`--${flag} must be an integer ≥ ${min}, got "${v}"`);
+    return Number(v);
+  };
+  const duration = (flag: string): number => {
+    const o = get(flag);
+    const v = str(flag);
+    const ms = parseDuration(v, o.unit ?? "ms");
+    if (ms === undefined || ms <= 0)
+      throw new ConfigError(`--${flag} must be a duration like 100ms, 5s, 30d; got "${v}"`);
+    return o.unit === "s" ? Math.round(ms / 1000) : ms;
+  };
+  const bool = (flag: string): boolean => {
+    const v = str(flag).toLowerCase();
+    if (["true", "1", "yes", ""].includes(v)) return true;
+    if (["false", "0", "no"].includes(v)) return false;
+    throw new ConfigError(`--${flag} must be true or false, got "${v}"`);
+  };
+  const names = (flag: string): string[] => {
+    const v = list(flag);
+    for (const n of v)
+      if (!NAME.test(n)) throw new ConfigError(`--${flag}: "${n}" is not a name of [A-Za-z0-9._-]{1,128}`);
+    return v;
+  };
+
+  const zmq = list("zmq");
+  if (zmq.length === 0) throw new ConfigError("--zmq needs at least one endpoint");
+  for (const e of zmq) {
+    if (!/^(tcp|ipc|inproc|pgm|epgm|ws|wss):\/\/\S+$/.test(e)) {
+      throw new ConfigError(`--zmq endpoint "${e}" must look like tcp://host:port (or ipc://path)`);
+    }
+  }
+
+  let redis = str("redis");
+  if (aliasUsed.get(get("redis")) === "redishost" || (!/^rediss?:\/\//.test(redis) && /^[^/]+:\d+$/.test(redis))) {
+    redis = `redis://${redis}`;
+  }
+  if (!/^rediss?:\/\/[^\s]+$/.test(redis)) throw new ConfigError(`--redis must be a redis:// URL, got "${redis}"`);
+
+  const redisCluster = list("redis-cluster");
+  for (const n of redisCluster) {
+    if (!/^[^\s:]+:\d+$/.test(n)) throw new ConfigError(`--redis-cluster node "${n}" must be host:port`);
+  }
+
+  const http = parseHostPort(str("http"));
+  if (!http) throw new ConfigError(`--http must be host:port (or :port), got "${str("http")}"`);
+
+  let pathPrefix = str("path-prefix");
+  if (!pathPrefix.startsWith("/")) pathPrefix = `/${pathPrefix}`;
+  pathPrefix = pathPrefix.replace(/\/+$/, "");
+  if (pathPrefix === "" || /[\s?#]/.test(pathPrefix)) {
+    throw new ConfigError(`--path-prefix must be a URL path like /api/stats, got "${str("path-prefix")}"`);
+  }
+
+  const shardText = str("shard");
+  const shard = shardText === "" ? undefined : parseShard(shardText);
+  if (shardText !== "" && !shard) throw new ConfigError(`--shard must be i/n with 0 ≤ i < n, got "${shardText}"`);
+
+  const store = str("store") as Config["store"];
+  const pubsubText = str("pubsub");
+  const topics = fromEnvOrFlag(get("topic")) ? raw(get("topic")) : [""];
+
+  return {
+    command,
+    zmq,
+    zmqBind: bool("zmq-bind"),
+    topics: topics.length === 0 ? [""] : topics,
+    redis,
+    redisCluster,
+    keyPrefix: str("key-prefix"),
+    store,
+    pubsub: (pubsubText === "" ? store : pubsubText) as Config["pubsub"],
+    http,
+    pathPrefix,
+    role: str("role") as Config["role"],
+    shard,
+    trackEvents: names("track-events"),
+    funnelEvents: names("funnel-events"),
+    timeSource: str("time-source") as Config["timeSource"],
+    flushIntervalMs: duration("flush-interval"),
+    maxBatch: int("max-batch", 1),
+    minuteRetentionSeconds: duration("minute-retention"),
+    heartbeatMs: duration("heartbeat"),
+    zmqHighWaterMark: int("zmq-hwm", 0),
+    shutdownTimeoutMs: duration("shutdown-timeout"),
+    logLevel: str("log-level"),
+  };
+}
+
+const UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
+
+export function parseDuration(text: string, bareUnit: "ms" | "s"): number | undefined {
+  const m = /^(\d+(?:\.\d+)?)(ms|s|m|h|d)?$/.exec(text.trim());
+  if (!m) return undefined;
+  return Number(m[1]) * (UNITS[m[2] ?? bareUnit] as number);
+}
+
+function parseHostPort(text: string): { host: string; port: number } | undefined {
+  const m = /^(?:\[([^\]]+)\]|([^:\s]*)):(\d{1,5})$/.exec(text);
+  if (!m) return undefined;
+  const port = Number(m[3]);
+  if (port > 65_535) return undefined;
+  return { host: m[1] ?? (m[2] || "0.0.0.0"), port };
+}

@@ -1,0 +1,69 @@
+/** Period bucketing (pure): a point in time → its UTC year, month, day, hour and minute. */
+import { daysInMonth } from "../store/period.js";
+
+export interface Bucket {
+  year: number;
+  month: number;
+  day: number;
+  hour: number;
+  minute: number;
+}
+
+export function bucketOf(ms: number): Bucket {
+  const d = new Date(ms);
+  return {
+    year: d.getUTCFullYear(),
+    month: d.getUTCMonth() + 1,
+    day: d.getUTCDate(),
+    hour: d.getUTCHours(),
+    minute: d.getUTCMinutes(),
+  };
+}
+
+const RUBY_TIME = /^(\d{4})-(\d{2})-(\d{2}) (\d{2}):(\d{2}):(\d{2})(?:\.(\d+))? ([+-])(\d{2}):?(\d{2})$/;
+const ISO_LIKE = /^\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?)?$/i;
+const NUMERIC = /^\d+(?:\.\d+)?$/;
+/** Unix times below this are seconds, at or above it milliseconds (1e11 s is the year 5138). */
+const MS_THRESHOLD = 1e11;
+const MAX_MS = Date.UTC(9999, 11, 31, 23, 59, 59, 999);
+
+/**
+ * Parses an event's `time` field: ISO 8601, unix seconds or milliseconds (number or numeric
+ * string), or Ruby's `2013-09-05 10:00:00 +0100`. Returns epoch ms, or undefined when it does not parse.
+ */
+export function parseEventTime(value: unknown): number | undefined {
+  if (typeof value === "number") return fromUnix(value);
+  if (typeof value !== "string") return undefined;
+  const text = value.trim();
+  if (NUMERIC.test(text)) return fromUnix(Number(text));
+  const ruby = RUBY_TIME.exec(text);
+  if (ruby) {
+    const [, y, mo, d, h, mi, s, frac, sign, oh, om] = ruby;
+    if (!realDate(text)) return undefined;
+    const iso = `${y}-${mo}-${d}T${h}:${mi}:${s}${frac ? `.${frac}` : ""}${sign}${oh}:${om}`;
+    return valid(Date.parse(iso));
+  }
+  if (!ISO_LIKE.test(text) || !realDate(text)) return undefined;
+  // A date-only or offset-less ISO string is UTC here, as the whole service is.
+  const hasZone = /(?:Z|[+-]\d{2}:?\d{2})$/i.test(text) && text.length > 10;
+  const normalised = text.replace(" ", "T").replace(/([+-]\d{2})(\d{2})$/, "$1:$2");
+  return valid(Date.parse(hasZone || text.length === 10 ? normalised : `${normalised}Z`));
+}
+
+/** Date.parse rolls 2013-02-30 over to March; a date that does not exist does not parse. */
+function realDate(text: string): boolean {
+  const year = Number(text.slice(0, 4));
+  const month = Number(text.slice(5, 7));
+  const day = Number(text.slice(8, 10));
+  return month >= 1 && month <= 12 && day >= 1 && day <= daysInMonth(year, month);
+}
+
+function fromUnix(n: number): number | undefined {
+  if (!Number.isFinite(n) || n < 0) return undefined;
+  return valid(n < MS_THRESHOLD ? n * 1000 : n);
+}
+
+function valid(ms: number): number | undefined {
+  // Keys hold four-digit years: 1970-01-01 to 9999-12-31 is the range that buckets.
+  return Number.isFinite(ms) && ms >= 0 && ms <= MAX_MS ? Math.floor(ms) : undefined;
+}

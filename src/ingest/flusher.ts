@@ -1,0 +1,135 @@
+/**
+ * Flushes coalesced deltas to the store on a timer or when a batch grows large, one batch in
+ * flight at a time. A batch that fails is retried with the same id (capped backoff) until the
+ * store accepts it, so a lost reply never double-counts; events keep coalescing meanwhile.
+ * Listeners hear of a batch only after the store has accepted it.
+ */
+import { randomUUID } from "node:crypto";
+import type { Logger } from "../log.js";
+import type { Metrics } from "../metrics.js";
+import type { Batch, StatsStore } from "../store/types.js";
+import { Coalescer } from "./coalesce.js";
+
+export interface FlusherOptions {
+  intervalMs: number;
+  /** Flush early once this many distinct deltas are pending. */
+  maxBatch: number;
+  retry?: { initialMs: number; maxMs: number };
+}
+
+export type AppliedListener = (batch: Batch) => void;
+
+export class Flusher {
+  readonly pending = new Coalescer();
+  readonly #runId = randomUUID();
+  #seq = 0;
+  #timer: NodeJS.Timeout | undefined;
+  #inFlight: Promise<void> | undefined;
+  #inFlightEvents = 0;
+  #stopping = false;
+  #listeners = new Set<AppliedListener>();
+
+  constructor(
+    private readonly store: StatsStore,
+    private readonly opts: FlusherOptions,
+    private readonly metrics: Metrics,
+    private readonly log: Logger,
+  ) {}
+
+  start(): void {
+    this.#timer = setInterval(() => void this.flush(), this.opts.intervalMs);
+  }
+
+  onApplied(listener: AppliedListener): () => void {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
+  }
+
+  /** Call after adding to `pending`: starts an early flush when the batch is large. */
+  afterAdd(): void {
+    if (this.pending.size >= this.opts.maxBatch && !this.#inFlight) void this.flush();
+  }
+
+  /** Events received but not yet accepted by the store. */
+  get pendingEvents(): number {
+    return this.pending.events + this.#inFlightEvents;
+  }
+
+  /** Starts a flush unless one is in flight; resolves when the current flush is done. */
+  flush(): Promise<void> {
+    if (this.#inFlight) return this.#inFlight;
+    if (this.pending.size === 0) {
+      this.#updateGauges();
+      return Promise.resolve();
+    }
+    const { deltas, events } = this.pending.drain();
+    const batch: Batch = { id: `${this.#runId}:${this.#seq++}`, deltas, events };
+    this.#inFlightEvents = events;
+    this.#updateGauges();
+    this.#inFlight = this.#applyWithRetry(batch).finally(() => {
+      this.#inFlight = undefined;
+      this.#inFlightEvents = 0;
+      this.#updateGauges();
+    });
+    return this.#inFlight;
+  }
+
+  /**
+   * Stops the timer and flushes until nothing is pending. Resolves true when everything was
+   * applied, false when `deadlineMs` passed with the store still failing.
+   */
+  async stop(deadlineMs: number): Promise<boolean> {
+    clearInterval(this.#timer);
+    const deadline = Date.now() + deadlineMs;
+    this.#deadline = deadline;
+    while (this.#inFlight || this.pending.size > 0) {
+      if (Date.now() > deadline) break;
+      await this.flush();
+    }
+    this.#stopping = true;
+    const done = !this.#inFlight && this.pending.size === 0;
+    return done;
+  }
+
+  #deadline = Number.POSITIVE_INFINITY;
+
+  async #applyWithRetry(batch: Batch): Promise<void> {
+    const { initialMs, maxMs } = this.opts.retry ?? { initialMs: 50, maxMs: 2_000 };
+    const started = performance.now();
+    let delay = initialMs;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await this.store.apply(batch);
+        break;
+      } catch (err) {
+        this.metrics.flushFailures.inc();
+        this.metrics.storeUp.set(0);
+        if (attempt === 1 || attempt % 20 === 0) {
+          this.log.warn({ err, batch: batch.id, attempt, deltas: batch.deltas.length }, "flush failed; retrying");
+        }
+        if (this.#stopping || Date.now() + delay > this.#deadline) {
+          // Out of time at shutdown: hand the batch back so the caller can report it as pending.
+          this.pending.merge(batch.deltas, batch.events);
+          return;
+        }
+        await new Promise((r) => setTimeout(r, delay));
+        delay = Math.min(delay * 2, maxMs);
+      }
+    }
+    this.metrics.storeUp.set(1);
+    this.metrics.flushSeconds.observe((performance.now() - started) / 1000);
+    this.metrics.applied.inc(batch.events);
+    for (const listener of this.#listeners) {
+      try {
+        listener(batch);
+      } catch (err) {
+        this.log.error({ err }, "flush listener failed");
+      }
+    }
+  }
+
+  #updateGauges(): void {
+    this.metrics.pendingKeys.set(this.pending.size);
+    this.metrics.pendingEvents.set(this.pendingEvents);
+  }
+}

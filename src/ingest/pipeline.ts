@@ -1,0 +1,54 @@
+/**
+ * One message's walk: decode → (shard) → bucket → coalesce. Never throws: whatever arrives is
+ * either counted or dropped with a reason.
+ */
+import type { Logger } from "../log.js";
+import { createRateLimitedLog } from "../log.js";
+import type { Metrics } from "../metrics.js";
+import { bucketOf, parseEventTime } from "./bucket.js";
+import { accumulate, type Classification } from "./classify.js";
+import { decodeFrames } from "./decode.js";
+import type { Flusher } from "./flusher.js";
+import { ownsAccount, type Shard } from "./shard.js";
+
+export interface PipelineOptions {
+  rules: Classification;
+  timeSource: "receive" | "event";
+  shard: Shard | undefined;
+  now?: () => number;
+}
+
+export function createPipeline(flusher: Flusher, opts: PipelineOptions, metrics: Metrics, log: Logger) {
+  const warn = createRateLimitedLog(log);
+  const now = opts.now ?? Date.now;
+  return (frames: Buffer[]): void => {
+    metrics.received.inc();
+    try {
+      const decoded = decodeFrames(frames);
+      if (!decoded.ok) {
+        metrics.dropped.inc({ reason: decoded.reason });
+        warn(`drop:${decoded.reason}`, { reason: decoded.reason, bytes: size(frames) }, "dropped malformed event");
+        return;
+      }
+      const ev = decoded.event;
+      if (opts.shard && !ownsAccount(opts.shard, ev.account)) {
+        metrics.ignored.inc({ reason: "other_shard" });
+        return;
+      }
+      const at = opts.timeSource === "event" ? (parseEventTime(ev.time) ?? now()) : now();
+      if (!accumulate(flusher.pending, ev, bucketOf(at), opts.rules)) {
+        metrics.ignored.inc({ reason: "untracked_type" });
+        return;
+      }
+      flusher.afterAdd();
+    } catch (err) {
+      // Unreachable by design; if it happens, the message is dropped and ingestion goes on.
+      metrics.dropped.inc({ reason: "internal_error" });
+      warn("drop:internal", { err }, "dropped event after an internal error");
+    }
+  };
+}
+
+function size(frames: Buffer[]): number {
+  return frames.reduce((n, f) => n + f.length, 0);
+}

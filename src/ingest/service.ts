@@ -1,0 +1,65 @@
+/** Wires the ingest side together: zmq consumer → pipeline → flusher → store. */
+import type { Config } from "../config.js";
+import type { Logger } from "../log.js";
+import type { Metrics } from "../metrics.js";
+import type { StatsStore } from "../store/types.js";
+import { Flusher } from "./flusher.js";
+import { createPipeline } from "./pipeline.js";
+import { startZmqConsumer, type ZmqConsumer } from "./zmq-consumer.js";
+
+export type IngestConfig = Pick<
+  Config,
+  | "zmq"
+  | "zmqBind"
+  | "topics"
+  | "trackEvents"
+  | "funnelEvents"
+  | "timeSource"
+  | "shard"
+  | "flushIntervalMs"
+  | "maxBatch"
+  | "heartbeatMs"
+  | "zmqHighWaterMark"
+>;
+
+export interface Ingest {
+  flusher: Flusher;
+  consumer: ZmqConsumer;
+  /** Stops receiving, then flushes everything pending. Resolves false if the store kept failing. */
+  stop(deadlineMs: number): Promise<boolean>;
+}
+
+export function startIngest(cfg: IngestConfig, store: StatsStore, metrics: Metrics, log: Logger): Ingest {
+  const flusher = new Flusher(store, { intervalMs: cfg.flushIntervalMs, maxBatch: cfg.maxBatch }, metrics, log);
+  const onMessage = createPipeline(
+    flusher,
+    {
+      rules: { trackEvents: new Set(cfg.trackEvents), funnelEvents: new Set(cfg.funnelEvents) },
+      timeSource: cfg.timeSource,
+      shard: cfg.shard,
+    },
+    metrics,
+    log,
+  );
+  flusher.start();
+  const consumer = startZmqConsumer(
+    {
+      endpoints: cfg.zmq,
+      bind: cfg.zmqBind,
+      topics: cfg.topics,
+      heartbeatMs: cfg.heartbeatMs,
+      receiveHighWaterMark: cfg.zmqHighWaterMark,
+      onConnections: (n) => metrics.busConnected.set(n),
+    },
+    onMessage,
+    log,
+  );
+  return {
+    flusher,
+    consumer,
+    async stop(deadlineMs) {
+      await consumer.close();
+      return flusher.stop(deadlineMs);
+    },
+  };
+}

@@ -1,0 +1,94 @@
+/**
+ * The ZeroMQ adapter (thin): a SUB socket that connects (or binds), subscribes, and hands every
+ * message's frames to `onMessage`. libzmq reconnects by itself; ZMTP heartbeats make a half-open
+ * connection (a frozen publisher) fail and reconnect instead of hanging silently.
+ */
+import { Subscriber } from "zeromq";
+import type { Logger } from "../log.js";
+
+export interface ZmqConsumerOptions {
+  endpoints: readonly string[];
+  bind: boolean;
+  topics: readonly string[];
+  heartbeatMs: number;
+  /** Messages ZeroMQ queues before dropping (ZMQ_RCVHWM). */
+  receiveHighWaterMark: number;
+  onConnections?: (connected: number) => void;
+}
+
+export interface ZmqConsumer {
+  /** Resolves once every endpoint is bound or connect() has been issued. */
+  readonly ready: Promise<void>;
+  /** Peers currently connected. */
+  readonly connections: number;
+  /** Stops receiving: the socket closes and no further message is delivered. */
+  close(): Promise<void>;
+}
+
+export function startZmqConsumer(
+  opts: ZmqConsumerOptions,
+  onMessage: (frames: Buffer[]) => void,
+  log: Logger,
+): ZmqConsumer {
+  const socket = new Subscriber({
+    heartbeatInterval: opts.heartbeatMs,
+    heartbeatTimeout: opts.heartbeatMs * 3,
+    heartbeatTimeToLive: opts.heartbeatMs * 3,
+    reconnectInterval: 100,
+    reconnectMaxInterval: 1_000,
+    receiveHighWaterMark: opts.receiveHighWaterMark,
+    linger: 0,
+  });
+  let connections = 0;
+  let closed = false;
+
+  const observe = async () => {
+    for await (const event of socket.events) {
+      if (event.type === "connect" || event.type === "accept") {
+        connections++;
+        opts.onConnections?.(connections);
+        log.info({ address: "address" in event ? event.address : undefined }, "event bus connected");
+      } else if (event.type === "disconnect") {
+        connections = Math.max(0, connections - 1);
+        opts.onConnections?.(connections);
+        log.warn({ address: event.address }, "event bus disconnected; reconnecting");
+      } else if (event.type === "end") {
+        break;
+      }
+    }
+  };
+
+  const receive = async () => {
+    for await (const frames of socket) {
+      onMessage(frames);
+    }
+  };
+
+  const ready = (async () => {
+    for (const topic of opts.topics) socket.subscribe(topic);
+    for (const endpoint of opts.endpoints) {
+      if (opts.bind) await socket.bind(endpoint);
+      else socket.connect(endpoint);
+    }
+  })();
+
+  const observing = observe().catch((err) => {
+    if (!closed) log.error({ err }, "event bus observer failed");
+  });
+  const receiving = ready.then(receive).catch((err) => {
+    if (!closed) log.error({ err }, "event bus receive loop failed");
+  });
+
+  return {
+    ready,
+    get connections() {
+      return connections;
+    },
+    async close() {
+      if (closed) return;
+      closed = true;
+      socket.close();
+      await Promise.allSettled([receiving, observing]);
+    },
+  };
+}

@@ -1,0 +1,14 @@
+import type { Config } from "./config.js";
+import type { Ingest } from "./ingest/service.js";
+import type { Logger } from "./log.js";
+import type { Metrics } from "./metrics.js";
+import type { StatsStore } from "./store/types.js";
+
+/** What an HTTP mount (GraphQL, REST) may use. `ingest` is there when this process ingests. */
+export interface ServiceDeps {
+  config: Config;
+  store: StatsStore;
+  metrics: Metrics;
+  log: Logger;
+  ingest: Ingest | undefined;
+}

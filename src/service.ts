@@ -1,0 +1,79 @@
+/**
+ * startService(config) → a running service: store, ingest (unless --role api), HTTP (GraphQL,
+ * REST, health, metrics). main.ts adds process signals; tests call this directly on port 0.
+ */
+import { type App, buildApp, type Mount, type ReadinessCheck } from "./app.js";
+import type { Config } from "./config.js";
+import { createGraphqlMount } from "./graphql/mount.js";
+import { type Ingest, startIngest } from "./ingest/service.js";
+import type { Logger } from "./log.js";
+import { createMetrics, type Metrics } from "./metrics.js";
+import { createRestMount } from "./rest/mount.js";
+import type { ServiceDeps } from "./service-deps.js";
+import { createStore } from "./store/create-store.js";
+import type { StatsStore } from "./store/types.js";
+
+export interface Service {
+  config: Config;
+  store: StatsStore;
+  metrics: Metrics;
+  ingest: Ingest | undefined;
+  app: App;
+  /** Base URL of the HTTP server, e.g. http://127.0.0.1:8001 */
+  url: string;
+  /**
+   * Stops receiving, flushes everything pending (retrying up to shutdownTimeoutMs), closes HTTP
+   * and Redis. Resolves false when pending increments could not be written.
+   */
+  stop(): Promise<boolean>;
+}
+
+export async function startService(
+  config: Config,
+  log: Logger,
+  opts: { defaultMetrics?: boolean } = {},
+): Promise<Service> {
+  const store = createStore(config, log);
+  const metrics = createMetrics(opts);
+  const mounts: Mount[] = [];
+  const readiness: ReadinessCheck[] = [];
+
+  let ingest: Ingest | undefined;
+  if (config.role !== "api") {
+    const started = startIngest(config, store, metrics, log);
+    ingest = started;
+    await started.consumer.ready;
+    readiness.push({
+      name: "event_bus",
+      // A bound socket is ready as soon as it listens; a connecting one once a publisher is there.
+      check: async () => config.zmqBind || started.consumer.connections > 0,
+    });
+  }
+
+  const deps: ServiceDeps = { config, store, metrics, log, ingest };
+  for (const mount of [createGraphqlMount(deps), createRestMount(deps)]) if (mount) mounts.push(mount);
+
+  const app = buildApp({ store, metrics, log, mounts, readiness });
+  const { url } = await app.start(config.http.port, config.http.host);
+
+  return {
+    config,
+    store,
+    metrics,
+    ingest,
+    app,
+    url,
+    async stop() {
+      const flushed = ingest ? await ingest.stop(config.shutdownTimeoutMs) : true;
+      if (!flushed && ingest) {
+        log.error(
+          { pendingEvents: ingest.flusher.pendingEvents },
+          "store unreachable at shutdown: pending increments were NOT written",
+        );
+      }
+      await app.stop();
+      await store.close();
+      return flushed;
+    },
+  };
+}

@@ -1,0 +1,19 @@
+/**
+ * The few primitives a stats store needs from its storage. Redis implements them with one
+ * Lua script per chunk and pipelined reads; the memory backend with maps. Everything above
+ * (key layout, batching, reading periods, the index) is shared in stats-store.ts.
+ */
+import type { Write } from "./ops.js";
+
+export interface Backend {
+  readonly name: "redis" | "memory";
+  /** Applies the writes atomically unless `guardKey` exists; then sets it. Returns false if it existed. */
+  applyOnce(guardKey: string, writes: readonly Write[], ttl: { guard: number; minute: number }): Promise<boolean>;
+  hgetallMany(keys: readonly string[]): Promise<Array<Record<string, string>>>;
+  smembers(key: string): Promise<string[]>;
+  /** Calls `onKeys` with every key matching a glob pattern, a page at a time (never KEYS). */
+  scan(pattern: string, onKeys: (keys: string[]) => Promise<void>): Promise<void>;
+  sadd(entries: ReadonlyArray<{ key: string; member: string }>): Promise<void>;
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}

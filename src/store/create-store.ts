@@ -1,0 +1,69 @@
+/**
+ * Builds the configured store. Redis never silently falls back to memory: an unreachable Redis
+ * is retried (capped backoff) and reported by /readyz, not replaced.
+ */
+import { Cluster, Redis, type RedisOptions } from "ioredis";
+import type { Logger } from "../log.js";
+import { createKeySpace } from "./keys.js";
+import { createMemoryBackend } from "./memory-backend.js";
+import { createRedisBackend } from "./redis-backend.js";
+import { createStatsStore } from "./stats-store.js";
+import type { StatsStore } from "./types.js";
+
+export interface StoreConfig {
+  store: "redis" | "memory";
+  redis: string;
+  redisCluster: readonly string[];
+  keyPrefix: string;
+  minuteRetentionSeconds: number;
+}
+
+/** Connection options shared by every client: fail fast while disconnected, reconnect with a cap. */
+export function redisClientOptions(role: string): RedisOptions {
+  return {
+    connectionName: `stats-server:${role}`,
+    enableOfflineQueue: false,
+    maxRetriesPerRequest: 1,
+    commandTimeout: 10_000,
+    retryStrategy: (times) => Math.min(50 * 2 ** Math.min(times, 6), 2_000),
+    reconnectOnError: () => false,
+  };
+}
+
+export function createRedisClient(url: string, cluster: readonly string[], log: Logger, role: string): Redis | Cluster {
+  const options = redisClientOptions(role);
+  const client = cluster.length
+    ? new Cluster(
+        cluster.map((n) => {
+          const [host, port] = n.split(":");
+          return { host: host as string, port: Number(port) };
+        }),
+        {
+          redisOptions: options,
+          enableOfflineQueue: false,
+          clusterRetryStrategy: options.retryStrategy as (n: number) => number,
+        },
+      )
+    : new Redis(url, options);
+  let down = false;
+  client.on("error", (err: Error) => {
+    if (!down) log.error({ err: err.message, role }, "redis connection error; retrying");
+    down = true;
+  });
+  client.on("ready", () => {
+    if (down) log.info({ role }, "redis connection back");
+    down = false;
+  });
+  return client;
+}
+
+export function createStore(cfg: StoreConfig, log: Logger): StatsStore {
+  const keys = createKeySpace(cfg.keyPrefix);
+  const opts = { minuteRetentionSeconds: cfg.minuteRetentionSeconds };
+  if (cfg.store === "memory") {
+    log.warn("STORE IS IN MEMORY (--store memory): nothing is persisted; every count is lost when the process exits");
+    return createStatsStore(createMemoryBackend(), keys, opts);
+  }
+  const client = createRedisClient(cfg.redis, cfg.redisCluster, log, "commands");
+  return createStatsStore(createRedisBackend(client), keys, opts);
+}

@@ -1,0 +1,42 @@
+--[[
+  Applies one flush chunk exactly once.
+
+  KEYS[1]      guard key: present once this chunk has been applied
+  KEYS[2..n]   the keys written, in the order of their ARGV records
+
+  ARGV[1]      guard TTL in seconds (how long a retried chunk is recognised)
+  ARGV[2]      minute-key TTL in seconds
+  ARGV[3..]    one record per key in KEYS[2..n]:
+                 'h' n field1 delta1 ... fieldn deltan   HINCRBY each field
+                 'x' n field1 delta1 ... fieldn deltan   HINCRBY each field, then EXPIRE ARGV[2]
+                 's' n member1 ... membern               SADD each member
+
+  Output: 1 when applied now, 0 when the guard shows it was applied before.
+]]
+local guard = KEYS[1]
+if redis.call('EXISTS', guard) == 1 then
+  return 0
+end
+
+local a = 3
+for i = 2, #KEYS do
+  local key = KEYS[i]
+  local op = ARGV[a]
+  local n = tonumber(ARGV[a + 1])
+  a = a + 2
+  if op == 's' then
+    redis.call('SADD', key, unpack(ARGV, a, a + n - 1))
+    a = a + n
+  else
+    for j = a, a + 2 * n - 1, 2 do
+      redis.call('HINCRBY', key, ARGV[j], ARGV[j + 1])
+    end
+    a = a + 2 * n
+    if op == 'x' then
+      redis.call('EXPIRE', key, ARGV[2])
+    end
+  end
+end
+
+redis.call('SET', guard, '1', 'EX', ARGV[1])
+return 1

@@ -1,0 +1,78 @@
+import { readFileSync } from "node:fs";
+import type { Cluster, Redis } from "ioredis";
+import type { Backend } from "./backend.js";
+import type { Write } from "./ops.js";
+
+const APPLY_SCRIPT = readFileSync(new URL("./lua/apply-batch.lua", import.meta.url), "utf8");
+
+type Client = Redis | Cluster;
+type WithApply = Client & {
+  applyBatch(numKeys: number, ...args: Array<string | number>): Promise<number>;
+};
+
+/**
+ * Redis primitives over one ioredis command client. Writes go through a single Lua script per
+ * chunk (EVALSHA, loaded on demand), so a chunk is atomic and guarded against re-application.
+ */
+export function createRedisBackend(client: Client): Backend {
+  if (!("applyBatch" in client)) {
+    client.defineCommand("applyBatch", { lua: APPLY_SCRIPT });
+  }
+  const redis = client as WithApply;
+
+  return {
+    name: "redis",
+    async applyOnce(guardKey, writes, ttl) {
+      const keys: string[] = [guardKey];
+      const args: Array<string | number> = [ttl.guard, ttl.minute];
+      for (const w of writes) {
+        keys.push(w.key);
+        appendArgs(args, w);
+      }
+      const applied = await redis.applyBatch(keys.length, ...keys, ...args);
+      return applied === 1;
+    },
+    async hgetallMany(keys) {
+      if (keys.length === 1) return [await redis.hgetall(keys[0] as string)];
+      const pipeline = redis.pipeline();
+      for (const key of keys) pipeline.hgetall(key);
+      const replies = (await pipeline.exec()) ?? [];
+      return replies.map(([err, hash]) => {
+        if (err) throw err;
+        return hash as Record<string, string>;
+      });
+    },
+    smembers: (key) => redis.smembers(key),
+    async scan(pattern, onKeys) {
+      const nodes = "nodes" in redis && typeof redis.nodes === "function" ? redis.nodes("master") : [redis];
+      for (const node of nodes as Redis[]) {
+        let cursor = "0";
+        do {
+          const [next, found] = await node.scan(cursor, "MATCH", pattern, "COUNT", 1000);
+          cursor = next;
+          if (found.length > 0) await onKeys(found);
+        } while (cursor !== "0");
+      }
+    },
+    async sadd(entries) {
+      const pipeline = redis.pipeline();
+      for (const { key, member } of entries) pipeline.sadd(key, member);
+      for (const [err] of (await pipeline.exec()) ?? []) if (err) throw err;
+    },
+    async ping() {
+      await redis.ping();
+    },
+    async close() {
+      await redis.quit().catch(() => redis.disconnect());
+    },
+  };
+}
+
+function appendArgs(args: Array<string | number>, w: Write): void {
+  if (w.type === "set") {
+    args.push("s", w.members.size, ...w.members);
+    return;
+  }
+  args.push(w.expire ? "x" : "h", w.fields.size);
+  for (const [field, delta] of w.fields) args.push(field, delta);
+}

@@ -1,0 +1,79 @@
+/** Domain types shared by the ingest pipeline, the stores and the APIs. */
+
+export type Kind = "track" | "funnels";
+
+/** A period as the APIs name it: a year, optionally narrowed to a month, day and hour. */
+export interface Period {
+  year: number;
+  month?: number | undefined;
+  day?: number | undefined;
+  hour?: number | undefined;
+}
+
+/** A coalesced time-series delta: `count` events of `event` for `account` in one UTC minute. */
+export interface TrackDelta {
+  kind: "track";
+  account: string;
+  event: string;
+  year: number;
+  month: number;
+  day: number;
+  hour: number;
+  minute: number;
+  count: number;
+}
+
+/** A coalesced funnel delta: `count` events of `event` with `status` for `account` on one UTC day. */
+export interface FunnelDelta {
+  kind: "funnels";
+  account: string;
+  event: string;
+  status: string;
+  year: number;
+  month: number;
+  day: number;
+  count: number;
+}
+
+export type Delta = TrackDelta | FunnelDelta;
+
+/** One flush: deltas applied to the store at most once, identified by `id`. */
+export interface Batch {
+  id: string;
+  deltas: Delta[];
+  /** How many received events this batch accounts for (for metrics). */
+  events: number;
+}
+
+/** Hash fields of one counter key: segment (month/day/hour/minute number, or funnel status) → count. */
+export type Counts = Map<string, number>;
+
+/**
+ * The store every layer talks to. Implemented over Redis and in memory; both pass test/contract.
+ * Reads return what exists: missing keys are empty maps / empty lists, never errors.
+ */
+export interface StatsStore {
+  readonly name: "redis" | "memory";
+  /** Applies a batch exactly once: re-applying a batch with the same id is a no-op. */
+  apply(batch: Batch): Promise<void>;
+  /** The hash of a period: the counts one level below it (months of a year, days of a month, ...). */
+  counts(kind: Kind, account: string, event: string, period: Period): Promise<Counts>;
+  /** Many periods in one round trip, in the order asked. */
+  countsMany(
+    requests: ReadonlyArray<{ kind: Kind; account: string; event: string; period: Period }>,
+  ): Promise<Counts[]>;
+  accounts(kind: Kind): Promise<string[]>;
+  events(kind: Kind, account: string): Promise<string[]>;
+  years(kind: Kind, account: string, event: string): Promise<number[]>;
+  /** Rebuilds the listing index from existing counter keys (SCAN, never KEYS). */
+  reindex(): Promise<ReindexReport>;
+  /** Resolves when the store answers a round trip; rejects otherwise. */
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export interface ReindexReport {
+  scanned: number;
+  indexed: number;
+  skipped: number;
+}

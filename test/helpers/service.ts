@@ -1,0 +1,35 @@
+/** Starts the whole service in-process on free ports, configured as a user would with flags. */
+import { type Config, parseConfig } from "../../src/config.js";
+import { createLogger } from "../../src/log.js";
+import { type Service, startService } from "../../src/service.js";
+
+/** A Config from flags, with test-friendly defaults: port 0, quiet logs, a short flush interval. */
+export function testConfig(flags: string[] = []): Config {
+  const parsed = parseConfig(
+    [
+      "--http",
+      "127.0.0.1:0",
+      "--log-level",
+      process.env["TEST_LOG_LEVEL"] ?? "silent",
+      "--flush-interval",
+      "20ms",
+      ...flags,
+    ],
+    {},
+  );
+  if (parsed === "help") throw new Error("unexpected --help");
+  return parsed;
+}
+
+export async function startTestService(flags: string[] = []): Promise<Service> {
+  const config = testConfig(flags);
+  return startService(config, createLogger(config.logLevel), { defaultMetrics: false });
+}
+
+/** Reads one sample from /metrics text: e.g. metric(text, 'stats_events_dropped_total{reason="bad_json"}'). */
+export function metricValue(text: string, name: string): number {
+  for (const line of text.split("\n")) {
+    if (line.startsWith(`${name} `)) return Number(line.slice(name.length + 1));
+  }
+  return 0;
+}

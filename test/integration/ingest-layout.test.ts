@@ -1,0 +1,139 @@
+/**
+ * A known stream over a real ZeroMQ PUB socket into a real redis-server: every key and field of
+ * DESIGN §3 is asserted exactly, with the TTL on minute keys, and malformed messages are counted.
+ */
+import assert from "node:assert/strict";
+import { after, before, describe, it } from "node:test";
+import { bucketOf } from "../../src/ingest/bucket.js";
+import type { Service } from "../../src/service.js";
+import { eventually } from "../helpers/ports.js";
+import { startRedis, type TestRedis } from "../helpers/redis.js";
+import { metricValue, startTestService } from "../helpers/service.js";
+import { order, pageview, startPublisher, type TestPublisher } from "../helpers/zmq.js";
+
+describe("ingest: Redis layout of the old service", () => {
+  let redis: TestRedis;
+  let pub: TestPublisher;
+  let service: Service;
+  let prefix: string;
+
+  before(async () => {
+    redis = await startRedis();
+    pub = await startPublisher();
+    prefix = redis.prefix();
+    service = await startTestService([
+      "--redis",
+      redis.url,
+      "--zmq",
+      pub.endpoint,
+      "--key-prefix",
+      prefix,
+      "--minute-retention",
+      "2d",
+    ]);
+    await pub.waitForSubscribers();
+  });
+  after(async () => {
+    await service.stop();
+    pub.close();
+    await redis.stop();
+  });
+
+  it("writes every key and field of DESIGN §3, unpadded, for the account and for `all`", async () => {
+    const sentAt = Date.now();
+    const stream = [
+      pageview("acme", { unq: "1" }),
+      pageview("acme", { unq: 1 }),
+      pageview("acme", { unq: true }),
+      pageview("acme", { unq: "0" }),
+      pageview("acme"),
+      pageview("beta.co_x-1"),
+      order("acme", "checkout"),
+      order("acme", "checkout"),
+      order("acme", "closed"),
+      order("acme"),
+      order("acme", ""),
+      // two-frame and bare-JSON forms
+      ["pageview", JSON.stringify({ type: "pageview", data: { account: "beta.co_x-1", unq: "1" } })],
+      JSON.stringify({ type: "pageview", data: { account: "beta.co_x-1" } }),
+      // the JSON's type wins over the topic word
+      `order ${JSON.stringify({ type: "pageview", data: { account: "gamma" } })}`,
+      // malformed: each is dropped and counted
+      "pageview {not json",
+      `pageview ${JSON.stringify({ data: { account: "acme" } })}`,
+      `pageview ${JSON.stringify({ type: "pageview", data: {} })}`,
+      `pageview ${JSON.stringify({ type: "pageview", data: { account: "a:b" } })}`,
+      `pageview ${JSON.stringify({ type: "page view", data: { account: "acme" } })}`,
+      `pageview ${JSON.stringify({ type: "pageview", data: { account: "acme", pad: "x".repeat(70_000) } })}`,
+      // valid but untracked type: ignored, not dropped
+      `signup ${JSON.stringify({ type: "signup", data: { account: "acme" } })}`,
+    ];
+    for (const m of stream) await pub.send(m);
+
+    const metrics = async () => (await fetch(`${service.url}/metrics`)).text();
+    await eventually(
+      async () => metricValue(await metrics(), "stats_events_applied_total") === 14,
+      "14 events applied",
+    );
+    const doneAt = Date.now();
+    const b = bucketOf(sentAt);
+    // The stream is sent within one minute in practice; if a minute boundary fell inside it, say so.
+    assert.deepEqual(
+      bucketOf(doneAt).minute === b.minute ? b : bucketOf(doneAt),
+      b,
+      "stream crossed a minute boundary; rerun",
+    );
+
+    const { year: Y, month: M, day: D, hour: h, minute: m } = b;
+    const r = redis.client;
+    const hash = async (key: string) => r.hgetall(`${prefix}${key}`);
+    const track = async (account: string, event: string, count: number) => {
+      assert.deepEqual(await hash(`track:${account}:${event}:${Y}`), { [M]: String(count) });
+      assert.deepEqual(await hash(`track:${account}:${event}:${Y}:${M}`), { [D]: String(count) });
+      assert.deepEqual(await hash(`track:${account}:${event}:${Y}:${M}:${D}`), { [h]: String(count) });
+      assert.deepEqual(await hash(`track:${account}:${event}:${Y}:${M}:${D}:${h}`), { [m]: String(count) });
+    };
+    await track("acme", "pageview", 5);
+    await track("acme", "unique", 3);
+    await track("beta.co_x-1", "pageview", 3);
+    await track("beta.co_x-1", "unique", 1);
+    await track("gamma", "pageview", 1);
+    await track("all", "pageview", 9);
+    await track("all", "unique", 4);
+
+    const statuses = { checkout: "2", closed: "1", unknown: "2" };
+    for (const account of ["acme", "all"]) {
+      assert.deepEqual(await hash(`funnels:${account}:order:${Y}`), statuses);
+      assert.deepEqual(await hash(`funnels:${account}:order:${Y}:${M}`), statuses);
+      assert.deepEqual(await hash(`funnels:${account}:order:${Y}:${M}:${D}`), statuses);
+    }
+
+    // Nothing else was written but the index and the batch guards.
+    const keys = (await r.keys(`${prefix}*`)).map((k) => k.slice(prefix.length)).sort();
+    const counters = keys.filter((k) => k.startsWith("track:") || k.startsWith("funnels:"));
+    assert.equal(counters.length, 7 * 4 + 2 * 3);
+    assert.ok(
+      keys.every((k) => /^(track|funnels|index|applied):/.test(k)),
+      keys.join(" "),
+    );
+
+    // Minute keys expire (--minute-retention 2d); the others do not.
+    const ttl = await r.ttl(`${prefix}track:acme:pageview:${Y}:${M}:${D}:${h}`);
+    assert.ok(ttl > 2 * 86_400 - 60 && ttl <= 2 * 86_400, `minute key TTL ${ttl}`);
+    assert.equal(await r.ttl(`${prefix}track:acme:pageview:${Y}:${M}:${D}`), -1);
+    assert.equal(await r.ttl(`${prefix}funnels:acme:order:${Y}:${M}:${D}`), -1);
+
+    // The listing index names what has data.
+    assert.deepEqual(await service.store.accounts("track"), ["acme", "all", "beta.co_x-1", "gamma"]);
+    assert.deepEqual(await service.store.events("track", "acme"), ["pageview", "unique"]);
+    assert.deepEqual(await service.store.accounts("funnels"), ["acme", "all"]);
+    assert.deepEqual(await service.store.years("funnels", "acme", "order"), [Y]);
+
+    const text = await metrics();
+    assert.equal(metricValue(text, "stats_events_received_total"), stream.length);
+    for (const reason of ["bad_json", "missing_type", "missing_account", "bad_account", "bad_type", "too_large"]) {
+      assert.equal(metricValue(text, `stats_events_dropped_total{reason="${reason}"}`), 1, reason);
+    }
+    assert.equal(metricValue(text, 'stats_events_ignored_total{reason="untracked_type"}'), 1);
+  });
+});
