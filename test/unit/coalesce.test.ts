@@ -1,0 +1,162 @@
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import { accumulate } from "../../src/ingest/classify.js";
+import { Coalescer } from "../../src/ingest/coalesce.js";
+import type { WireEvent } from "../../src/ingest/decode.js";
+import { createKeySpace } from "../../src/store/keys.js";
+import { batchWrites, chunkWrites, type HashWrite } from "../../src/store/ops.js";
+
+const rules = { trackEvents: new Set(["pageview"]), funnelEvents: new Set(["order"]) };
+const at = { year: 2013, month: 9, day: 5, hour: 16, minute: 7 };
+const ev = (over: Partial<WireEvent>): WireEvent => ({
+  type: "pageview",
+  account: "acme",
+  unique: false,
+  status: "",
+  time: undefined,
+  ...over,
+});
+
+describe("coalescing", () => {
+  it("sums repeated events into one delta per (account, event, minute)", () => {
+    const c = new Coalescer();
+    for (let i = 0; i < 1000; i++) accumulate(c, ev({ unique: i % 10 === 0 }), at, rules);
+    assert.equal(c.events, 1000);
+    const { deltas, events } = c.drain();
+    assert.equal(events, 1000);
+    const byKey = Object.fromEntries(deltas.map((d) => [`${d.account}/${d.event}`, d.count]));
+    assert.deepEqual(byKey, { "acme/pageview": 1000, "all/pageview": 1000, "acme/unique": 100, "all/unique": 100 });
+    assert.equal(c.size, 0, "drain empties");
+  });
+  it("keeps different minutes apart", () => {
+    const c = new Coalescer();
+    accumulate(c, ev({}), at, rules);
+    accumulate(c, ev({}), { ...at, minute: 8 }, rules);
+    assert.equal(c.size, 4);
+  });
+  it("counts funnels per status, `unknown` when empty, for the account and `all`", () => {
+    const c = new Coalescer();
+    for (const status of ["checkout", "checkout", "closed", ""])
+      accumulate(c, ev({ type: "order", status }), at, rules);
+    const got = c
+      .drain()
+      .deltas.map((d) => (d.kind === "funnels" ? `${d.account}/${d.status}=${d.count}` : "?"))
+      .sort();
+    assert.deepEqual(got, [
+      "acme/checkout=2",
+      "acme/closed=1",
+      "acme/unknown=1",
+      "all/checkout=2",
+      "all/closed=1",
+      "all/unknown=1",
+    ]);
+  });
+  it("ignores types tracked as neither; an event for account `all` counts once", () => {
+    const c = new Coalescer();
+    assert.equal(accumulate(c, ev({ type: "signup" }), at, rules), false);
+    assert.equal(c.size, 0);
+    assert.equal(c.events, 0);
+    accumulate(c, ev({ account: "all" }), at, rules);
+    assert.deepEqual(
+      c.drain().deltas.map((d) => [d.account, d.count]),
+      [["all", 1]],
+    );
+  });
+  it("a type may be both tracked and a funnel", () => {
+    const c = new Coalescer();
+    accumulate(c, ev({ type: "x" }), at, { trackEvents: new Set(["x"]), funnelEvents: new Set(["x"]) });
+    assert.deepEqual(
+      c
+        .drain()
+        .deltas.map((d) => d.kind)
+        .sort(),
+      ["funnels", "funnels", "track", "track"],
+    );
+  });
+  it("merge adds a failed batch back without losing counts", () => {
+    const c = new Coalescer();
+    accumulate(c, ev({}), at, rules);
+    const first = c.drain();
+    accumulate(c, ev({}), at, rules);
+    c.merge(first.deltas, first.events);
+    const { deltas, events } = c.drain();
+    assert.equal(events, 2);
+    assert.deepEqual(
+      deltas.map((d) => d.count),
+      [2, 2],
+    );
+  });
+});
+
+describe("batch writes: the DESIGN §3 example", () => {
+  it("one unique pageview → 16 HINCRBYs, minute keys flagged to expire, index members", () => {
+    const c = new Coalescer();
+    accumulate(c, ev({ unique: true }), at, rules);
+    const writes = batchWrites(createKeySpace(), c.drain().deltas);
+    const hashes = writes.filter((w): w is HashWrite => w.type === "hash");
+    const flat = hashes.flatMap((w) =>
+      [...w.fields].map(([f, n]) => `${w.key} ${f} ${n}${w.expire ? " (expires)" : ""}`),
+    );
+    const expected: string[] = [];
+    for (const account of ["acme", "all"]) {
+      for (const event of ["pageview", "unique"]) {
+        expected.push(
+          `track:${account}:${event}:2013 9 1`,
+          `track:${account}:${event}:2013:9 5 1`,
+          `track:${account}:${event}:2013:9:5 16 1`,
+          `track:${account}:${event}:2013:9:5:16 7 1 (expires)`,
+        );
+      }
+    }
+    assert.deepEqual(flat.sort(), expected.sort());
+    const sets = writes.filter((w) => w.type === "set").map((w) => `${w.key} ${[...w.members].sort().join(",")}`);
+    assert.deepEqual(sets.sort(), [
+      "index:track:accounts acme,all",
+      "index:track:events:acme pageview,unique",
+      "index:track:events:all pageview,unique",
+      "index:track:years:acme:pageview 2013",
+      "index:track:years:acme:unique 2013",
+      "index:track:years:all:pageview 2013",
+      "index:track:years:all:unique 2013",
+    ]);
+  });
+  it("sums deltas of different minutes into the shared hour, day, month keys", () => {
+    const c = new Coalescer();
+    accumulate(c, ev({}), at, rules);
+    accumulate(c, ev({}), { ...at, minute: 59 }, rules);
+    accumulate(c, ev({}), { ...at, hour: 17 }, rules);
+    const writes = batchWrites(createKeySpace("p:"), c.drain().deltas).filter((w): w is HashWrite => w.type === "hash");
+    const get = (key: string) => Object.fromEntries(writes.find((w) => w.key === key)?.fields ?? []);
+    assert.deepEqual(get("p:track:acme:pageview:2013"), { "9": 3 });
+    assert.deepEqual(get("p:track:acme:pageview:2013:9:5"), { "16": 2, "17": 1 });
+    assert.deepEqual(get("p:track:acme:pageview:2013:9:5:16"), { "7": 1, "59": 1 });
+  });
+  it("funnels write year, month and day keys, none expiring", () => {
+    const c = new Coalescer();
+    accumulate(c, ev({ type: "order", status: "paid" }), at, rules);
+    const keys = batchWrites(createKeySpace(), c.drain().deltas)
+      .filter((w): w is HashWrite => w.type === "hash")
+      .map((w) => `${w.key}${w.expire ? "!" : ""}`)
+      .sort();
+    assert.deepEqual(keys, [
+      "funnels:acme:order:2013",
+      "funnels:acme:order:2013:9",
+      "funnels:acme:order:2013:9:5",
+      "funnels:all:order:2013",
+      "funnels:all:order:2013:9",
+      "funnels:all:order:2013:9:5",
+    ]);
+  });
+  it("chunks keep each key whole and stay under the argument budget", () => {
+    const c = new Coalescer();
+    for (let i = 0; i < 300; i++) accumulate(c, ev({ account: `a${i}` }), at, rules);
+    const writes = batchWrites(createKeySpace(), c.drain().deltas);
+    const chunks = chunkWrites(writes, 100);
+    assert.ok(chunks.length > 1);
+    assert.equal(chunks.flat().length, writes.length);
+    for (const chunk of chunks) {
+      const args = chunk.reduce((n, w) => n + 2 + (w.type === "hash" ? w.fields.size * 2 : w.members.size), 0);
+      assert.ok(args <= 100 || chunk.length === 1, `chunk of ${args} args`);
+    }
+  });
+});

@@ -1,0 +1,88 @@
+/** The flusher over the memory store (no I/O): retries reuse the batch id, so lost replies never double-count. */
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import { accumulate } from "../../src/ingest/classify.js";
+import { Flusher } from "../../src/ingest/flusher.js";
+import { createLogger } from "../../src/log.js";
+import { createMetrics } from "../../src/metrics.js";
+import { createKeySpace } from "../../src/store/keys.js";
+import { createMemoryBackend } from "../../src/store/memory-backend.js";
+import { createStatsStore } from "../../src/store/stats-store.js";
+import type { Batch, StatsStore } from "../../src/store/types.js";
+
+const at = { year: 2026, month: 11, day: 28, hour: 4, minute: 30 };
+const rules = { trackEvents: new Set(["pageview"]), funnelEvents: new Set<string>() };
+const pv = { type: "pageview", account: "acme", unique: false, status: "", time: undefined };
+
+function setup(failures: { before: number; after: number }) {
+  const store = createStatsStore(createMemoryBackend(), createKeySpace(), { minuteRetentionSeconds: 60 });
+  const ids: string[] = [];
+  let { before, after } = failures;
+  // Fails `before` times without applying (Redis down), then `after` times AFTER applying (reply lost).
+  const flaky: StatsStore = {
+    ...store,
+    async apply(batch: Batch) {
+      ids.push(batch.id);
+      if (before > 0) {
+        before--;
+        throw new Error("connection refused");
+      }
+      await store.apply(batch);
+      if (after > 0) {
+        after--;
+        throw new Error("connection reset after the write");
+      }
+    },
+  };
+  const metrics = createMetrics({ defaultMetrics: false });
+  const flusher = new Flusher(
+    flaky,
+    { intervalMs: 5, maxBatch: 1_000_000, retry: { initialMs: 1, maxMs: 4 } },
+    metrics,
+    createLogger("silent"),
+  );
+  return { store, flusher, ids, metrics };
+}
+
+const total = async (store: StatsStore) =>
+  (await store.counts("track", "acme", "pageview", { year: 2026 })).get("11") ?? 0;
+
+describe("flusher", () => {
+  it("retries a batch whose reply was lost with the same id: applied exactly once", async () => {
+    const { store, flusher, ids, metrics } = setup({ before: 0, after: 3 });
+    for (let i = 0; i < 10; i++) accumulate(flusher.pending, pv, at, rules);
+    const applied: Batch[] = [];
+    flusher.onApplied((b) => applied.push(b));
+    await flusher.flush();
+    assert.equal(await total(store), 10);
+    assert.equal(ids.length, 4);
+    assert.equal(new Set(ids).size, 1, "every retry carries the same batch id");
+    assert.equal(applied.length, 1, "listeners hear of the batch once, after success");
+    assert.equal((await metrics.flushFailures.get()).values[0]?.value, 3);
+  });
+
+  it("keeps coalescing while the store is down and applies everything once it is back", async () => {
+    const { store, flusher } = setup({ before: 5, after: 0 });
+    accumulate(flusher.pending, pv, at, rules);
+    const first = flusher.flush();
+    for (let i = 0; i < 99; i++) accumulate(flusher.pending, pv, at, rules);
+    assert.equal(flusher.pendingEvents, 100);
+    await first;
+    await flusher.flush();
+    assert.equal(await total(store), 100);
+    assert.equal(flusher.pendingEvents, 0);
+  });
+
+  it("stop() flushes what is pending; gives up at the deadline when the store never answers", async () => {
+    const ok = setup({ before: 0, after: 0 });
+    ok.flusher.start();
+    for (let i = 0; i < 7; i++) accumulate(ok.flusher.pending, pv, at, rules);
+    assert.equal(await ok.flusher.stop(1_000), true);
+    assert.equal(await total(ok.store), 7);
+
+    const down = setup({ before: Number.POSITIVE_INFINITY, after: 0 });
+    for (let i = 0; i < 3; i++) accumulate(down.flusher.pending, pv, at, rules);
+    assert.equal(await down.flusher.stop(50), false);
+    assert.equal(down.flusher.pendingEvents, 3, "what was not written is still reported as pending");
+  });
+});
