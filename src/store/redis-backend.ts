@@ -1,6 +1,7 @@
 import { readFileSync } from "node:fs";
 import type { Cluster, Redis } from "ioredis";
 import type { Backend } from "./backend.js";
+import { slotOf, tagForSlot } from "./cluster-slots.js";
 import type { Write } from "./ops.js";
 
 const APPLY_SCRIPT = readFileSync(new URL("./lua/apply-batch.lua", import.meta.url), "utf8");
@@ -19,21 +20,38 @@ export function createRedisBackend(client: Client): Backend {
     client.defineCommand("applyBatch", { lua: APPLY_SCRIPT });
   }
   const redis = client as WithApply;
+  const cluster = "nodes" in redis && typeof redis.nodes === "function" && redis.isCluster;
+
+  const applyScript = async (guardKey: string, writes: readonly Write[], ttl: { guard: number; minute: number }) => {
+    const keys: string[] = [guardKey];
+    const args: Array<string | number> = [ttl.guard, ttl.minute];
+    for (const w of writes) {
+      keys.push(w.key);
+      appendArgs(args, w);
+    }
+    return (await redis.applyBatch(keys.length, ...keys, ...args)) === 1;
+  };
 
   return {
     name: "redis",
     async applyOnce(guardKey, writes, ttl) {
-      const keys: string[] = [guardKey];
-      const args: Array<string | number> = [ttl.guard, ttl.minute];
+      if (!cluster) return applyScript(guardKey, writes, ttl);
+      const bySlot = new Map<number, Write[]>();
       for (const w of writes) {
-        keys.push(w.key);
-        appendArgs(args, w);
+        const slot = slotOf(w.key);
+        const group = bySlot.get(slot);
+        if (group) group.push(w);
+        else bySlot.set(slot, [w]);
       }
-      const applied = await redis.applyBatch(keys.length, ...keys, ...args);
-      return applied === 1;
+      const results = await Promise.all(
+        [...bySlot].map(([slot, group]) => applyScript(`${guardKey}:{${tagForSlot(slot)}}`, group, ttl)),
+      );
+      return results.some(Boolean);
     },
     async hgetallMany(keys) {
       if (keys.length === 1) return [await redis.hgetall(keys[0] as string)];
+      // A cluster pipeline must stay within one slot; ioredis sends these in parallel anyway.
+      if (cluster) return Promise.all(keys.map((key) => redis.hgetall(key)));
       const pipeline = redis.pipeline();
       for (const key of keys) pipeline.hgetall(key);
       const replies = (await pipeline.exec()) ?? [];
@@ -44,7 +62,7 @@ export function createRedisBackend(client: Client): Backend {
     },
     smembers: (key) => redis.smembers(key),
     async scan(pattern, onKeys) {
-      const nodes = "nodes" in redis && typeof redis.nodes === "function" ? redis.nodes("master") : [redis];
+      const nodes = cluster ? (redis as Cluster).nodes("master") : [redis];
       for (const node of nodes as Redis[]) {
         let cursor = "0";
         do {
@@ -55,6 +73,10 @@ export function createRedisBackend(client: Client): Backend {
       }
     },
     async sadd(entries) {
+      if (cluster) {
+        await Promise.all(entries.map(({ key, member }) => redis.sadd(key, member)));
+        return;
+      }
       const pipeline = redis.pipeline();
       for (const { key, member } of entries) pipeline.sadd(key, member);
       for (const [err] of (await pipeline.exec()) ?? []) if (err) throw err;
