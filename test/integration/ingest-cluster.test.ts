@@ -1,0 +1,59 @@
+/** --redis-cluster: a real three-master cluster; keys spread over slots; exactly-once per slot group. */
+import assert from "node:assert/strict";
+import { after, before, describe, it } from "node:test";
+import { bucketOf } from "../../src/ingest/bucket.js";
+import type { Service } from "../../src/service.js";
+import { eventually } from "../helpers/ports.js";
+import { startRedisCluster, type TestCluster } from "../helpers/redis-cluster.js";
+import { metricValue, startTestService } from "../helpers/service.js";
+import { pageview, startPublisher, type TestPublisher } from "../helpers/zmq.js";
+
+describe("ingest into a Redis Cluster", () => {
+  let cluster: TestCluster;
+  let pub: TestPublisher;
+  let service: Service;
+
+  before(async () => {
+    cluster = await startRedisCluster();
+    pub = await startPublisher();
+    service = await startTestService(["--redis-cluster", cluster.nodes.join(","), "--zmq", pub.endpoint]);
+    await pub.waitForSubscribers();
+  });
+  after(async () => {
+    await service?.stop();
+    pub?.close();
+    await cluster?.stop();
+  });
+
+  it("counts every event across slots and lists accounts from the index", async () => {
+    const accounts = Array.from({ length: 40 }, (_, i) => `acct${i}`);
+    const b = bucketOf(Date.now());
+    for (let round = 0; round < 5; round++) {
+      for (const account of accounts) await pub.send(pageview(account, { unq: round === 0 ? "1" : "0" }));
+    }
+    await eventually(
+      async () =>
+        metricValue(await (await fetch(`${service.url}/metrics`)).text(), "stats_events_applied_total") === 200,
+      "200 events applied",
+    );
+    const year = await cluster.client.hgetall(`track:all:pageview:${b.year}`);
+    assert.deepEqual(year, { [b.month]: "200" });
+    assert.deepEqual(await cluster.client.hgetall(`track:all:unique:${b.year}:${b.month}`), { [b.day]: "40" });
+    for (const account of accounts) {
+      assert.deepEqual(await cluster.client.hgetall(`track:${account}:pageview:${b.year}`), { [b.month]: "5" });
+    }
+    const listed = await service.store.accounts("track");
+    assert.deepEqual(listed, [...accounts, "all"].sort());
+    const counts = await service.store.countsMany(
+      accounts
+        .slice(0, 5)
+        .map((account) => ({ kind: "track" as const, account, event: "pageview", period: { year: b.year } })),
+    );
+    assert.deepEqual(
+      counts.map((c) => c.get(String(b.month))),
+      [5, 5, 5, 5, 5],
+    );
+    const report = await service.store.reindex();
+    assert.ok(report.indexed >= 41 * 4, JSON.stringify(report));
+  });
+});
