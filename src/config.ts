@@ -29,6 +29,12 @@ export interface Config {
   zmqHighWaterMark: number;
   shutdownTimeoutMs: number;
   logLevel: string;
+  /** Path of the API tokens file ("" = none). */
+  tokensFile: string;
+  /** Inline token entries (STATS_TOKENS), same format as the file, `;` between entries. */
+  tokens: string;
+  /** Bearer token that /metrics requires ("" = open). */
+  metricsToken: string;
 }
 
 export class ConfigError extends Error {}
@@ -390,6 +396,9 @@ export function parseConfig(argv: readonly string[], env: NodeJS.ProcessEnv = {}
     zmqHighWaterMark: int("zmq-hwm", 0),
     shutdownTimeoutMs: duration("shutdown-timeout"),
     logLevel: str("log-level"),
+    tokensFile: str("tokens-file"),
+    tokens: str("tokens"),
+    metricsToken: str("metrics-token"),
   };
 }
 
