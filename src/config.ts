@@ -216,6 +216,27 @@ export const OPTIONS: readonly OptionSpec[] = [
     help: "on SIGTERM/SIGINT, how long to keep retrying the final flush",
   },
   {
+    flag: "tokens-file",
+    env: "STATS_TOKENS_FILE",
+    kind: "string",
+    def: "",
+    help: "API tokens, one `<token> <account,...|*>` per line; when set, every data route needs a token",
+  },
+  {
+    flag: "tokens",
+    env: "STATS_TOKENS",
+    kind: "string",
+    def: "",
+    help: "API tokens inline, entries separated by `;` (prefer the env var or the file: argv is visible to ps)",
+  },
+  {
+    flag: "metrics-token",
+    env: "STATS_METRICS_TOKEN",
+    kind: "string",
+    def: "",
+    help: "bearer token required by /metrics (empty = /metrics is open)",
+  },
+  {
     flag: "log-level",
     env: "STATS_LOG_LEVEL",
     kind: "string",
