@@ -6,6 +6,8 @@ import { type App, buildApp, type Mount, type ReadinessCheck } from "./app.js";
 import type { Config } from "./config.js";
 import { createGraphqlMount } from "./graphql/mount.js";
 import { type Ingest, startIngest } from "./ingest/service.js";
+import { publishAppliedBatches } from "./live/publish.js";
+import { createLiveBus } from "./live/pubsub.js";
 import type { Logger } from "./log.js";
 import { createMetrics, type Metrics } from "./metrics.js";
 import { createRestMount } from "./rest/mount.js";
@@ -50,8 +52,12 @@ export async function startService(
     });
   }
 
+  // The live bus: batches this process flushes go out on it; the GraphQL mount's feed listens on it.
+  const bus = createLiveBus(config, log);
+  if (ingest) publishAppliedBatches(ingest.flusher, bus);
+
   const deps: ServiceDeps = { config, store, metrics, log, ingest };
-  for (const mount of [createGraphqlMount(deps), createRestMount(deps)]) if (mount) mounts.push(mount);
+  for (const mount of [createGraphqlMount(deps, bus), createRestMount(deps)]) if (mount) mounts.push(mount);
 
   const app = buildApp({ store, metrics, log, mounts, readiness });
   const { url } = await app.start(config.http.port, config.http.host);
@@ -72,6 +78,7 @@ export async function startService(
         );
       }
       await app.stop();
+      await bus.close();
       await store.close();
       return flushed;
     },

@@ -64,7 +64,7 @@ export async function startRedis(opts: { appendonly?: boolean } = {}): Promise<T
   };
   const killProc = async () => {
     const p = proc;
-    if (!p || p.exitCode !== null) return;
+    if (!p || p.exitCode !== null || p.signalCode !== null) return;
     const exited = new Promise((r) => p.once("exit", r));
     p.kill("SIGKILL");
     await exited;

@@ -1,0 +1,48 @@
+/** Expected failures: a bad argument becomes a GraphQL error with `extensions.code` BAD_USER_INPUT. */
+import { GraphQLError } from "graphql";
+import { NAME_PATTERN } from "../ingest/decode.js";
+import { periodError } from "../store/period.js";
+import type { Period } from "../store/types.js";
+
+export function badUserInput(message: string): GraphQLError {
+  return new GraphQLError(message, { extensions: { code: "BAD_USER_INPUT" } });
+}
+
+/** Throws BAD_USER_INPUT unless `value` is a name as the event bus accepts it. */
+export function checkName(argument: string, value: string): void {
+  if (!NAME_PATTERN.test(value)) {
+    throw badUserInput(`${argument} must be 1-128 characters of A-Z a-z 0-9 . _ - (got ${JSON.stringify(value)})`);
+  }
+}
+
+/** Throws BAD_USER_INPUT unless the arguments name a real period. */
+export function checkPeriod(args: {
+  year: number;
+  month?: number | null | undefined;
+  day?: number | null | undefined;
+  hour?: number | null | undefined;
+}): Period {
+  const period: Period = {
+    year: args.year,
+    month: args.month ?? undefined,
+    day: args.day ?? undefined,
+    hour: args.hour ?? undefined,
+  };
+  const error = periodError(period);
+  if (error) throw badUserInput(error);
+  return period;
+}
+
+/**
+ * Counts travel as JSON numbers, exact up to 2^53-1. A Redis counter beyond that (or a total that
+ * sums past it) is reported as such, never sent rounded.
+ */
+export function checkExact<V extends { total: number }>(view: V, parts: ReadonlyArray<{ count: number }>): V {
+  const inexact = [view.total, ...parts.map((p) => p.count)].find((n) => !Number.isSafeInteger(n));
+  if (inexact !== undefined) {
+    throw new GraphQLError(`a count (${inexact}) is beyond 2^53-1 and cannot be sent exactly`, {
+      extensions: { code: "COUNT_NOT_EXACT" },
+    });
+  }
+  return view;
+}

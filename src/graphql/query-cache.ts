@@ -1,0 +1,165 @@
+/**
+ * Query responses, kept until the next flush. Counts change only when a batch is applied, and
+ * every applied batch is announced on the live bus, so a `stats` answer stays right until the
+ * next announcement: the feed calls invalidate() on each one. A hit is written straight from
+ * memory without entering GraphQL at all — the difference between a Yoga request (parse the
+ * body stream, build a Request, run envelop, execute, serialise) and a bare server's write.
+ *
+ * What is cached: queries (GET with `?query=`, or POST application/json) whose answer is a 200
+ * without errors. Subscriptions, GraphiQL and anything streaming go to Yoga untouched. The key
+ * is the method, URL, body, Accept and Authorization headers, so an answer is only ever given
+ * back to the same request from the same credentials.
+ *
+ * `maxAgeMs` bounds what the announcements cannot see: writes by something other than this
+ * service's flushers (the 2013 service still running against the same Redis, a reindex).
+ * An answer computed while a flush was announced is not kept (generation check).
+ */
+import type { IncomingMessage, ServerResponse } from "node:http";
+import type { StatsYoga } from "./yoga.js";
+
+export interface QueryCacheOptions {
+  maxAgeMs: number;
+  maxEntries: number;
+  /** Larger answers are served but not kept. */
+  maxBodyBytes: number;
+  /** Larger POST bodies are refused (413), as Yoga would refuse them. */
+  maxRequestBytes: number;
+}
+
+interface Entry {
+  at: number;
+  status: number;
+  headers: Record<string, string>;
+  body: Buffer;
+}
+
+export interface QueryCache {
+  /** Serves the request (from memory or through Yoga) and resolves true, or resolves false when it is not a cacheable query. */
+  handle(req: IncomingMessage, res: ServerResponse): Promise<boolean>;
+  invalidate(): void;
+  readonly size: number;
+}
+
+export const DEFAULT_QUERY_CACHE: QueryCacheOptions = {
+  maxAgeMs: 1_000,
+  maxEntries: 2_000,
+  maxBodyBytes: 256 * 1024,
+  maxRequestBytes: 1024 * 1024,
+};
+
+export function createQueryCache(yoga: StatsYoga, opts: QueryCacheOptions = DEFAULT_QUERY_CACHE): QueryCache {
+  const entries = new Map<string, Entry>();
+  let generation = 0;
+
+  const write = (res: ServerResponse, e: Pick<Entry, "status" | "headers" | "body">) => {
+    res.writeHead(e.status, { ...e.headers, "Content-Length": e.body.length });
+    res.end(e.body);
+  };
+
+  return {
+    get size() {
+      return entries.size;
+    },
+    invalidate() {
+      generation++;
+      entries.clear();
+    },
+    async handle(req, res) {
+      const method = req.method ?? "GET";
+      const accept = req.headers.accept ?? "";
+      if (!wantsPlainResult(accept)) return false;
+      let body: string | undefined;
+      if (method === "GET") {
+        if (!(req.url ?? "").includes("query=")) return false;
+      } else if (method === "POST") {
+        if (!(req.headers["content-type"] ?? "").startsWith("application/json")) return false;
+        const bytes = await readBody(req, opts.maxRequestBytes);
+        if (!bytes) {
+          res.writeHead(413, { "Content-Type": "application/json" });
+          res.end(JSON.stringify({ errors: [{ message: "Request body too large" }] }));
+          return true;
+        }
+        body = bytes.toString("utf8");
+      } else {
+        return false;
+      }
+
+      const key = `${method}\n${req.url}\n${accept}\n${req.headers.authorization ?? ""}\n${body ?? ""}`;
+      const hit = entries.get(key);
+      if (hit && Date.now() - hit.at <= opts.maxAgeMs) {
+        write(res, hit);
+        return true;
+      }
+      if (hit) entries.delete(key);
+
+      const started = generation;
+      // The body was read here: hand it to Yoga's Node adapter as already read (it takes a string).
+      if (body !== undefined) (req as IncomingMessage & { body?: string }).body = body;
+      const response = await yoga.handleNodeRequestAndResponse(req, res, { req, res });
+      // Header names as Yoga spelled them; the length is ours to set.
+      const headers: Record<string, string> = {};
+      response.headers.forEach((value, name) => {
+        if (name.toLowerCase() !== "content-length") headers[name] = value;
+      });
+      if (!(response.headers.get("content-type") ?? "").includes("json") || !response.body) {
+        // Not a plain result after all (e.g. a subscription asked for with Accept: */*).
+        await stream(response, headers, res);
+        return true;
+      }
+      const entry: Entry = {
+        at: Date.now(),
+        status: response.status,
+        headers,
+        body: Buffer.from(await response.arrayBuffer()),
+      };
+      write(res, entry);
+      if (
+        started === generation &&
+        entry.status === 200 &&
+        entry.body.length <= opts.maxBodyBytes &&
+        noErrors(entry.body)
+      ) {
+        if (entries.size >= opts.maxEntries) entries.delete(entries.keys().next().value as string);
+        entries.set(key, entry);
+      }
+      return true;
+    },
+  };
+}
+
+/** GraphiQL (text/html), SSE and multipart responses are Yoga's to produce. */
+function wantsPlainResult(accept: string): boolean {
+  return !accept.includes("text/html") && !accept.includes("text/event-stream") && !accept.includes("multipart/");
+}
+
+/** Conservative: an answer that mentions "errors" anywhere (even as data) is simply not kept. */
+function noErrors(body: Buffer): boolean {
+  return body.indexOf('"errors"') < 0;
+}
+
+function readBody(req: IncomingMessage, limit: number): Promise<Buffer | undefined> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on("data", (chunk: Buffer) => {
+      size += chunk.length;
+      if (size <= limit) chunks.push(chunk);
+    });
+    req.on("end", () => resolve(size <= limit ? Buffer.concat(chunks) : undefined));
+    req.on("error", reject);
+  });
+}
+
+/** Copies a streaming response (an SSE stream, say) to the client until either side ends. */
+async function stream(response: Response, headers: Record<string, string>, res: ServerResponse): Promise<void> {
+  res.writeHead(response.status, headers);
+  if (!response.body) return void res.end();
+  const reader = response.body.getReader();
+  res.on("close", () => void reader.cancel().catch(() => {}));
+  for (;;) {
+    const { value, done } = await reader.read();
+    if (done) break;
+    if (!res.write(value)) await new Promise((resolve) => res.once("drain", resolve));
+  }
+  res.end();
+}

@@ -1,0 +1,73 @@
+import type { FunnelView, StatusCount } from "../../live/views.js";
+import { funnelView } from "../../live/views.js";
+import { builder } from "../builder.js";
+import { checkExact, checkName, checkPeriod } from "../errors.js";
+
+const StatusCountRef = builder.objectRef<StatusCount>("StatusCount").implement({
+  description: "How many funnel events had one status (`unknown` when they had none).",
+  fields: (t) => ({
+    status: t.exposeString("status"),
+    count: t.expose("count", { type: "Count" }),
+  }),
+});
+
+const FunnelRef = builder.objectRef<FunnelView>("Funnel").implement({
+  description:
+    "Funnel events (e.g. orders) per status for one account, event and period: a year, a month or a day (UTC).",
+  fields: (t) => ({
+    account: t.exposeString("account"),
+    event: t.exposeString("event"),
+    year: t.exposeInt("year"),
+    month: t.exposeInt("month", { nullable: true }),
+    day: t.exposeInt("day", { nullable: true }),
+    total: t.expose("total", { type: "Count", description: "the sum over every status" }),
+    statuses: t.expose("statuses", {
+      type: [StatusCountRef],
+      description: "the statuses that occurred in the period, sorted by name",
+    }),
+  }),
+});
+
+const funnelArgs = builder.args((t) => ({
+  account: t.string({ required: true, description: "an account, or `all` for every account together" }),
+  event: t.string({ required: true, description: "a funnel event type, e.g. order" }),
+  year: t.int({ required: true }),
+  month: t.int({ description: "1-12; narrows the period to a month" }),
+  day: t.int({ description: "1-31; needs month; narrows the period to a day" }),
+}));
+
+function checkFunnelArgs(args: {
+  account: string;
+  event: string;
+  year: number;
+  month?: number | null | undefined;
+  day?: number | null | undefined;
+}) {
+  checkName("account", args.account);
+  checkName("event", args.event);
+  return checkPeriod(args);
+}
+
+builder.queryField("funnel", (t) =>
+  t.field({
+    type: FunnelRef,
+    description: "Counts per status of a funnel event for an account over a year, month or day.",
+    args: funnelArgs,
+    resolve: async (_root, args, { store }) => {
+      const period = checkFunnelArgs(args);
+      const counts = await store.counts("funnels", args.account, args.event, period);
+      const funnel = funnelView(args.account, args.event, period, counts);
+      return checkExact(funnel, funnel.statuses);
+    },
+  }),
+);
+
+builder.subscriptionField("funnel", (t) =>
+  t.field({
+    type: FunnelRef,
+    description: "The period's Funnel now, then a fresh Funnel after every flush that changed it.",
+    args: funnelArgs,
+    subscribe: (_root, args, { live }) => live.funnel(args.account, args.event, checkFunnelArgs(args)),
+    resolve: (funnel) => checkExact(funnel, funnel.statuses),
+  }),
+);

@@ -1,0 +1,37 @@
+import type { Increment } from "../../live/changes.js";
+import { builder } from "../builder.js";
+import { checkName } from "../errors.js";
+
+const IncrementRef = builder.objectRef<Increment>("Increment").implement({
+  description: "Counts one flush added for an account and event in one UTC minute (time series) or day (funnels).",
+  fields: (t) => ({
+    account: t.exposeString("account"),
+    event: t.exposeString("event"),
+    status: t.exposeString("status", {
+      nullable: true,
+      description: "the funnel status, for funnel events; null for time series",
+    }),
+    at: t.expose("at", {
+      type: "DateTime",
+      description: "start of the minute (time series) or of the day (funnels) the count belongs to",
+    }),
+    count: t.expose("count", { type: "Count" }),
+  }),
+});
+
+builder.subscriptionField("increments", (t) =>
+  t.field({
+    type: IncrementRef,
+    description: "Every delta of every flush, filtered by account and event (null = any).",
+    args: {
+      account: t.arg.string({ description: "only this account (null = any; `all` is the rollup)" }),
+      event: t.arg.string({ description: "only this event type (null = any)" }),
+    },
+    subscribe: (_root, { account, event }, { live }) => {
+      if (account != null) checkName("account", account);
+      if (event != null) checkName("event", event);
+      return live.increments({ account: account ?? undefined, event: event ?? undefined });
+    },
+    resolve: (increment) => increment,
+  }),
+);

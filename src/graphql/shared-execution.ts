@@ -1,0 +1,57 @@
+/**
+ * Subscriptions execute each event once per distinct operation, not once per subscriber.
+ *
+ * graphql-js maps every event of every subscription through `execute` on its own, so N clients
+ * watching one period cost N executions per flush. The live feed hands all of them the same
+ * payload object, so the result of executing (document, operation, variables) against that
+ * payload can be shared: the first subscriber computes it, the others reuse it, and the whole
+ * memo goes away with the payload (a WeakMap keyed by it).
+ *
+ * This relies on subscription fields resolving from the payload alone, never from the context
+ * (true of Stats, Funnel and Increment); access checks belong in `subscribe`, which still runs
+ * per subscriber. Envelop's other hooks (error masking included) still see every result.
+ */
+import { createSourceEventStream, type DocumentNode, type ExecutionResult, execute } from "graphql";
+import { isAsyncIterable, mapAsyncIterator, type Plugin } from "graphql-yoga";
+
+type Result = ExecutionResult | Promise<ExecutionResult>;
+
+export function useSharedSubscriptionExecution(): Plugin {
+  const documentIds = new WeakMap<DocumentNode, number>();
+  let nextDocumentId = 0;
+  const memo = new WeakMap<object, Map<string, Result>>();
+
+  const documentId = (doc: DocumentNode) => {
+    let id = documentIds.get(doc);
+    if (id === undefined) {
+      id = nextDocumentId++;
+      documentIds.set(doc, id);
+    }
+    return id;
+  };
+
+  return {
+    onSubscribe({ setSubscribeFn }) {
+      setSubscribeFn(async (args) => {
+        const source = await createSourceEventStream(args);
+        if (!isAsyncIterable(source)) return source;
+        // Parsed documents are cached by Yoga, so the same query text is the same DocumentNode.
+        const key = `${documentId(args.document)}\0${args.operationName ?? ""}\0${JSON.stringify(args.variableValues ?? {})}`;
+        return mapAsyncIterator(source, (payload: unknown) => {
+          if (typeof payload !== "object" || payload === null) return execute({ ...args, rootValue: payload });
+          let results = memo.get(payload);
+          if (!results) {
+            results = new Map();
+            memo.set(payload, results);
+          }
+          let result = results.get(key);
+          if (!result) {
+            result = execute({ ...args, rootValue: payload });
+            results.set(key, result);
+          }
+          return result;
+        });
+      });
+    },
+  };
+}

@@ -1,0 +1,102 @@
+/**
+ * Yoga's SSE transport, framed for fan-out. Yoga's own processor serialises and encodes every
+ * message for every subscriber and writes it as two chunks; for a live stream this processor
+ * writes one chunk per message, encoded once per result object — and the shared subscription
+ * results (shared-execution.ts) are one object for all subscribers of a period and operation.
+ * Same wire format (`event: next` / `event: complete`, a `:` comment as keep-alive); anything
+ * that is not a live stream (an error instead of a subscription) goes to Yoga's processor.
+ */
+import { type ExecutionResult, GraphQLError } from "graphql";
+import { getSSEProcessor, isAsyncIterable, type Plugin } from "graphql-yoga";
+
+const KEEP_ALIVE_MS = 12_000;
+type FetchAPI = Parameters<ReturnType<typeof getSSEProcessor>>[1];
+
+export function useFramedSse(): Plugin {
+  const yogaSse = getSSEProcessor();
+  const encoder = new TextEncoder();
+  const frames = new WeakMap<object, Uint8Array>();
+  const PING = encoder.encode(":\n\n");
+  const COMPLETE = encoder.encode("event: complete\ndata:\n\n");
+
+  const frame = (result: ExecutionResult): Uint8Array => {
+    let bytes = frames.get(result);
+    if (!bytes) {
+      bytes = encoder.encode(`event: next\ndata: ${serialize(result)}\n\n`);
+      frames.set(result, bytes);
+    }
+    return bytes;
+  };
+
+  const stream = (results: AsyncIterable<ExecutionResult>, fetchAPI: FetchAPI): Response => {
+    const iterator = results[Symbol.asyncIterator]();
+    let keepAlive: NodeJS.Timeout | undefined;
+    const body = new fetchAPI.ReadableStream<Uint8Array>({
+      start(controller) {
+        // A first chunk at once: some clients wait for one before they report the response.
+        controller.enqueue(PING);
+        keepAlive = setInterval(() => {
+          if (controller.desiredSize !== null && controller.desiredSize > 0) controller.enqueue(PING);
+        }, KEEP_ALIVE_MS);
+      },
+      async pull(controller) {
+        try {
+          const { value, done } = await iterator.next();
+          if (value != null) controller.enqueue(frame(value));
+          if (done) {
+            clearInterval(keepAlive);
+            controller.enqueue(COMPLETE);
+            controller.close();
+          }
+        } catch (err) {
+          clearInterval(keepAlive);
+          controller.error(err);
+        }
+      },
+      async cancel() {
+        clearInterval(keepAlive);
+        await iterator.return?.();
+      },
+    });
+    return new fetchAPI.Response(body, {
+      status: 200,
+      headers: { "Content-Type": "text/event-stream", Connection: "keep-alive", "Cache-Control": "no-cache" },
+    });
+  };
+
+  return {
+    onResultProcess({ result, setResultProcessor, request }) {
+      if (!isAsyncIterable(result)) return;
+      const accept = request.headers.get("accept") ?? "";
+      if (!accept.includes("text/event-stream")) return;
+      setResultProcessor(
+        (r, fetchAPI, mediaType) =>
+          isAsyncIterable(r) ? stream(r as AsyncIterable<ExecutionResult>, fetchAPI) : yogaSse(r, fetchAPI, mediaType),
+        "text/event-stream",
+      );
+    },
+  };
+}
+
+/** A result as clients see it: errors as their JSON, without Yoga's internal extensions. */
+function serialize(result: ExecutionResult): string {
+  if (!result.errors?.length && !result.extensions) return JSON.stringify(result);
+  const { errors, extensions, ...rest } = result;
+  return JSON.stringify({
+    ...rest,
+    ...(errors?.length ? { errors: errors.map(publicError) } : {}),
+    ...(extensions && Object.keys(extensions).some((k) => k !== "http") ? { extensions: withoutHttp(extensions) } : {}),
+  });
+}
+
+function publicError(error: GraphQLError | Error) {
+  const json = error instanceof GraphQLError ? error.toJSON() : { message: error.message };
+  if (!("extensions" in json) || !json.extensions) return json;
+  const { http: _http, unexpected: _unexpected, ...extensions } = json.extensions;
+  return Object.keys(extensions).length ? { ...json, extensions } : { ...json, extensions: undefined };
+}
+
+function withoutHttp(extensions: Record<string, unknown>): Record<string, unknown> {
+  const { http: _http, ...rest } = extensions;
+  return rest;
+}

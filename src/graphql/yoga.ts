@@ -1,0 +1,77 @@
+/**
+ * The Yoga server: the schema, GraphiQL, error masking and the plugins every transport shares.
+ * HTTP (queries, and subscriptions over SSE) goes straight through it; graphql-ws goes through
+ * its `getEnveloped` (ws.ts), so both run the same envelop plugins and limits.
+ */
+import type { IncomingMessage, ServerResponse } from "node:http";
+import { createYoga, maskError, type YogaServerInstance } from "graphql-yoga";
+import type { LiveFeed } from "../live/feed.js";
+import type { Logger } from "../log.js";
+import type { StatsStore } from "../store/types.js";
+import type { GraphqlContext } from "./context.js";
+import { schema } from "./schema/index.js";
+import { useSharedSubscriptionExecution } from "./shared-execution.js";
+import { useFramedSse } from "./sse.js";
+
+export interface ServerContext {
+  req: IncomingMessage;
+  res: ServerResponse;
+}
+
+export type StatsYoga = YogaServerInstance<ServerContext, GraphqlContext>;
+
+export interface StatsYogaOptions {
+  store: StatsStore;
+  live: LiveFeed;
+  log: Logger;
+}
+
+export function createStatsYoga({ store, live, log }: StatsYogaOptions): StatsYoga {
+  return createYoga<ServerContext, GraphqlContext>({
+    schema,
+    graphqlEndpoint: "/graphql",
+    context: () => ({ store, live }),
+    landingPage: false,
+    plugins: [useSharedSubscriptionExecution(), useFramedSse()],
+    graphiql: { title: "stats-server · GraphQL", defaultQuery: defaultQuery(new Date().getUTCFullYear()) },
+    logging: {
+      debug: (...args) => log.debug({ args }, "yoga"),
+      info: (...args) => log.info({ args }, "yoga"),
+      warn: (...args) => log.warn({ args }, "yoga"),
+      error: (...args) => log.error({ args }, "yoga"),
+    },
+    maskedErrors: {
+      // Never include internals, whatever NODE_ENV says; log what was hidden, with its path.
+      maskError(error, message) {
+        const masked = maskError(error, message, false);
+        if (masked !== error) {
+          const original = error instanceof Error && "originalError" in error ? error.originalError : error;
+          log.error(
+            { err: original, path: (error as { path?: unknown }).path },
+            "GraphQL operation failed unexpectedly",
+          );
+        }
+        return masked;
+      },
+    },
+  });
+}
+
+/** What GraphiQL opens on: a query that works on any server, and the live counterpart in a comment. */
+export function defaultQuery(year: number): string {
+  return `# stats-server GraphQL. Press ▶ to run; the Docs panel lists every field.
+#
+# Live: replace "query" by "subscription" below (without "accounts") to get this
+# year's Stats now and again after every flush; or try
+#   subscription { increments(account: "all") { account event at count } }
+
+query Overview {
+  accounts
+  stats(account: "all", event: "pageview", year: ${year}) {
+    granularity
+    total
+    segments { key count }
+  }
+}
+`;
+}

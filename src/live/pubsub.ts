@@ -1,0 +1,72 @@
+/**
+ * The typed live-update bus. One event, published once per applied batch by the process that
+ * flushed it; every API process hears it once (memory: this process; redis: all processes on the
+ * same Redis and key prefix) and fans it out to its own subscribers (see feed.ts).
+ */
+import { setMaxListeners } from "node:events";
+import { createRedisEventTarget } from "@graphql-yoga/redis-event-target";
+import { createPubSub, type PubSub, type PubSubEvent, type PubSubEventTarget } from "graphql-yoga";
+import type { Logger } from "../log.js";
+import type { Delta } from "../store/types.js";
+import { createLiveRedisClients } from "./redis-clients.js";
+
+/** What a flush changed: the batch's coalesced deltas, as the store accepted them. */
+export interface FlushedBatch {
+  id: string;
+  deltas: Delta[];
+}
+
+/** Every event on the bus, typed once; the GraphQL context and the feed derive from it. */
+export type LiveEvents = {
+  flushed: [FlushedBatch];
+};
+
+export interface LiveBus {
+  readonly pubsub: PubSub<LiveEvents>;
+  readonly kind: "redis" | "memory";
+  close(): Promise<void>;
+}
+
+export interface LiveBusConfig {
+  pubsub: "redis" | "memory";
+  redis: string;
+  redisCluster: readonly string[];
+  /** Channel names carry the key prefix, so services sharing a Redis but not a key space never hear each other. */
+  keyPrefix: string;
+}
+
+export function createLiveBus(cfg: LiveBusConfig, log: Logger): LiveBus {
+  if (cfg.pubsub === "memory") {
+    const target = new EventTarget();
+    // One listener per topic per process is all the feed adds, but stay quiet if that ever grows.
+    setMaxListeners(0, target);
+    return {
+      pubsub: createPubSub<LiveEvents>({ eventTarget: target as PubSubEventTarget<LiveEvents> }),
+      kind: "memory",
+      close: async () => {},
+    };
+  }
+  const clients = createLiveRedisClients(cfg.redis, cfg.redisCluster, log);
+  const redisTarget = createRedisEventTarget<PubSubEvent<LiveEvents, "flushed">>({
+    publishClient: clients.publisher,
+    subscribeClient: clients.subscriber,
+  });
+  return {
+    pubsub: createPubSub<LiveEvents>({ eventTarget: prefixTopics(redisTarget, `${cfg.keyPrefix}live:`) }),
+    kind: "redis",
+    close: () => clients.close(),
+  };
+}
+
+/** Renames every topic to `prefix + topic` on its way to (and from) the underlying target. */
+function prefixTopics<E extends PubSubEvent<LiveEvents, "flushed">>(
+  inner: PubSubEventTarget<LiveEvents>,
+  prefix: string,
+): PubSubEventTarget<LiveEvents> {
+  return {
+    addEventListener: (type, callback, options) => inner.addEventListener(`${prefix}${type}`, callback, options),
+    removeEventListener: (type, callback, options) => inner.removeEventListener(`${prefix}${type}`, callback, options),
+    dispatchEvent: (event: E) =>
+      inner.dispatchEvent(new CustomEvent(`${prefix}${event.type}`, { detail: event.detail }) as E),
+  };
+}

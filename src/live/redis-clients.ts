@@ -1,0 +1,86 @@
+/**
+ * The live bus's own Redis connections: a publisher and a subscriber, never the command client
+ * (a connection in subscribe mode can run nothing else). Like every client here they log errors
+ * once per outage and reconnect with a capped backoff.
+ *
+ * The subscriber queues commands while disconnected (unlike the command client, which fails
+ * fast): a SUBSCRIBE issued before Redis is up must take effect once it is, and ioredis then
+ * re-subscribes by itself after every reconnect. Promises that @graphql-yoga/redis-event-target
+ * drops on the floor (PUBLISH, SUBSCRIBE, UNSUBSCRIBE) are caught and logged here instead of
+ * becoming unhandled rejections.
+ */
+import { Cluster, Redis, type RedisOptions } from "ioredis";
+import type { Logger } from "../log.js";
+import { createRedisClient, redisClientOptions } from "../store/create-store.js";
+
+type Client = Redis | Cluster;
+
+export interface LiveRedisClients {
+  publisher: Client;
+  subscriber: Client;
+  close(): Promise<void>;
+}
+
+export function createLiveRedisClients(url: string, cluster: readonly string[], log: Logger): LiveRedisClients {
+  const publisher = createRedisClient(url, cluster, log, "live-publisher");
+  const subscriber = createSubscriber(url, cluster, log);
+  const report = (role: string) => (err: unknown) =>
+    log.warn({ err: err instanceof Error ? err.message : String(err), role }, "live bus command failed");
+  // QUIT on a client that is not connected would wait in the offline queue for a Redis that may
+  // never come back: drop such a connection instead.
+  const quit = async (client: Client) => {
+    if (client.status !== "ready") return client.disconnect();
+    await client.quit().catch(() => client.disconnect());
+  };
+  return {
+    publisher: catchRejections(publisher, ["publish"], report("live-publisher")),
+    subscriber: catchRejections(subscriber, ["subscribe", "unsubscribe"], report("live-subscriber")),
+    async close() {
+      await Promise.all([quit(publisher), quit(subscriber)]);
+    },
+  };
+}
+
+function createSubscriber(url: string, cluster: readonly string[], log: Logger): Client {
+  const role = "live-subscriber";
+  const options: RedisOptions = { ...redisClientOptions(role), enableOfflineQueue: true, maxRetriesPerRequest: null };
+  const client = cluster.length
+    ? new Cluster(
+        cluster.map((n) => {
+          const [host, port] = n.split(":");
+          return { host: host as string, port: Number(port) };
+        }),
+        {
+          redisOptions: options,
+          enableOfflineQueue: true,
+          clusterRetryStrategy: options.retryStrategy as (n: number) => number,
+        },
+      )
+    : new Redis(url, options);
+  let down = false;
+  client.on("error", (err: Error) => {
+    if (!down) log.error({ err: err.message, role }, "redis connection error; retrying");
+    down = true;
+  });
+  client.on("ready", () => {
+    if (down) log.info({ role }, "redis connection back");
+    down = false;
+  });
+  return client;
+}
+
+/** The same client, with a rejection handler attached to what the named methods return. */
+function catchRejections<T extends object>(client: T, methods: readonly string[], onError: (err: unknown) => void): T {
+  return new Proxy(client, {
+    get(target, prop, receiver) {
+      const value: unknown = Reflect.get(target, prop, receiver);
+      if (typeof value !== "function") return value;
+      if (typeof prop !== "string" || !methods.includes(prop)) return value.bind(target);
+      return (...args: unknown[]) => {
+        const result: unknown = value.apply(target, args);
+        if (result instanceof Promise) result.catch(onError);
+        return result;
+      };
+    },
+  });
+}

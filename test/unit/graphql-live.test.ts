@@ -1,0 +1,285 @@
+/**
+ * The live machinery without sockets: what a batch changed, the client-facing views, the
+ * per-subscriber channel, and the feed's fan-out (one read per flush, snapshot first, detach on
+ * return) over the in-process bus and the memory store.
+ */
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import { pino } from "pino";
+import { changedPeriods, incrementsOf, periodKey } from "../../src/live/changes.js";
+import { createChannel } from "../../src/live/channel.js";
+import { createLiveFeed } from "../../src/live/feed.js";
+import { createLiveBus } from "../../src/live/pubsub.js";
+import { funnelView, type StatsView, statsView } from "../../src/live/views.js";
+import { createKeySpace } from "../../src/store/keys.js";
+import { createMemoryBackend } from "../../src/store/memory-backend.js";
+import { createStatsStore } from "../../src/store/stats-store.js";
+import type { Delta, FunnelDelta, StatsStore, TrackDelta } from "../../src/store/types.js";
+
+const log = pino({ level: "silent" });
+const track = (account: string, count = 1, minute = 7): TrackDelta => ({
+  kind: "track",
+  account,
+  event: "pageview",
+  year: 2013,
+  month: 9,
+  day: 5,
+  hour: 16,
+  minute,
+  count,
+});
+const funnel = (account: string, status: string, count = 1): FunnelDelta => ({
+  kind: "funnels",
+  account,
+  event: "order",
+  status,
+  year: 2013,
+  month: 9,
+  day: 5,
+  count,
+});
+
+describe("changes of a batch", () => {
+  it("a time-series delta changes its year, month, day and hour; a funnel delta its year, month and day", () => {
+    const changed = changedPeriods([track("acme"), track("acme", 1, 8), funnel("acme", "paid")]);
+    const periods = [...changed.values()].map((r) => `${r.kind} ${JSON.stringify(r.period)}`);
+    assert.deepEqual(periods, [
+      'track {"year":2013}',
+      'track {"year":2013,"month":9}',
+      'track {"year":2013,"month":9,"day":5}',
+      'track {"year":2013,"month":9,"day":5,"hour":16}',
+      'funnels {"year":2013}',
+      'funnels {"year":2013,"month":9}',
+      'funnels {"year":2013,"month":9,"day":5}',
+    ]);
+    assert.ok(changed.has(periodKey({ kind: "track", account: "acme", event: "pageview", period: { year: 2013 } })));
+  });
+
+  it("increments are the deltas, at the start of their minute (or day, for funnels)", () => {
+    assert.deepEqual(incrementsOf([track("acme", 3), funnel("acme", "paid", 2)]), [
+      { account: "acme", event: "pageview", status: undefined, at: new Date("2013-09-05T16:07:00Z"), count: 3 },
+      { account: "acme", event: "order", status: "paid", at: new Date("2013-09-05T00:00:00Z"), count: 2 },
+    ]);
+  });
+});
+
+describe("views", () => {
+  it("stats are zero-filled and complete; fields that are not segments are ignored", () => {
+    const counts = new Map([
+      ["29", 4],
+      ["30", 9],
+      ["x", 5],
+    ]);
+    const feb = statsView("a", "e", { year: 2012, month: 2 }, counts);
+    assert.equal(feb.granularity, "DAY");
+    assert.equal(feb.segments.length, 29);
+    assert.equal(feb.total, 4);
+    const year = statsView("a", "e", { year: 2013 }, new Map([["13", 1]]));
+    assert.deepEqual([year.segments.length, year.total], [12, 0]);
+    const hour = statsView("a", "e", { year: 2013, month: 1, day: 1, hour: 0 }, new Map([["0", 2]]));
+    assert.deepEqual([hour.granularity, hour.segments[0], hour.segments.length], ["MINUTE", { key: 0, count: 2 }, 60]);
+  });
+
+  it("funnels list their statuses sorted by name, with the total", () => {
+    const f = funnelView(
+      "a",
+      "order",
+      { year: 2013 },
+      new Map([
+        ["paid", 2],
+        ["checkout", 5],
+        ["unknown", 1],
+      ]),
+    );
+    assert.deepEqual(
+      f.statuses.map((s) => s.status),
+      ["checkout", "paid", "unknown"],
+    );
+    assert.equal(f.total, 8);
+  });
+});
+
+describe("channel", () => {
+  it("latest: a newer value replaces an undelivered one", async () => {
+    const ch = createChannel<number>({ kind: "latest" }, () => {});
+    ch.push(1);
+    ch.push(2);
+    assert.deepEqual(await ch.next(), { value: 2, done: false });
+    const waiting = ch.next();
+    ch.push(3);
+    assert.deepEqual(await waiting, { value: 3, done: false });
+  });
+
+  it("queue: keeps everything up to the limit, then ends the subscription with an error", async () => {
+    const ch = createChannel<number>({ kind: "queue", limit: 2 }, () => {});
+    ch.push(1);
+    ch.push(2);
+    ch.push(3);
+    assert.equal((await ch.next()).value, 1);
+    assert.equal((await ch.next()).value, 2);
+    await assert.rejects(ch.next(), /fell more than 2 messages behind/);
+    assert.equal(ch.closed, true);
+  });
+
+  it("return() detaches once and ends a pending next()", async () => {
+    let closes = 0;
+    const ch = createChannel<number>({ kind: "latest" }, () => closes++);
+    const pending = ch.next();
+    await ch.return?.();
+    await ch.return?.();
+    assert.deepEqual(await pending, { value: undefined, done: true });
+    assert.equal(closes, 1);
+    ch.push(1);
+    assert.deepEqual(await ch.next(), { value: undefined, done: true });
+  });
+});
+
+/** The memory store, with its countsMany calls counted and optionally held back. */
+function countingStore() {
+  const store = createStatsStore(createMemoryBackend(), createKeySpace(""), { minuteRetentionSeconds: 3600 });
+  const reads: number[] = [];
+  let hold: Promise<void> | undefined;
+  const counting: StatsStore = {
+    ...store,
+    async countsMany(requests) {
+      reads.push(requests.length);
+      const gate = hold;
+      const result = await store.countsMany(requests);
+      if (gate) await gate;
+      return result;
+    },
+  };
+  return {
+    store: counting,
+    reads,
+    holdNextRead() {
+      let release: () => void = () => {};
+      hold = new Promise((r) => {
+        release = r;
+      });
+      return () => {
+        hold = undefined;
+        release();
+      };
+    },
+  };
+}
+
+async function setup() {
+  const bus = createLiveBus({ pubsub: "memory", redis: "", redisCluster: [], keyPrefix: "" }, log);
+  const s = countingStore();
+  const feed = createLiveFeed(bus, s.store, log);
+  let seq = 0;
+  /** Applies a batch to the store; the returned function publishes it, as the flusher does next. */
+  const apply = async (deltas: Delta[]) => {
+    const batch = { id: `b${seq++}`, deltas, events: deltas.length };
+    await s.store.apply(batch);
+    return () => bus.pubsub.publish("flushed", { id: batch.id, deltas });
+  };
+  const flush = async (deltas: Delta[]) => (await apply(deltas))();
+  return { ...s, feed, apply, flush, close: () => feed.close() };
+}
+
+const settle = () => new Promise((r) => setTimeout(r, 10));
+const totals = (values: StatsView[]) => values.map((v) => v.total);
+
+describe("live feed", () => {
+  it("sends the snapshot, then one shared Stats per flush, read once for every subscriber", async () => {
+    const t = await setup();
+    try {
+      await t.flush([track("acme", 2)]);
+      const subs = await Promise.all(
+        Array.from({ length: 5 }, () => t.feed.stats("acme", "pageview", { year: 2013, month: 9 })),
+      );
+      for (const sub of subs) assert.equal((await sub.next()).value?.total, 2);
+      t.reads.length = 0;
+
+      await t.flush([track("acme", 3), track("acme", 1, 9), track("other", 5)]);
+      const updates = await Promise.all(subs.map(async (sub) => (await sub.next()).value as StatsView));
+      assert.deepEqual(totals(updates), [6, 6, 6, 6, 6]);
+      assert.ok(
+        updates.every((u) => u === updates[0]),
+        "every subscriber gets the same object",
+      );
+      assert.deepEqual(t.reads, [1], "one read of one period for five subscribers");
+
+      // A flush that does not touch the period: no read, no message.
+      await t.flush([track("other", 1)]);
+      await settle();
+      assert.deepEqual(t.reads, [1]);
+      for (const sub of subs) await sub.return?.();
+      assert.equal(t.feed.subscribers, 0);
+    } finally {
+      await t.close();
+    }
+  });
+
+  it("a flush that lands while the snapshot is being read is not lost", async () => {
+    const t = await setup();
+    try {
+      await t.flush([track("acme", 1)]);
+      await settle();
+      // The snapshot is read (total 1) but its answer is held back; meanwhile a flush lands.
+      const release = t.holdNextRead();
+      const subscribing = t.feed.stats("acme", "pageview", { year: 2013 });
+      await settle();
+      await t.flush([track("acme", 1)]);
+      await settle();
+      release();
+      const sub = await subscribing;
+      // The client had not read the snapshot yet: it gets the newest state straight away.
+      assert.equal((await sub.next()).value?.total, 2);
+      const more = await Promise.race([sub.next().then(() => "message"), settle().then(() => "silence")]);
+      assert.equal(more, "silence");
+      await sub.return?.();
+    } finally {
+      await t.close();
+    }
+  });
+
+  it("a flush the snapshot already holds is not sent again", async () => {
+    const t = await setup();
+    try {
+      // The batch is in the store before the subscriber reads, but its message is heard after.
+      const publish = await t.apply([track("acme", 4)]);
+      const sub = await t.feed.stats("acme", "pageview", { year: 2013 });
+      assert.equal((await sub.next()).value?.total, 4);
+      publish();
+      await settle();
+      const more = await Promise.race([sub.next().then((r) => r.value?.total), settle().then(() => "silence")]);
+      assert.equal(more, "silence");
+      assert.equal(t.reads.length, 2, "the update was computed (and found to be the same state)");
+      await sub.return?.();
+    } finally {
+      await t.close();
+    }
+  });
+
+  it("increments are filtered by account and event, and each subscriber gets each delta once", async () => {
+    const t = await setup();
+    try {
+      const acme = t.feed.increments({ account: "acme", event: undefined });
+      const orders = t.feed.increments({ account: undefined, event: "order" });
+      await t.flush([track("acme", 2), funnel("beta", "paid"), track("beta")]);
+      assert.deepEqual((await acme.next()).value?.count, 2);
+      assert.deepEqual((await orders.next()).value?.account, "beta");
+      const none = await Promise.race([acme.next().then(() => "message"), settle().then(() => "silence")]);
+      assert.equal(none, "silence");
+      await acme.return?.();
+      await orders.return?.();
+      assert.equal(t.feed.subscribers, 0);
+    } finally {
+      await t.close();
+    }
+  });
+
+  it("close() ends every open subscription", async () => {
+    const t = await setup();
+    const sub = await t.feed.stats("acme", "pageview", { year: 2013 });
+    await sub.next();
+    const inc = t.feed.increments({ account: undefined, event: undefined });
+    await t.close();
+    assert.deepEqual(await sub.next(), { value: undefined, done: true });
+    assert.deepEqual(await inc.next(), { value: undefined, done: true });
+  });
+});
