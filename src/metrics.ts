@@ -5,6 +5,8 @@ export function createMetrics(opts: { defaultMetrics?: boolean } = {}) {
   const registry = new Registry();
   if (opts.defaultMetrics ?? true) collectDefaultMetrics({ register: registry, prefix: "stats_process_" });
   const registers = [registry];
+  // What the pending gauges report at scrape time (the flusher registers itself).
+  let pending = () => ({ deltas: 0, events: 0 });
   return {
     registry,
     received: new Counter({
@@ -44,15 +46,26 @@ export function createMetrics(opts: { defaultMetrics?: boolean } = {}) {
       name: "stats_pending_deltas",
       help: "Distinct counters waiting to be flushed (coalesced, in memory).",
       registers,
+      collect() {
+        this.set(pending().deltas);
+      },
     }),
     pendingEvents: new Gauge({
       name: "stats_pending_events",
       help: "Events received but not yet accepted by the store.",
       registers,
+      collect() {
+        this.set(pending().events);
+      },
     }),
     storeUp: new Gauge({
       name: "stats_redis_up",
       help: "1 when the store answered its last round trip, else 0.",
+      registers,
+    }),
+    busDisconnects: new Counter({
+      name: "stats_bus_disconnects_total",
+      help: "ZeroMQ peer connections lost (publisher gone, or silent past the heartbeat timeout).",
       registers,
     }),
     busConnected: new Gauge({
@@ -60,6 +73,10 @@ export function createMetrics(opts: { defaultMetrics?: boolean } = {}) {
       help: "ZeroMQ peers currently connected.",
       registers,
     }),
+    /** Makes the pending gauges read `source` at every scrape. */
+    observePending(source: () => { deltas: number; events: number }) {
+      pending = source;
+    },
   };
 }
 

@@ -34,7 +34,10 @@ export class Flusher {
     private readonly opts: FlusherOptions,
     private readonly metrics: Metrics,
     private readonly log: Logger,
-  ) {}
+  ) {
+    // Read at every scrape: a flush can wait for a long interval or retry through an outage.
+    metrics.observePending(() => ({ deltas: this.pending.size, events: this.pendingEvents }));
+  }
 
   start(): void {
     this.#timer = setInterval(() => void this.flush(), this.opts.intervalMs);

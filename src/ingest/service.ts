@@ -50,6 +50,7 @@ export function startIngest(cfg: IngestConfig, store: StatsStore, metrics: Metri
       heartbeatMs: cfg.heartbeatMs,
       receiveHighWaterMark: cfg.zmqHighWaterMark,
       onConnections: (n) => metrics.busConnected.set(n),
+      onDisconnect: () => metrics.busDisconnects.inc(),
     },
     onMessage,
     log,

@@ -14,6 +14,7 @@ export interface ZmqConsumerOptions {
   /** Messages ZeroMQ queues before dropping (ZMQ_RCVHWM). */
   receiveHighWaterMark: number;
   onConnections?: (connected: number) => void;
+  onDisconnect?: () => void;
 }
 
 export interface ZmqConsumer {
@@ -50,6 +51,7 @@ export function startZmqConsumer(
         log.info({ address: "address" in event ? event.address : undefined }, "event bus connected");
       } else if (event.type === "disconnect") {
         connections = Math.max(0, connections - 1);
+        opts.onDisconnect?.();
         opts.onConnections?.(connections);
         log.warn({ address: event.address }, "event bus disconnected; reconnecting");
       } else if (event.type === "end") {
@@ -64,6 +66,11 @@ export function startZmqConsumer(
     }
   };
 
+  // The monitor must exist before connect(): libzmq may connect before a late monitor attaches,
+  // and a lost "connect" event would leave `connections` at 0 (and /readyz down) for good.
+  const observing = observe().catch((err) => {
+    if (!closed) log.error({ err }, "event bus observer failed");
+  });
   const ready = (async () => {
     for (const topic of opts.topics) socket.subscribe(topic);
     for (const endpoint of opts.endpoints) {
@@ -72,9 +79,6 @@ export function startZmqConsumer(
     }
   })();
 
-  const observing = observe().catch((err) => {
-    if (!closed) log.error({ err }, "event bus observer failed");
-  });
   const receiving = ready.then(receive).catch((err) => {
     if (!closed) log.error({ err }, "event bus receive loop failed");
   });

@@ -25,7 +25,10 @@ for i = 2, #KEYS do
   local n = tonumber(ARGV[a + 1])
   a = a + 2
   if op == 's' then
-    redis.call('SADD', key, unpack(ARGV, a, a + n - 1))
+    -- unpack() is capped by Lua's stack (~8000 values): add large sets a slice at a time.
+    for j = a, a + n - 1, 1000 do
+      redis.call('SADD', key, unpack(ARGV, j, math.min(j + 999, a + n - 1)))
+    end
     a = a + n
   else
     for j = a, a + 2 * n - 1, 2 do
