@@ -1,7 +1,106 @@
-/** The legacy REST API mount (issue #4). Placeholder until the routes land: answers nothing. */
+/**
+ * The legacy REST API (DESIGN §5) as an HTTP mount: the old service's routes and answers, with
+ * its holes closed (validated names, numbers, dates and JSONP callbacks; 503 when Redis is down).
+ * HTTP in, one store round trip, one string out.
+ */
+import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from "node:http";
 import type { Mount } from "../app.js";
+import { createRateLimitedLog } from "../log.js";
 import type { ServiceDeps } from "../service-deps.js";
+import { CALLBACK_ERROR, callbackParam, isValidCallback, wrapJsonp } from "./jsonp.js";
+import { type RouteAnswer, readRoute } from "./read.js";
+import { renderBody, renderError } from "./render.js";
+import { isRouteError, parseRoute } from "./route.js";
 
-export function createRestMount(_deps: ServiceDeps): Mount | undefined {
-  return undefined;
+/** Longer request targets are refused with 414 (browsers stop near 2 KB; no route needs more). */
+export const MAX_URL_LENGTH = 4096;
+const MAX_HOST_LENGTH = 255;
+const HOST = /^(?:\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9._-]+)(?::[0-9]{1,5})?$/;
+
+// The old service's headers, kept exactly; nosniff is new (a JSON answer is never run as script).
+const CACHE_CONTROL = "no-store, no-cache, must-revalidate, private, proxy-revalidate";
+const EXPIRES = "Fri, 24 Nov 2000 01:00:00 GMT";
+const JSON_TYPE = "application/json";
+const JSONP_TYPE = "text/javascript";
+
+const STORE_DOWN = renderError("the stats store is unavailable; retry later");
+const INTERNAL = renderError("internal error");
+const METHOD = renderError("method not allowed: use GET or HEAD");
+const TOO_LONG = renderError(`request URL longer than ${MAX_URL_LENGTH} characters`);
+const BAD_HOST = renderError("bad Host header");
+const BAD_CALLBACK = renderError(CALLBACK_ERROR);
+
+export function createRestMount(deps: ServiceDeps): Mount {
+  const { store, log } = deps;
+  const prefix = deps.config.pathPrefix;
+  const warn = createRateLimitedLog(log);
+
+  const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    const url = req.url ?? "/";
+    if (url.length > MAX_URL_LENGTH) return send(res, 414, TOO_LONG);
+    if (req.method !== "GET" && req.method !== "HEAD") return send(res, 405, METHOD, JSON_TYPE, "GET, HEAD");
+    const q = url.indexOf("?");
+    const path = q < 0 ? url : url.slice(0, q);
+    const callback = q < 0 ? "" : callbackParam(url.slice(q + 1));
+    if (callback !== "" && !isValidCallback(callback)) return send(res, 400, BAD_CALLBACK);
+    const route = parseRoute(path.slice(prefix.length));
+    if (isRouteError(route)) return send(res, route.status, renderError(route.message));
+    const host = hostOf(req);
+    if (host === undefined) return send(res, 400, BAD_HOST);
+
+    let answer: RouteAnswer;
+    try {
+      answer = await readRoute(store, route);
+    } catch (err) {
+      // Never answer an outage with empty data: a client would read it as zero traffic.
+      warn("rest:store", { err: err instanceof Error ? err.message : String(err), url }, "REST read failed: 503");
+      return send(res, 503, STORE_DOWN);
+    }
+    const json = renderBody(
+      route.echo,
+      { base: `http://${host}${prefix}${answer.path}`, children: answer.children },
+      answer.data,
+    );
+    if (callback === "") send(res, 200, json);
+    else send(res, 200, wrapJsonp(callback, json), JSONP_TYPE);
+  };
+
+  return {
+    prefix,
+    handle: (req, res) =>
+      handle(req, res).catch((err: unknown) => {
+        log.error({ err, url: req.url }, "REST request failed");
+        if (!res.headersSent) send(res, 500, INTERNAL);
+        else res.destroy();
+      }),
+  };
+}
+
+function send(res: ServerResponse, status: number, body: string, type = JSON_TYPE, allow?: string): void {
+  const headers: OutgoingHttpHeaders = {
+    "Cache-Control": CACHE_CONTROL,
+    "Content-Length": Buffer.byteLength(body),
+    "Content-Type": type,
+    Expires: EXPIRES,
+    Pragma: "no-cache",
+    "X-Content-Type-Options": "nosniff",
+  };
+  if (allow) headers["Allow"] = allow;
+  if (status === 503) headers["Retry-After"] = "1";
+  res.writeHead(status, headers);
+  res.end(body);
+}
+
+/**
+ * Links are built on the request's Host, as the old service did; a Host that is not a host name
+ * or address (with port) is refused rather than copied into every link. HTTP/1.0 may omit it.
+ */
+function hostOf(req: IncomingMessage): string | undefined {
+  const host = req.headers.host;
+  if (host === undefined || host === "") {
+    const { localAddress, localPort } = req.socket;
+    if (!localAddress) return "localhost";
+    return localAddress.includes(":") ? `[${localAddress}]:${localPort}` : `${localAddress}:${localPort}`;
+  }
+  return host.length <= MAX_HOST_LENGTH && HOST.test(host) ? host : undefined;
 }

@@ -43,19 +43,26 @@ export function granularityOf(p: Period): Granularity {
   return "MINUTE";
 }
 
-/** Every segment key of a (valid) period, in order: 1..12, 1..28-31, 0..23 or 0..59. */
-export function segmentKeys(p: Period): number[] {
-  const range = (from: number, to: number) => Array.from({ length: to - from + 1 }, (_, i) => from + i);
+/** The first and last segment key of a (valid) period: 1-12, 1-28..31, 0-23 or 0-59. */
+export function segmentRange(p: Period): { first: number; last: number } {
   switch (granularityOf(p)) {
     case "MONTH":
-      return range(1, 12);
+      return { first: 1, last: 12 };
     case "DAY":
-      return range(1, daysInMonth(p.year, p.month as number));
+      return { first: 1, last: daysInMonth(p.year, p.month as number) };
     case "HOUR":
-      return range(0, 23);
+      return { first: 0, last: 23 };
     case "MINUTE":
-      return range(0, 59);
+      return { first: 0, last: 59 };
   }
+}
+
+/** Every segment key of a (valid) period, in order: 1..12, 1..28-31, 0..23 or 0..59. */
+export function segmentKeys(p: Period): number[] {
+  const { first, last } = segmentRange(p);
+  const keys: number[] = [];
+  for (let k = first; k <= last; k++) keys.push(k);
+  return keys;
 }
 
 /** The periods (year, month, day, hour) that contain a minute, from widest to narrowest. */

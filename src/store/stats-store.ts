@@ -20,8 +20,9 @@ export function createStatsStore(backend: Backend, keys: KeySpace, opts: StatsSt
 
   const toCounts = (hash: Record<string, string>): Counts => {
     const counts: Counts = new Map();
-    for (const [field, value] of Object.entries(hash)) {
-      const n = Number(value);
+    // for-in rather than Object.entries: no [field, value] pair per field on the read hot path.
+    for (const field in hash) {
+      const n = Number(hash[field]);
       if (Number.isFinite(n) && n !== 0) counts.set(field, n);
     }
     return counts;

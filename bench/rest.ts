@@ -1,0 +1,301 @@
+/**
+ * REST month route vs. a bare node:http + ioredis HGETALL server of the same hash (the ceiling),
+ * measured in the same run against one private redis-server with autocannon (50 connections).
+ * Each server runs in its own process; rounds alternate the order; figures are medians. Beside
+ * req/s it reports each server's CPU time per request (from /proc), which other load on the
+ * machine disturbs less, and the year route (a small body) to separate the fixed cost per
+ * request from the cost of a month's 30 fields and links.
+ *
+ *   npm run bench:rest [-- --rounds 5 --seconds 5 --connections 50 --wrk|--autocannon --path /api/stats/... --cpu-prof DIR]
+ */
+import { type ChildProcess, execFile, execFileSync, spawn } from "node:child_process";
+import { readFileSync } from "node:fs";
+import { createServer } from "node:http";
+import { createInterface } from "node:readline";
+import { fileURLToPath } from "node:url";
+import autocannon from "autocannon";
+import { Redis } from "ioredis";
+import { createLogger } from "../src/log.js";
+import { startService } from "../src/service.js";
+import { eventually } from "../test/helpers/ports.js";
+import { startRedis } from "../test/helpers/redis.js";
+import { testConfig } from "../test/helpers/service.js";
+
+const KEY_PREFIX = "bench:";
+const MONTH_KEY = `${KEY_PREFIX}track:acme:pageview:2026:11`;
+const MONTH_PATH = "/api/stats/track/acme/pageview/2026/11";
+const YEAR_PATH = "/api/stats/track/acme/pageview/2026";
+
+interface Figures {
+  rps: number;
+  p99: number;
+  /** CPU time (user + system) the server spent per request, in µs. */
+  cpuUs: number;
+  /** The kernel's part of it (system time: socket reads and writes). */
+  sysUs: number;
+}
+
+/** USER_HZ: /proc reports CPU time in these ticks (100 on Linux x86-64 and arm64). */
+const TICKS_PER_SECOND = 100;
+
+const [role, redisUrl] = process.argv.slice(2);
+if (role === "serve-rest") await serveRest(redisUrl as string);
+else if (role === "serve-bare") await serveBare(redisUrl as string);
+else await main(parseArgs(process.argv.slice(2)));
+
+function parseArgs(argv: string[]) {
+  const opt = (name: string, def: number, max: number) => {
+    const i = argv.indexOf(`--${name}`);
+    const n = i < 0 ? def : Number(argv[i + 1]);
+    if (!Number.isInteger(n) || n < 1 || n > max) throw new Error(`--${name} must be an integer 1-${max}`);
+    return n;
+  };
+  const prof = argv.indexOf("--cpu-prof");
+  return {
+    rounds: opt("rounds", 5, 15),
+    seconds: opt("seconds", 5, 30),
+    connections: opt("connections", 50, 500),
+    /**
+     * Load generator: wrk when installed (`apt-get install wrk`; it needs far less CPU than
+     * autocannon, which shares the 2 cores with the servers), else autocannon (a devDependency).
+     */
+    generator: (argv.includes("--autocannon")
+      ? "autocannon"
+      : argv.includes("--wrk") || hasWrk()
+        ? "wrk"
+        : "autocannon") as Generator,
+    /** Another REST path to measure in place of the month route. */
+    path: argv.includes("--path") ? (argv[argv.indexOf("--path") + 1] ?? MONTH_PATH) : MONTH_PATH,
+    /** Directory for V8 CPU profiles of both servers, DIR/rest and DIR/bare (open them in Chrome DevTools). */
+    cpuProfDir: prof < 0 ? undefined : (argv[prof + 1] ?? "."),
+  };
+}
+
+async function main(opts: ReturnType<typeof parseArgs>): Promise<void> {
+  const redis = await startRedis();
+  const children: ChildProcess[] = [];
+  try {
+    // A month with a count on every day, and the year above it, as a busy account would have.
+    const days: Record<string, number> = {};
+    for (let d = 1; d <= 30; d++) days[String(d)] = 1000 + d * 37;
+    await redis.client.hset(MONTH_KEY, days);
+    await redis.client.hset(`${KEY_PREFIX}track:acme:pageview:2026`, { "11": 50_000 });
+
+    const prof = (name: string) =>
+      opts.cpuProfDir ? ["--cpu-prof", "--cpu-prof-dir", `${opts.cpuProfDir}/${name}`] : [];
+    const bare = await spawnServer("serve-bare", redis.url, children, prof("bare"));
+    const rest = await spawnServer("serve-rest", redis.url, children, prof("rest"));
+    const target = (label: string, name: string, url: string, pid: number): Target => ({
+      label,
+      name,
+      url,
+      pid,
+      runs: [],
+    });
+    const ceiling = target("ceiling", "bare node:http + ioredis HGETALL (30 fields)", `${bare.url}/`, bare.pid);
+    const month = target("REST", `REST month ${opts.path}`, `${rest.url}${opts.path}`, rest.pid);
+    // Not the target: a year holding one month has a small body, which shows the fixed cost per request.
+    const year = target("REST/yr", `REST year ${YEAR_PATH} (1 field)`, `${rest.url}${YEAR_PATH}`, rest.pid);
+    const targets = [ceiling, month, year];
+    for (const t of targets) {
+      const res = await fetch(t.url);
+      const body = await res.text();
+      if (res.status !== 200 || !body.includes('"11":')) throw new Error(`${t.name} answered ${res.status}: ${body}`);
+    }
+
+    console.log(
+      `${opts.generator}: warming up (2 s each), then ${opts.rounds} rounds × ${opts.seconds} s per target, ${opts.connections} connections`,
+    );
+    for (const t of targets) await load(t, 2, opts.connections, opts.generator);
+    for (let round = 0; round < opts.rounds; round++) {
+      for (const t of round % 2 === 0 ? targets : [...targets].reverse())
+        t.runs.push(await load(t, opts.seconds, opts.connections, opts.generator));
+      console.log(`round ${round + 1}: ${targets.map((t) => `${t.label} ${fmt(t.runs.at(-1))}`).join(" | ")}`);
+    }
+
+    // The servers share 2 cores with autocannon and redis-server (and other people's work): the
+    // ratio within a round, and CPU time per request, are steadier than req/s alone.
+    const ratio = (t: Target) => median(t.runs.map((r, i) => r.rps / (ceiling.runs[i] as Figures).rps));
+    const cpuRatio = (t: Target) => medians(ceiling).cpuUs / medians(t).cpuUs;
+    console.log("");
+    console.log(
+      `medians of ${opts.rounds} rounds (2 cores shared by the servers, ${opts.generator}, redis-server and other work):`,
+    );
+    for (const t of targets) console.log(`  ${t.label.padEnd(8)} ${t.name.padEnd(58)} ${fmt(medians(t))}`);
+    const r = ratio(month);
+    console.log(
+      `  REST month / ceiling: ${pct(r)} of req/s (median of per-round ratios; target ≥ 80%: ${r >= 0.8 ? "met" : "NOT met"}),` +
+        ` ${pct(cpuRatio(month))} as lean in CPU per request, p99 ${medians(month).p99} ms vs ${medians(ceiling).p99} ms`,
+    );
+    console.log(
+      `  REST year  / ceiling: ${pct(ratio(year))} of req/s, ${pct(cpuRatio(year))} as lean in CPU per request`,
+    );
+  } finally {
+    await Promise.all(children.map(stopChild));
+    await redis.stop();
+  }
+}
+
+interface Target {
+  label: string;
+  name: string;
+  url: string;
+  pid: number;
+  runs: Figures[];
+}
+
+type Generator = "autocannon" | "wrk";
+
+async function load(t: Target, seconds: number, connections: number, generator: Generator): Promise<Figures> {
+  const before = cpuMs(t.pid);
+  const r =
+    generator === "wrk" ? await runWrk(t.url, seconds, connections) : await runAutocannon(t.url, seconds, connections);
+  const after = cpuMs(t.pid);
+  const perRequest = (ms: number) => (ms * 1000) / Math.max(1, r.total);
+  if (r.failed > 0) throw new Error(`${t.url}: ${r.failed} errors or non-2xx answers`);
+  return {
+    rps: r.rps,
+    p99: r.p99,
+    cpuUs: perRequest(after.user + after.system - before.user - before.system),
+    sysUs: perRequest(after.system - before.system),
+  };
+}
+
+interface LoadResult {
+  rps: number;
+  p99: number;
+  total: number;
+  failed: number;
+}
+
+async function runAutocannon(url: string, seconds: number, connections: number): Promise<LoadResult> {
+  const r = await autocannon({ url, connections, duration: seconds });
+  return { rps: r.requests.average, p99: r.latency.p99, total: r.requests.total, failed: r.errors + r.non2xx };
+}
+
+function hasWrk(): boolean {
+  try {
+    execFileSync("wrk", ["--version"], { stdio: "ignore" });
+    return true;
+  } catch (err) {
+    // wrk --version prints its usage and exits 1; only a missing binary means no wrk.
+    return (err as NodeJS.ErrnoException).code !== "ENOENT";
+  }
+}
+
+/** wrk with one thread, leaving the other core to the server under test. */
+function runWrk(url: string, seconds: number, connections: number): Promise<LoadResult> {
+  return new Promise((resolve, reject) => {
+    const args = ["-t1", `-c${connections}`, `-d${seconds}s`, "--latency", url];
+    execFile("wrk", args, { timeout: (seconds + 30) * 1000 }, (err, stdout) => {
+      if (err) return reject(err);
+      const num = (re: RegExp) => Number(re.exec(stdout)?.[1] ?? Number.NaN);
+      const p99 = /^\s*99%\s+([\d.]+)(us|ms|s)\s*$/m.exec(stdout);
+      const scale = { us: 0.001, ms: 1, s: 1000 }[(p99?.[2] ?? "ms") as "us" | "ms" | "s"];
+      const socketErrors = /Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)/.exec(stdout);
+      resolve({
+        rps: num(/^Requests\/sec:\s+([\d.]+)/m),
+        p99: Number(p99?.[1] ?? Number.NaN) * scale,
+        total: num(/^\s*(\d+) requests in/m),
+        failed:
+          (num(/Non-2xx or 3xx responses: (\d+)/) || 0) +
+          (socketErrors ? socketErrors.slice(1).reduce((a, n) => a + Number(n), 0) : 0),
+      });
+    });
+  });
+}
+
+/** User and system CPU time of a process so far, from /proc (Linux), in ms. */
+function cpuMs(pid: number): { user: number; system: number } {
+  const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  const ms = (ticks: string | undefined) => (Number(ticks) * 1000) / TICKS_PER_SECOND;
+  return { user: ms(fields[11]), system: ms(fields[12]) };
+}
+
+function medians(t: Target): Figures {
+  return {
+    rps: median(t.runs.map((f) => f.rps)),
+    p99: median(t.runs.map((f) => f.p99)),
+    cpuUs: median(t.runs.map((f) => f.cpuUs)),
+    sysUs: median(t.runs.map((f) => f.sysUs)),
+  };
+}
+
+function pct(x: number): string {
+  return `${(x * 100).toFixed(0)}%`;
+}
+
+function stopChild(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+  const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
+  child.kill("SIGTERM");
+  return exited;
+}
+
+function fmt(f: Figures | undefined): string {
+  if (!f) return "-";
+  return `${Math.round(f.rps).toLocaleString("en-US").padStart(7)} req/s  p99 ${f.p99} ms  ${f.cpuUs.toFixed(1)} µs CPU/req (${f.sysUs.toFixed(1)} sys)`;
+}
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const mid = Math.floor(s.length / 2);
+  return s.length % 2 ? (s[mid] as number) : ((s[mid - 1] as number) + (s[mid] as number)) / 2;
+}
+
+/** Starts this file in a child process in a server role; resolves with the URL it prints. */
+function spawnServer(
+  serverRole: string,
+  url: string,
+  children: ChildProcess[],
+  nodeArgs: string[] = [],
+): Promise<{ url: string; pid: number }> {
+  const args = [...nodeArgs, "--import", "tsx", fileURLToPath(import.meta.url), serverRole, url];
+  const child = spawn(process.execPath, args, { stdio: ["pipe", "pipe", "inherit"] });
+  children.push(child);
+  return new Promise((resolve, reject) => {
+    child.once("exit", (code) => reject(new Error(`${serverRole} exited with ${code}`)));
+    createInterface({ input: child.stdout as NodeJS.ReadableStream }).once("line", (line) =>
+      resolve({ url: line.trim(), pid: child.pid as number }),
+    );
+  });
+}
+
+/** Server roles exit when the parent says so or goes away (their stdin closes); nothing to keep. */
+function exitWithParent(): void {
+  const quit = () => process.exit(0);
+  process.stdin.on("end", quit).resume();
+  process.once("SIGTERM", quit);
+}
+
+async function serveRest(url: string): Promise<void> {
+  const config = testConfig(["--role", "api", "--redis", url, "--key-prefix", KEY_PREFIX, "--log-level", "warn"]);
+  const service = await startService(config, createLogger(config.logLevel), { defaultMetrics: false });
+  await eventually(() => service.store.ping().then(() => true), "redis reachable from the REST service");
+  process.stdout.write(`${service.url}\n`);
+  exitWithParent();
+}
+
+/** The ceiling: one HGETALL, JSON.stringify, no routing, no validation. */
+async function serveBare(url: string): Promise<void> {
+  const redis = new Redis(url);
+  const server = createServer((_req, res) => {
+    redis.hgetall(MONTH_KEY).then(
+      (hash) => {
+        const body = JSON.stringify(hash);
+        res.writeHead(200, { "Content-Type": "application/json", "Content-Length": Buffer.byteLength(body) });
+        res.end(body);
+      },
+      () => {
+        res.writeHead(503);
+        res.end();
+      },
+    );
+  });
+  server.keepAliveTimeout = 65_000;
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const addr = server.address();
+  process.stdout.write(`http://127.0.0.1:${typeof addr === "object" && addr ? addr.port : 0}\n`);
+  exitWithParent();
+}

@@ -1,0 +1,75 @@
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import { byCodePoint, jsonString, renderBody, renderError } from "../../src/rest/render.js";
+
+const echo = { type: "track", account: "acme", event: "pageview", year: "2026", month: "02", day: "" };
+
+describe("REST body rendering", () => {
+  it("writes the contract's fields in order, with links and data", () => {
+    const body = renderBody(
+      echo,
+      { base: "http://h:1/api/stats/track/acme/pageview/2026/2", children: [3, 10] },
+      new Map([
+        ["3", 1],
+        ["10", 2],
+      ]),
+    );
+    assert.equal(
+      body,
+      '{"type":"track","account":"acme","event":"pageview","year":"2026","month":"02","day":"",' +
+        '"links":["http://h:1/api/stats/track/acme/pageview/2026/2/3","http://h:1/api/stats/track/acme/pageview/2026/2/10"],' +
+        '"data":{"10":2,"3":1}}',
+    );
+    assert.deepEqual(Object.keys(JSON.parse(body)), [
+      "type",
+      "account",
+      "event",
+      "year",
+      "month",
+      "day",
+      "links",
+      "data",
+    ]);
+  });
+
+  it("writes data null and {} and empty links", () => {
+    const none = renderBody(echo, { base: "http://h", children: [] }, null);
+    assert.match(none, /"links":\[\],"data":null\}$/);
+    const empty = renderBody(echo, { base: "http://h", children: [] }, new Map());
+    assert.match(empty, /"links":\[\],"data":\{\}\}$/);
+  });
+
+  it("sorts data keys as Go did: by string, by code point", () => {
+    const keys = ["2", "10", "1", "12", "9", "b", "B", "\uffff", "\u{1f600}", "é"];
+    const body = renderBody(echo, { base: "http://h", children: [] }, new Map(keys.map((k) => [k, 1])));
+    const data = body.slice(body.indexOf('"data":') + 7, -1);
+    assert.equal(data, '{"1":1,"10":1,"12":1,"2":1,"9":1,"B":1,"b":1,"é":1,"\uffff":1,"\u{1f600}":1}');
+    // UTF-16 order would put the emoji (a surrogate pair) before U+FFFF; UTF-8 byte order does not.
+    assert.ok(byCodePoint("\u{1f600}", "\uffff") > 0);
+    assert.ok(byCodePoint("a", "ab") < 0);
+    assert.equal(byCodePoint("x", "x"), 0);
+  });
+
+  it("orders numeric fields as strings too when a hand-written field is among them", () => {
+    const data = (keys: string[]) => {
+      const body = renderBody(echo, { base: "http://h", children: [] }, new Map(keys.map((k, i) => [k, i + 1])));
+      return body.slice(body.indexOf('"data":') + 7, -1);
+    };
+    assert.equal(data(["59", "0", "5", "50"]), '{"0":2,"5":3,"50":4,"59":1}');
+    assert.equal(data(["9", "07", "10", "0"]), '{"0":4,"07":2,"10":3,"9":1}');
+    assert.equal(data(["9", "60", "10"]), '{"10":3,"60":2,"9":1}');
+  });
+
+  it("escapes strings as Go's encoding/json does, safe inside a script", () => {
+    assert.equal(jsonString('<a href="x">&</a>'), '"\\u003ca href=\\"x\\"\\u003e\\u0026\\u003c/a\\u003e"');
+    assert.equal(jsonString("a\nb\r\tc\u0000\u001f\\"), '"a\\nb\\r\\tc\\u0000\\u001f\\\\"');
+    assert.equal(jsonString("\u2028\u2029'é"), '"\\u2028\\u2029\'é"');
+    for (const s of ["<\u2028>", "\u0001\u007f", 'q"']) assert.equal(JSON.parse(jsonString(s)), s);
+    assert.equal(renderError('bad "x"'), '{"error":"bad \\"x\\""}');
+  });
+
+  it("escapes the Host part of links", () => {
+    const body = renderBody(echo, { base: 'http://a"<b>/api/stats', children: ["track"] }, null);
+    assert.ok(body.includes('"links":["http://a\\"\\u003cb\\u003e/api/stats/track"]'), body);
+  });
+});
