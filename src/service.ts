@@ -6,6 +6,7 @@ import { type App, buildApp, type Mount, type ReadinessCheck } from "./app.js";
 import type { Config } from "./config.js";
 import { createGraphqlMount } from "./graphql/mount.js";
 import { type Ingest, startIngest } from "./ingest/service.js";
+import { watchFlushes } from "./live/flush-signal.js";
 import { publishAppliedBatches } from "./live/publish.js";
 import { createLiveBus } from "./live/pubsub.js";
 import type { Logger } from "./log.js";
@@ -57,7 +58,12 @@ export async function startService(
   if (ingest) publishAppliedBatches(ingest.flusher, bus);
 
   const deps: ServiceDeps = { config, store, metrics, log, ingest };
-  for (const mount of [createGraphqlMount(deps, bus), createRestMount(deps)]) if (mount) mounts.push(mount);
+  // REST answers are cached between flushes only where every flush is heard: on a Redis bus, or in
+  // the process that flushes.
+  const flushes = bus.kind === "redis" || ingest ? watchFlushes(bus, log) : undefined;
+  for (const mount of [createGraphqlMount(deps, bus), createRestMount(deps, flushes?.onFlushed)]) {
+    if (mount) mounts.push(mount);
+  }
 
   const app = buildApp({ store, metrics, log, mounts, readiness });
   const { url } = await app.start(config.http.port, config.http.host);
@@ -78,6 +84,7 @@ export async function startService(
         );
       }
       await app.stop();
+      await flushes?.close();
       await bus.close();
       await store.close();
       return flushed;

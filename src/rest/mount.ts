@@ -7,6 +7,7 @@ import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from "node:
 import type { Mount } from "../app.js";
 import { createRateLimitedLog } from "../log.js";
 import type { ServiceDeps } from "../service-deps.js";
+import { createAnswerCache } from "./answer-cache.js";
 import { CALLBACK_ERROR, callbackParam, isValidCallback, wrapJsonp } from "./jsonp.js";
 import { type RouteAnswer, readRoute } from "./read.js";
 import { renderBody, renderError } from "./render.js";
@@ -30,10 +31,16 @@ const TOO_LONG = renderError(`request URL longer than ${MAX_URL_LENGTH} characte
 const BAD_HOST = renderError("bad Host header");
 const BAD_CALLBACK = renderError(CALLBACK_ERROR);
 
-export function createRestMount(deps: ServiceDeps): Mount {
+/**
+ * `onFlushed` registers a listener for every flush announced on the live bus; given one, answers
+ * are cached until the next flush (see answer-cache.ts). Without it, every request reads the store.
+ */
+export function createRestMount(deps: ServiceDeps, onFlushed?: (listener: () => void) => void): Mount {
   const { store, log } = deps;
   const prefix = deps.config.pathPrefix;
   const warn = createRateLimitedLog(log);
+  const cache = onFlushed ? createAnswerCache({ maxAgeMs: 1_000, maxEntries: 5_000 }) : undefined;
+  if (cache && onFlushed) onFlushed(() => cache.invalidate());
 
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const url = req.url ?? "/";
@@ -48,6 +55,12 @@ export function createRestMount(deps: ServiceDeps): Mount {
     const host = hostOf(req);
     if (host === undefined) return send(res, 400, BAD_HOST);
 
+    const cacheKey = `${host}\n${url}`;
+    // A cached answer is only given while the store is up: an outage is a 503 at once, never hidden.
+    const hit = store.connected() ? cache?.get(cacheKey) : undefined;
+    if (hit) return send(res, 200, hit.body, hit.type);
+    const generation = cache?.begin() ?? 0;
+
     let answer: RouteAnswer;
     try {
       answer = await readRoute(store, route);
@@ -61,8 +74,10 @@ export function createRestMount(deps: ServiceDeps): Mount {
       { base: `http://${host}${prefix}${answer.path}`, children: answer.children },
       answer.data,
     );
-    if (callback === "") send(res, 200, json);
-    else send(res, 200, wrapJsonp(callback, json), JSONP_TYPE);
+    const body = callback === "" ? json : wrapJsonp(callback, json);
+    const type = callback === "" ? JSON_TYPE : JSONP_TYPE;
+    cache?.set(cacheKey, { body, type }, generation);
+    send(res, 200, body, type);
   };
 
   return {

@@ -15,5 +15,7 @@ export interface Backend {
   scan(pattern: string, onKeys: (keys: string[]) => Promise<void>): Promise<void>;
   sadd(entries: ReadonlyArray<{ key: string; member: string }>): Promise<void>;
   ping(): Promise<void>;
+  /** False while the connection is known to be down (no round trip: for fast paths such as caches). */
+  connected(): boolean;
   close(): Promise<void>;
 }

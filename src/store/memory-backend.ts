@@ -72,6 +72,7 @@ export function createMemoryBackend(now: () => number = Date.now): Backend {
       }
     },
     async ping() {},
+    connected: () => true,
     async close() {},
   };
 }

@@ -84,6 +84,7 @@ export function createRedisBackend(client: Client): Backend {
     async ping() {
       await redis.ping();
     },
+    connected: () => redis.status === "ready",
     async close() {
       await redis.quit().catch(() => redis.disconnect());
     },

@@ -80,6 +80,7 @@ export function createStatsStore(backend: Backend, keys: KeySpace, opts: StatsSt
       return report;
     },
     ping: () => backend.ping(),
+    connected: () => backend.connected(),
     close: () => backend.close(),
   };
 }

@@ -69,6 +69,8 @@ export interface StatsStore {
   reindex(): Promise<ReindexReport>;
   /** Resolves when the store answers a round trip; rejects otherwise. */
   ping(): Promise<void>;
+  /** False while the connection to the store is known to be down; no round trip. */
+  connected(): boolean;
   close(): Promise<void>;
 }
 

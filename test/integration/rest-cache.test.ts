@@ -1,0 +1,66 @@
+/**
+ * REST answers are cached between flushes: a repeated request is served without a store read,
+ * and the first request after a flush sees the new counts at once (no staleness window).
+ */
+import assert from "node:assert/strict";
+import { after, before, describe, it } from "node:test";
+import type { Service } from "../../src/service.js";
+import { eventually } from "../helpers/ports.js";
+import { startRedis, type TestRedis } from "../helpers/redis.js";
+import { metricValue, startTestService } from "../helpers/service.js";
+import { pageview, startPublisher, type TestPublisher } from "../helpers/zmq.js";
+
+for (const pubsub of ["redis", "memory"] as const) {
+  describe(`REST answer cache (--pubsub ${pubsub})`, () => {
+    let redis: TestRedis;
+    let pub: TestPublisher;
+    let service: Service;
+    const at = "2026-03-04T05:06:00Z";
+
+    before(async () => {
+      redis = await startRedis();
+      pub = await startPublisher();
+      service = await startTestService(
+        ["--redis", redis.url, "--zmq", pub.endpoint, "--key-prefix", redis.prefix()].concat([
+          "--time-source",
+          "event",
+          "--pubsub",
+          pubsub,
+        ]),
+      );
+      await pub.waitForSubscribers();
+    });
+    after(async () => {
+      await service.stop();
+      pub.close();
+      await redis.stop();
+    });
+
+    const applied = async () =>
+      metricValue(await (await fetch(`${service.url}/metrics`)).text(), "stats_events_applied_total");
+    const month = async () => {
+      const res = await fetch(`${service.url}/api/stats/track/acme/pageview/2026/3`);
+      assert.equal(res.status, 200);
+      return (await res.json()) as { data: Record<string, number> };
+    };
+    const commands = async () => {
+      const info = await redis.client.info("commandstats");
+      return Number(/cmdstat_hgetall:calls=(\d+)/.exec(info)?.[1] ?? 0);
+    };
+
+    it("serves repeats from memory and the first request after a flush from the store", async () => {
+      await pub.send(pageview("acme", {}, at));
+      await eventually(async () => (await applied()) === 1, "1 event applied");
+      assert.deepEqual((await month()).data, { "4": 1 });
+      const before = await commands();
+      for (let i = 0; i < 20; i++) assert.deepEqual((await month()).data, { "4": 1 });
+      assert.equal(await commands(), before, "repeats did not read Redis");
+
+      await pub.send(pageview("acme", {}, at));
+      await pub.send(pageview("acme", {}, at));
+      await eventually(async () => (await applied()) === 3, "3 events applied");
+      // The announcement reaches the cache just after the flush is counted as applied.
+      await eventually(async () => (await month()).data["4"] === 3, "the new count, not a cached one", 500);
+    });
+  });
+}
