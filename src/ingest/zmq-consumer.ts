@@ -42,15 +42,23 @@ export function startZmqConsumer(
   });
   let connections = 0;
   let closed = false;
+  // A peer counts once its ZMTP handshake is done, not at TCP connect: the kernel of a frozen or
+  // wedged publisher still accepts the connection, and nothing would ever arrive on it.
+  const handshaken = new Map<string, number>();
 
   const observe = async () => {
     for await (const event of socket.events) {
-      if (event.type === "connect" || event.type === "accept") {
+      if (event.type === "handshake") {
+        handshaken.set(event.address, (handshaken.get(event.address) ?? 0) + 1);
         connections++;
         opts.onConnections?.(connections);
-        log.info({ address: "address" in event ? event.address : undefined }, "event bus connected");
+        log.info({ address: event.address }, "event bus connected");
       } else if (event.type === "disconnect") {
-        connections = Math.max(0, connections - 1);
+        const live = handshaken.get(event.address) ?? 0;
+        if (live > 0) {
+          handshaken.set(event.address, live - 1);
+          connections--;
+        }
         opts.onDisconnect?.();
         opts.onConnections?.(connections);
         log.warn({ address: event.address }, "event bus disconnected; reconnecting");
