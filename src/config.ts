@@ -35,6 +35,29 @@ export interface Config {
   tokens: string;
   /** Bearer token that /metrics requires ("" = open). */
   metricsToken: string;
+  /** GraphQL limits, the same on HTTP (queries, SSE) and WebSocket. */
+  graphql: GraphqlLimits;
+}
+
+export interface GraphqlLimits {
+  introspection: boolean;
+  /** Yoga's CSRF prevention: GET and simple POSTs need a preflight-forcing header (or a token). */
+  csrfPrevention: boolean;
+  maxDepth: number;
+  maxAliases: number;
+  maxTokens: number;
+  maxCost: number;
+  /** Bytes of one HTTP request body or one WebSocket message. */
+  maxRequestBytes: number;
+  /** Operations in one batched HTTP request. */
+  maxBatch: number;
+  /** Operations running at once on one graphql-ws connection. */
+  maxWsOperations: number;
+  wsInitTimeoutMs: number;
+  /** Bytes that may wait unread for one subscriber connection before it is closed. */
+  maxSendBufferBytes: number;
+  /** How long data may wait untaken by a subscriber before its connection is closed. */
+  sendStallTimeoutMs: number;
 }
 
 export class ConfigError extends Error {}
@@ -237,6 +260,92 @@ export const OPTIONS: readonly OptionSpec[] = [
     help: "bearer token required by /metrics (empty = /metrics is open)",
   },
   {
+    flag: "introspection",
+    env: "STATS_INTROSPECTION",
+    kind: "bool",
+    def: "true",
+    help: "answer GraphQL introspection (GraphiQL's docs need it); false also hides field suggestions in errors",
+  },
+  {
+    flag: "csrf-prevention",
+    env: "STATS_CSRF_PREVENTION",
+    kind: "bool",
+    def: "true",
+    help: "refuse GraphQL GETs and simple POSTs without x-graphql-yoga-csrf, apollo-require-preflight or Authorization (false lets a browser EventSource subscribe without a token)",
+  },
+  {
+    flag: "max-query-depth",
+    env: "STATS_MAX_QUERY_DEPTH",
+    kind: "int",
+    def: "6",
+    help: "deepest field nesting an operation may have (a fragment spread counts as a level)",
+  },
+  {
+    flag: "max-query-aliases",
+    env: "STATS_MAX_QUERY_ALIASES",
+    kind: "int",
+    def: "15",
+    help: "aliases in one operation",
+  },
+  {
+    flag: "max-query-tokens",
+    env: "STATS_MAX_QUERY_TOKENS",
+    kind: "int",
+    def: "1000",
+    help: "lexical tokens in one GraphQL document (checked while parsing)",
+  },
+  {
+    flag: "max-query-cost",
+    env: "STATS_MAX_QUERY_COST",
+    kind: "int",
+    def: "5000",
+    help: "cost of one operation (object field 2, scalar field 1, times 1.5 per level)",
+  },
+  {
+    flag: "max-request-body",
+    env: "STATS_MAX_REQUEST_BODY",
+    kind: "int",
+    def: "102400",
+    help: "bytes of one GraphQL HTTP request body or WebSocket message (413, or close code 1009)",
+  },
+  {
+    flag: "max-batch-operations",
+    env: "STATS_MAX_BATCH_OPERATIONS",
+    kind: "int",
+    def: "10",
+    help: "operations in one batched GraphQL HTTP request (a JSON array)",
+  },
+  {
+    flag: "max-ws-operations",
+    env: "STATS_MAX_WS_OPERATIONS",
+    kind: "int",
+    def: "100",
+    help: "subscriptions (and queries) running at once on one graphql-ws connection",
+  },
+  {
+    flag: "ws-init-timeout",
+    env: "STATS_WS_INIT_TIMEOUT",
+    kind: "duration",
+    def: "3s",
+    unit: "ms",
+    help: "a graphql-ws connection that sends no connection_init this soon is closed (4408)",
+  },
+  {
+    flag: "max-send-buffer",
+    env: "STATS_MAX_SEND_BUFFER",
+    kind: "int",
+    def: "1048576",
+    help: "bytes that may wait unread for one subscriber connection (WebSocket or SSE) before it is closed",
+  },
+  {
+    flag: "send-stall-timeout",
+    env: "STATS_SEND_STALL_TIMEOUT",
+    kind: "duration",
+    def: "30s",
+    unit: "ms",
+    help: "a subscriber connection whose client takes none of the data waiting for it this long is closed",
+  },
+  {
     flag: "log-level",
     env: "STATS_LOG_LEVEL",
     kind: "string",
@@ -420,6 +529,20 @@ export function parseConfig(argv: readonly string[], env: NodeJS.ProcessEnv = {}
     tokensFile: str("tokens-file"),
     tokens: str("tokens"),
     metricsToken: str("metrics-token"),
+    graphql: {
+      introspection: bool("introspection"),
+      csrfPrevention: bool("csrf-prevention"),
+      maxDepth: int("max-query-depth", 1),
+      maxAliases: int("max-query-aliases", 0),
+      maxTokens: int("max-query-tokens", 1),
+      maxCost: int("max-query-cost", 1),
+      maxRequestBytes: int("max-request-body", 1),
+      maxBatch: int("max-batch-operations", 1),
+      maxWsOperations: int("max-ws-operations", 1),
+      wsInitTimeoutMs: duration("ws-init-timeout"),
+      maxSendBufferBytes: int("max-send-buffer", 1),
+      sendStallTimeoutMs: duration("send-stall-timeout"),
+    },
   };
 }
 

@@ -1,3 +1,4 @@
+import type { Principal } from "../auth/tokens.js";
 import type { LiveFeed } from "../live/feed.js";
 import type { StatsStore } from "../store/types.js";
 
@@ -5,4 +6,6 @@ import type { StatsStore } from "../store/types.js";
 export interface GraphqlContext {
   store: StatsStore;
   live: LiveFeed;
+  /** Whose API token the operation came with: the accounts it may read (all, when tokens are off). */
+  principal: Principal;
 }

@@ -7,18 +7,27 @@
  *
  * What is cached: queries (GET with `?query=`, or POST application/json) whose answer is a 200
  * without errors. Subscriptions, GraphiQL and anything streaming go to Yoga untouched. The key
- * is the method, URL, body, Accept and Authorization headers, so an answer is only ever given
- * back to the same request from the same credentials.
+ * is the method, URL, body, Accept, Authorization and Origin headers, so an answer is only ever
+ * given back to the same request from the same credentials (and with the CORS headers that
+ * Yoga computed for that origin).
+ *
+ * No check is skipped on a hit: the limits on the operation itself (depth, aliases, tokens,
+ * cost, batch size) depend only on the key, and an answer is kept only when it has no errors,
+ * so a request over a limit never finds an entry; the checks on what is not in the key are made
+ * here first — the body size (413, as Yoga answers) and the CSRF header (else Yoga answers 403).
  *
  * `maxAgeMs` bounds what the announcements cannot see: writes by something other than this
  * service's flushers (the 2013 service still running against the same Redis, a reindex).
  * An answer computed while a flush was announced is not kept (generation check).
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
+import { passesCsrfCheck } from "./limits.js";
 import type { StatsYoga } from "./yoga.js";
 
 export interface QueryCacheOptions {
   maxAgeMs: number;
+  /** Mirrors --csrf-prevention: a request Yoga would refuse is never answered from the cache. */
+  csrfPrevention: boolean;
   maxEntries: number;
   /** Larger answers are served but not kept. */
   maxBodyBytes: number;
@@ -45,6 +54,7 @@ export const DEFAULT_QUERY_CACHE: QueryCacheOptions = {
   maxEntries: 2_000,
   maxBodyBytes: 256 * 1024,
   maxRequestBytes: 1024 * 1024,
+  csrfPrevention: true,
 };
 
 export function createQueryCache(yoga: StatsYoga, opts: QueryCacheOptions = DEFAULT_QUERY_CACHE): QueryCache {
@@ -68,15 +78,27 @@ export function createQueryCache(yoga: StatsYoga, opts: QueryCacheOptions = DEFA
       const method = req.method ?? "GET";
       const accept = req.headers.accept ?? "";
       if (!wantsPlainResult(accept)) return false;
+      // Yoga gives the 403.
+      if (opts.csrfPrevention && !passesCsrfCheck(req.headers)) return false;
       let body: string | undefined;
       if (method === "GET") {
         if (!(req.url ?? "").includes("query=")) return false;
       } else if (method === "POST") {
         if (!(req.headers["content-type"] ?? "").startsWith("application/json")) return false;
-        const bytes = await readBody(req, opts.maxRequestBytes);
+        const declared = req.headers["content-length"];
+        // A malformed Content-Length is Yoga's to refuse.
+        if (declared !== undefined && !/^\d+$/.test(declared)) return false;
+        const bytes =
+          declared !== undefined && Number(declared) > opts.maxRequestBytes
+            ? undefined
+            : await readBody(req, opts.maxRequestBytes);
         if (!bytes) {
-          res.writeHead(413, { "Content-Type": "application/json" });
-          res.end(JSON.stringify({ errors: [{ message: "Request body too large" }] }));
+          res.writeHead(413, { "Content-Type": "application/json", Connection: "close" });
+          res.end(
+            JSON.stringify({
+              errors: [{ message: "Request body too large", extensions: { code: "REQUEST_ENTITY_TOO_LARGE" } }],
+            }),
+          );
           return true;
         }
         body = bytes.toString("utf8");
@@ -84,7 +106,7 @@ export function createQueryCache(yoga: StatsYoga, opts: QueryCacheOptions = DEFA
         return false;
       }
 
-      const key = `${method}\n${req.url}\n${accept}\n${req.headers.authorization ?? ""}\n${body ?? ""}`;
+      const key = `${method}\n${req.url}\n${accept}\n${req.headers.authorization ?? ""}\n${req.headers.origin ?? ""}\n${body ?? ""}`;
       const hit = entries.get(key);
       if (hit && Date.now() - hit.at <= opts.maxAgeMs) {
         write(res, hit);

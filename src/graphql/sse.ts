@@ -5,14 +5,21 @@
  * results (shared-execution.ts) are one object for all subscribers of a period and operation.
  * Same wire format (`event: next` / `event: complete`, a `:` comment as keep-alive); anything
  * that is not a live stream (an error instead of a subscription) goes to Yoga's processor.
+ *
+ * A message is produced only when the response has written the previous ones (no read-ahead),
+ * so a client that reads slowly gets the newest state, and one that stopped reading is closed
+ * by the send guard (send-guard.ts) — what waits for it is bounded meanwhile.
  */
+import type { ServerResponse } from "node:http";
 import { type ExecutionResult, GraphQLError } from "graphql";
 import { getSSEProcessor, isAsyncIterable, type Plugin } from "graphql-yoga";
+import type { SendGuard, WatchedConnection } from "./send-guard.js";
+import type { ServerContext } from "./yoga.js";
 
 const KEEP_ALIVE_MS = 12_000;
 type FetchAPI = Parameters<ReturnType<typeof getSSEProcessor>>[1];
 
-export function useFramedSse(): Plugin {
+export function useFramedSse(guard: SendGuard): Plugin {
   const yogaSse = getSSEProcessor();
   const encoder = new TextEncoder();
   const frames = new WeakMap<object, Uint8Array>();
@@ -28,33 +35,60 @@ export function useFramedSse(): Plugin {
     return bytes;
   };
 
-  const stream = (results: AsyncIterable<ExecutionResult>, fetchAPI: FetchAPI): Response => {
+  const stream = (
+    results: AsyncIterable<ExecutionResult>,
+    fetchAPI: FetchAPI,
+    res: ServerResponse | undefined,
+  ): Response => {
     const iterator = results[Symbol.asyncIterator]();
     let keepAlive: NodeJS.Timeout | undefined;
+    let watched: WatchedConnection | undefined;
+    const finish = () => {
+      clearInterval(keepAlive);
+      watched?.unwatch();
+      watched = undefined;
+    };
     const body = new fetchAPI.ReadableStream<Uint8Array>({
       start(controller) {
         // A first chunk at once: some clients wait for one before they report the response.
         controller.enqueue(PING);
         keepAlive = setInterval(() => {
-          if (controller.desiredSize !== null && controller.desiredSize > 0) controller.enqueue(PING);
+          // Not behind unsent data: a client that is not reading gets no pile of pings.
+          if (!res || res.writableLength === 0) controller.enqueue(PING);
         }, KEEP_ALIVE_MS);
+        if (!res) return;
+        // Gone (or closed by the guard): detach even if the response never asks for more.
+        res.once("close", () => {
+          finish();
+          void iterator.return?.();
+        });
+        watched = guard.watch({
+          transport: "sse",
+          // The stream in front of the response holds at most its high-water mark (16 KiB).
+          buffered: () => res.writableLength,
+          drop: () => res.destroy(),
+        });
       },
+      // Called only when the stream wants more: the response has taken what came before.
       async pull(controller) {
+        watched?.progressed();
         try {
           const { value, done } = await iterator.next();
           if (value != null) controller.enqueue(frame(value));
           if (done) {
-            clearInterval(keepAlive);
+            finish();
             controller.enqueue(COMPLETE);
             controller.close();
+          } else {
+            watched?.check();
           }
         } catch (err) {
-          clearInterval(keepAlive);
+          finish();
           controller.error(err);
         }
       },
       async cancel() {
-        clearInterval(keepAlive);
+        finish();
         await iterator.return?.();
       },
     });
@@ -65,13 +99,16 @@ export function useFramedSse(): Plugin {
   };
 
   return {
-    onResultProcess({ result, setResultProcessor, request }) {
+    onResultProcess({ result, setResultProcessor, request, serverContext }) {
       if (!isAsyncIterable(result)) return;
       const accept = request.headers.get("accept") ?? "";
       if (!accept.includes("text/event-stream")) return;
+      const res = (serverContext as Partial<ServerContext>).res;
       setResultProcessor(
         (r, fetchAPI, mediaType) =>
-          isAsyncIterable(r) ? stream(r as AsyncIterable<ExecutionResult>, fetchAPI) : yogaSse(r, fetchAPI, mediaType),
+          isAsyncIterable(r)
+            ? stream(r as AsyncIterable<ExecutionResult>, fetchAPI, res)
+            : yogaSse(r, fetchAPI, mediaType),
         "text/event-stream",
       );
     },

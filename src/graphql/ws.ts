@@ -2,66 +2,170 @@
  * graphql-ws (`graphql-transport-ws` protocol) on the same path and port as HTTP. Every operation
  * is parsed, validated, given its context and executed through Yoga's `getEnveloped`, so the
  * plugins, limits and error masking of the HTTP path apply here too.
+ *
+ * The socket adapter is ours (graphql-ws's `makeServer` works against an abstract socket) so
+ * that the transport's own limits sit in one place: message size (`maxPayload`, close 1009),
+ * time to `connection_init` (4408), operations at once per connection (an error for the one
+ * over), keep-alive pings, and the send guard that closes a connection whose client stopped
+ * reading (1013). A send resolves once the kernel took the frame, so each operation has at
+ * most one message in flight and a slow client skips to the newest state.
  */
 import type { IncomingMessage } from "node:http";
 import type { Duplex } from "node:stream";
 import { type ExecutionArgs, GraphQLError } from "graphql";
-import { useServer } from "graphql-ws/use/ws";
-import { WebSocketServer } from "ws";
+import { CloseCode, handleProtocols, makeServer } from "graphql-ws";
+import WebSocket, { WebSocketServer } from "ws";
+import type { TokenTable } from "../auth/tokens.js";
+import type { GraphqlLimits } from "../config.js";
 import type { Logger } from "../log.js";
+import { admitConnection } from "./auth.js";
+import type { SendGuard } from "./send-guard.js";
 import type { StatsYoga } from "./yoga.js";
 
 type EnvelopedRoot = Pick<ReturnType<StatsYoga["getEnveloped"]>, "execute" | "subscribe">;
+
+interface Extra {
+  socket: WebSocket;
+  request: IncomingMessage;
+}
+
+/** graphql-ws's interval: a client that answers no ping within one more interval is cut off. */
+const KEEP_ALIVE_MS = 12_000;
+/** After a close frame, how long a client that is not reading gets before the socket is destroyed. */
+const CLOSE_GRACE_MS = 1_000;
+/** "Try Again Later": graphql-ws clients reconnect (and re-subscribe) on it. */
+const CLOSE_TOO_SLOW = 1013;
 
 export interface GraphqlWsServer {
   handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void;
   close(): Promise<void>;
 }
 
-export function createGraphqlWsServer(yoga: StatsYoga, log: Logger): GraphqlWsServer {
-  const wss = new WebSocketServer({ noServer: true });
-  const server = useServer(
-    {
-      isProd: true,
-      // The enveloped execute/subscribe ride in rootValue from onSubscribe to here.
-      execute: (args: ExecutionArgs) => (args.rootValue as EnvelopedRoot).execute(args),
-      subscribe: (args: ExecutionArgs) => (args.rootValue as EnvelopedRoot).subscribe(args),
-      onSubscribe: async (ctx, _id, params) => {
-        const { schema, execute, subscribe, contextFactory, parse, validate } = yoga.getEnveloped({
-          ...ctx,
-          req: ctx.extra.request,
-          socket: ctx.extra.socket,
-          params,
-        });
-        let document: ReturnType<typeof parse>;
-        try {
-          document = parse(params.query);
-        } catch (err) {
-          if (err instanceof GraphQLError) return [err];
-          throw err;
-        }
-        const errors = validate(schema, document);
-        if (errors.length > 0) return errors;
-        const args: ExecutionArgs = {
-          schema,
-          document,
-          operationName: params.operationName ?? null,
-          variableValues: params.variables ?? null,
-          contextValue: await contextFactory(),
-          rootValue: { execute, subscribe } satisfies EnvelopedRoot,
-        };
-        return args;
-      },
+export function createGraphqlWsServer(
+  yoga: StatsYoga,
+  limits: GraphqlLimits,
+  guard: SendGuard,
+  log: Logger,
+  tokens: TokenTable,
+): GraphqlWsServer {
+  const wss = new WebSocketServer({ noServer: true, maxPayload: limits.maxRequestBytes, handleProtocols });
+  const server = makeServer<Record<string, unknown> | undefined, Extra>({
+    connectionInitWaitTimeout: limits.wsInitTimeoutMs,
+    // API tokens: checked once per connection; a missing or bad one closes it with 4401.
+    onConnect: (ctx) =>
+      admitConnection(tokens, ctx.connectionParams, ctx.extra.request, (code, reason) =>
+        ctx.extra.socket.close(code, reason),
+      ),
+    // The enveloped execute/subscribe ride in rootValue from onSubscribe to here.
+    execute: (args: ExecutionArgs) => (args.rootValue as EnvelopedRoot).execute(args),
+    subscribe: (args: ExecutionArgs) => (args.rootValue as EnvelopedRoot).subscribe(args),
+    onSubscribe: async (ctx, _id, params) => {
+      // graphql-ws registers the operation before this hook, so the count includes this one.
+      const running = Object.keys(ctx.subscriptions).length;
+      if (running > limits.maxWsOperations) {
+        return [
+          new GraphQLError(
+            `too many operations on this connection: at most ${limits.maxWsOperations} may run at once`,
+            { extensions: { code: "BAD_USER_INPUT" } },
+          ),
+        ];
+      }
+      const { schema, execute, subscribe, contextFactory, parse, validate } = yoga.getEnveloped({
+        ...ctx,
+        req: ctx.extra.request,
+        socket: ctx.extra.socket,
+        params,
+      });
+      let document: ReturnType<typeof parse>;
+      try {
+        document = parse(params.query);
+      } catch (err) {
+        if (err instanceof GraphQLError) return [err];
+        throw err;
+      }
+      const errors = validate(schema, document);
+      if (errors.length > 0) return errors;
+      const args: ExecutionArgs = {
+        schema,
+        document,
+        operationName: params.operationName ?? null,
+        variableValues: params.variables ?? null,
+        contextValue: await contextFactory(),
+        rootValue: { execute, subscribe } satisfies EnvelopedRoot,
+      };
+      return args;
     },
-    wss,
-  );
+  });
+
   wss.on("error", (err) => log.error({ err }, "graphql-ws server error"));
+  wss.on("connection", (socket: WebSocket, request: IncomingMessage) => {
+    const watched = guard.watch({
+      transport: "ws",
+      buffered: () => socket.bufferedAmount,
+      drop(_reason, message) {
+        socket.close(CLOSE_TOO_SLOW, message);
+        setTimeout(() => socket.terminate(), CLOSE_GRACE_MS).unref();
+      },
+    });
+    let pongDeadline: NodeJS.Timeout | undefined;
+    socket.on("pong", () => clearTimeout(pongDeadline));
+    const keepAlive = setInterval(() => {
+      if (socket.readyState !== WebSocket.OPEN) return;
+      clearTimeout(pongDeadline);
+      pongDeadline = setTimeout(() => socket.terminate(), KEEP_ALIVE_MS);
+      socket.ping();
+    }, KEEP_ALIVE_MS);
+    socket.on("error", (err) => {
+      // A client breaking the protocol (e.g. a message over maxPayload, which ws answers with 1009).
+      log.debug({ err: err.message }, "graphql-ws socket error");
+      socket.terminate();
+    });
+
+    const closed = server.opened(
+      {
+        protocol: socket.protocol,
+        send: (data) =>
+          new Promise<void>((resolve) => {
+            if (socket.readyState !== WebSocket.OPEN) return resolve();
+            socket.send(data, () => {
+              // Sent or failed, the frame no longer waits here; a failure closes the socket.
+              watched.progressed();
+              resolve();
+            });
+            watched.check();
+          }),
+        close: (code, reason) => socket.close(code, reason),
+        onMessage: (cb) =>
+          socket.on("message", (data: WebSocket.RawData) => {
+            cb(String(data)).catch((err: unknown) => {
+              log.error({ err }, "graphql-ws message handling failed");
+              socket.close(CloseCode.InternalServerError, "Internal server error");
+            });
+          }),
+      },
+      { socket, request },
+    );
+    socket.once("close", (code: number, reason: Buffer) => {
+      clearInterval(keepAlive);
+      clearTimeout(pongDeadline);
+      watched.unwatch();
+      closed(code, String(reason)).catch((err: unknown) => log.error({ err }, "graphql-ws close handling failed"));
+    });
+  });
+
   return {
     handleUpgrade(req, socket, head) {
       wss.handleUpgrade(req, socket, head, (ws) => wss.emit("connection", ws, req));
     },
     async close() {
-      await server.dispose();
+      for (const client of wss.clients) client.close(1001, "Going away");
+      const closed = new Promise<void>((resolve) => wss.close(() => resolve()));
+      // Clients that do not answer the close frame (not reading, gone) are not waited for.
+      const cutOff = setTimeout(() => {
+        for (const client of wss.clients) client.terminate();
+      }, CLOSE_GRACE_MS);
+      await closed;
+      clearTimeout(cutOff);
     },
   };
 }

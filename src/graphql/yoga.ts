@@ -5,11 +5,15 @@
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { createYoga, maskError, type YogaServerInstance } from "graphql-yoga";
+import { principalOf } from "../auth/request.js";
+import type { GraphqlLimits } from "../config.js";
 import type { LiveFeed } from "../live/feed.js";
 import type { Logger } from "../log.js";
 import type { StatsStore } from "../store/types.js";
 import type { GraphqlContext } from "./context.js";
+import { limitPlugins } from "./limits.js";
 import { schema } from "./schema/index.js";
+import type { SendGuard } from "./send-guard.js";
 import { useSharedSubscriptionExecution } from "./shared-execution.js";
 import { useFramedSse } from "./sse.js";
 
@@ -24,15 +28,22 @@ export interface StatsYogaOptions {
   store: StatsStore;
   live: LiveFeed;
   log: Logger;
+  limits: GraphqlLimits;
+  /** Closes SSE subscribers that stop reading. */
+  guard: SendGuard;
 }
 
-export function createStatsYoga({ store, live, log }: StatsYogaOptions): StatsYoga {
+export function createStatsYoga({ store, live, log, limits, guard }: StatsYogaOptions): StatsYoga {
   return createYoga<ServerContext, GraphqlContext>({
     schema,
     graphqlEndpoint: "/graphql",
-    context: () => ({ store, live }),
+    // Both transports hand over the HTTP request (graphql-ws: the upgrade request), on which the
+    // mount's door (auth.ts) left the principal; one never let in reads nothing.
+    context: ({ req }) => ({ store, live, principal: principalOf(req) }),
     landingPage: false,
-    plugins: [useSharedSubscriptionExecution(), useFramedSse()],
+    maxRequestBodySize: limits.maxRequestBytes,
+    batching: { limit: limits.maxBatch },
+    plugins: [...limitPlugins(limits), useSharedSubscriptionExecution(), useFramedSse(guard)],
     graphiql: { title: "stats-server · GraphQL", defaultQuery: defaultQuery(new Date().getUTCFullYear()) },
     logging: {
       debug: (...args) => log.debug({ args }, "yoga"),

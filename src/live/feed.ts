@@ -9,6 +9,10 @@
  * never older than the snapshot; one that carries the same total as what the subscriber last got
  * is the same state (counters only grow: a flush it already saw) and is not sent again. A slow
  * client skips straight to the newest state instead of queueing old ones.
+ *
+ * When the bus reconnects after an outage, the flushes announced meanwhile were never heard:
+ * every watched period is read again, and each subscriber whose period changed gets its current
+ * state (increments published during the gap are not replayed).
  */
 import type { Logger } from "../log.js";
 import type { Period, StatsStore } from "../store/types.js";
@@ -20,6 +24,8 @@ import { type FunnelView, funnelView, type StatsView, statsView } from "./views.
 export interface IncrementFilter {
   account: string | undefined;
   event: string | undefined;
+  /** Only accounts this accepts (an API token's accounts); undefined = any. */
+  readable?: ((account: string) => boolean) | undefined;
 }
 
 export interface LiveFeed {
@@ -27,8 +33,13 @@ export interface LiveFeed {
   stats(account: string, event: string, period: Period): Promise<AsyncIterableIterator<StatsView>>;
   funnel(account: string, event: string, period: Period): Promise<AsyncIterableIterator<FunnelView>>;
   increments(filter: IncrementFilter): AsyncIterableIterator<Increment>;
-  /** Called once per flushed batch heard on the bus, before any subscriber is updated. */
+  /**
+   * Called once per flushed batch heard on the bus, before any subscriber is updated, and when
+   * the bus reconnects (flushes may have been missed).
+   */
   onFlushed(listener: () => void): void;
+  /** Called when the bus reconnected and every watched period is being read again. */
+  onResync(listener: () => void): void;
   /** Subscribers currently attached (stats + funnel + increments). */
   readonly subscribers: number;
   close(): Promise<void>;
@@ -63,6 +74,7 @@ export function createLiveFeed(bus: LiveBus, store: StatsStore, log: Logger, opt
   let refreshing = false;
   let closed = false;
   const flushListeners: Array<() => void> = [];
+  const resyncListeners: Array<() => void> = [];
 
   const view = (ref: PeriodRef, counts: Map<string, number>): View =>
     ref.kind === "track"
@@ -112,6 +124,7 @@ export function createLiveFeed(bus: LiveBus, store: StatsStore, log: Logger, opt
         for (const inc of increments) {
           if (filter.account !== undefined && filter.account !== inc.account) continue;
           if (filter.event !== undefined && filter.event !== inc.event) continue;
+          if (filter.readable !== undefined && !filter.readable(inc.account)) continue;
           channel.push(inc);
         }
       }
@@ -120,6 +133,19 @@ export function createLiveFeed(bus: LiveBus, store: StatsStore, log: Logger, opt
     for (const [key, ref] of changedPeriods(batch.deltas)) if (watches.has(key)) pending.set(key, ref);
     if (pending.size > 0 && !refreshing) void refresh();
   };
+
+  bus.onReconnect(() => {
+    if (closed) return;
+    try {
+      for (const listener of flushListeners) listener();
+      for (const listener of resyncListeners) listener();
+    } catch (err) {
+      log.error({ err }, "live update: resync listener failed");
+    }
+    for (const [key, w] of watches) pending.set(key, w.ref);
+    log.info({ periods: pending.size }, "live bus reconnected: reading every watched period again");
+    if (pending.size > 0 && !refreshing) void refresh();
+  });
 
   const source = bus.pubsub.subscribe("flushed");
   const listening = (async () => {
@@ -187,6 +213,9 @@ export function createLiveFeed(bus: LiveBus, store: StatsStore, log: Logger, opt
     },
     onFlushed(listener) {
       flushListeners.push(listener);
+    },
+    onResync(listener) {
+      resyncListeners.push(listener);
     },
     get subscribers() {
       let n = incrementSinks.size;

@@ -24,6 +24,11 @@ export type LiveEvents = {
 export interface LiveBus {
   readonly pubsub: PubSub<LiveEvents>;
   readonly kind: "redis" | "memory";
+  /**
+   * Called when the bus was disconnected and is back: batches published meanwhile were not
+   * heard. (Never, for the memory bus.)
+   */
+  onReconnect(listener: () => void): void;
   close(): Promise<void>;
 }
 
@@ -43,6 +48,7 @@ export function createLiveBus(cfg: LiveBusConfig, log: Logger): LiveBus {
     return {
       pubsub: createPubSub<LiveEvents>({ eventTarget: target as PubSubEventTarget<LiveEvents> }),
       kind: "memory",
+      onReconnect: () => {},
       close: async () => {},
     };
   }
@@ -54,6 +60,7 @@ export function createLiveBus(cfg: LiveBusConfig, log: Logger): LiveBus {
   return {
     pubsub: createPubSub<LiveEvents>({ eventTarget: prefixTopics(redisTarget, `${cfg.keyPrefix}live:`) }),
     kind: "redis",
+    onReconnect: (listener) => clients.onReconnected(listener),
     close: () => clients.close(),
   };
 }

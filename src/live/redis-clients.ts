@@ -8,6 +8,10 @@
  * re-subscribes by itself after every reconnect. Promises that @graphql-yoga/redis-event-target
  * drops on the floor (PUBLISH, SUBSCRIBE, UNSUBSCRIBE) are caught and logged here instead of
  * becoming unhandled rejections.
+ *
+ * Whatever was published while the subscriber was disconnected is lost to it, so once it is
+ * back — connected and re-subscribed — `onReconnected` listeners are told (the feed then reads
+ * every watched period again).
  */
 import { Cluster, Redis, type RedisOptions } from "ioredis";
 import type { Logger } from "../log.js";
@@ -18,12 +22,17 @@ type Client = Redis | Cluster;
 export interface LiveRedisClients {
   publisher: Client;
   subscriber: Client;
+  /** Called after every reconnect of the subscriber, once its subscriptions are in effect again. */
+  onReconnected(listener: () => void): void;
   close(): Promise<void>;
 }
 
 export function createLiveRedisClients(url: string, cluster: readonly string[], log: Logger): LiveRedisClients {
   const publisher = createRedisClient(url, cluster, log, "live-publisher");
-  const subscriber = createSubscriber(url, cluster, log);
+  const reconnected: Array<() => void> = [];
+  const subscriber = createSubscriber(url, cluster, log, () => {
+    for (const listener of reconnected) listener();
+  });
   const report = (role: string) => (err: unknown) =>
     log.warn({ err: err instanceof Error ? err.message : String(err), role }, "live bus command failed");
   // QUIT on a client that is not connected would wait in the offline queue for a Redis that may
@@ -35,13 +44,16 @@ export function createLiveRedisClients(url: string, cluster: readonly string[], 
   return {
     publisher: catchRejections(publisher, ["publish"], report("live-publisher")),
     subscriber: catchRejections(subscriber, ["subscribe", "unsubscribe"], report("live-subscriber")),
+    onReconnected(listener) {
+      reconnected.push(listener);
+    },
     async close() {
       await Promise.all([quit(publisher), quit(subscriber)]);
     },
   };
 }
 
-function createSubscriber(url: string, cluster: readonly string[], log: Logger): Client {
+function createSubscriber(url: string, cluster: readonly string[], log: Logger, onReconnected: () => void): Client {
   const role = "live-subscriber";
   const options: RedisOptions = { ...redisClientOptions(role), enableOfflineQueue: true, maxRetriesPerRequest: null };
   const client = cluster.length
@@ -58,13 +70,30 @@ function createSubscriber(url: string, cluster: readonly string[], log: Logger):
       )
     : new Redis(url, options);
   let down = false;
+  /** Lost after having been ready: the next ready is a reconnect (a server-side kill is a clean close, no error). */
+  let lost = false;
+  let everReady = false;
   client.on("error", (err: Error) => {
     if (!down) log.error({ err: err.message, role }, "redis connection error; retrying");
     down = true;
   });
+  client.on("close", () => {
+    if (everReady && !lost) log.warn({ role }, "redis connection lost; live updates resume after reconnecting");
+    lost = everReady;
+  });
   client.on("ready", () => {
-    if (down) log.info({ role }, "redis connection back");
+    if (down || lost) log.info({ role }, "redis connection back");
     down = false;
+    everReady = true;
+    if (!lost) return;
+    lost = false;
+    // ioredis re-subscribes as it becomes ready; a PING on the same connection answers after
+    // those SUBSCRIBEs took effect, so nothing published from then on can be missed.
+    const settled = client instanceof Redis ? client.ping() : Promise.resolve("");
+    settled.then(onReconnected, (err: unknown) =>
+      // Lost again before the answer: the next ready tries again.
+      log.warn({ err: err instanceof Error ? err.message : String(err), role }, "live bus resync deferred"),
+    );
   });
   return client;
 }

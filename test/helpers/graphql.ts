@@ -41,7 +41,10 @@ export async function queryByGet<T extends Doc>(
   variables: VariablesOf<T>,
 ): Promise<HttpResult<ResultOf<T>>> {
   const params = new URLSearchParams({ query: print(document), variables: JSON.stringify(variables) });
-  const res = await fetch(`${baseUrl}/graphql?${params}`, { headers: { accept: "application/json" } });
+  // CSRF prevention: a GET must carry a header a browser would preflight.
+  const res = await fetch(`${baseUrl}/graphql?${params}`, {
+    headers: { accept: "application/json", "x-graphql-yoga-csrf": "1" },
+  });
   const text = await res.text();
   return { status: res.status, body: JSON.parse(text) as Result<ResultOf<T>>, text };
 }

@@ -1,5 +1,6 @@
 import type { FunnelView, StatusCount } from "../../live/views.js";
 import { funnelView } from "../../live/views.js";
+import { checkAccess } from "../access.js";
 import { builder } from "../builder.js";
 import { checkExact, checkName, checkPeriod } from "../errors.js";
 
@@ -53,8 +54,9 @@ builder.queryField("funnel", (t) =>
     type: FunnelRef,
     description: "Counts per status of a funnel event for an account over a year, month or day.",
     args: funnelArgs,
-    resolve: async (_root, args, { store }) => {
+    resolve: async (_root, args, { store, principal }) => {
       const period = checkFunnelArgs(args);
+      checkAccess(principal, args.account);
       const counts = await store.counts("funnels", args.account, args.event, period);
       const funnel = funnelView(args.account, args.event, period, counts);
       return checkExact(funnel, funnel.statuses);
@@ -67,7 +69,12 @@ builder.subscriptionField("funnel", (t) =>
     type: FunnelRef,
     description: "The period's Funnel now, then a fresh Funnel after every flush that changed it.",
     args: funnelArgs,
-    subscribe: (_root, args, { live }) => live.funnel(args.account, args.event, checkFunnelArgs(args)),
+    subscribe: (_root, args, { live, principal }) => {
+      const period = checkFunnelArgs(args);
+      // Here, per subscriber: the field's resolve is shared between subscribers and has no context.
+      checkAccess(principal, args.account);
+      return live.funnel(args.account, args.event, period);
+    },
     resolve: (funnel) => checkExact(funnel, funnel.statuses),
   }),
 );

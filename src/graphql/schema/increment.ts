@@ -1,4 +1,5 @@
 import type { Increment } from "../../live/changes.js";
+import { checkAccess, readableAccounts } from "../access.js";
 import { builder } from "../builder.js";
 import { checkName } from "../errors.js";
 
@@ -27,10 +28,13 @@ builder.subscriptionField("increments", (t) =>
       account: t.arg.string({ description: "only this account (null = any; `all` is the rollup)" }),
       event: t.arg.string({ description: "only this event type (null = any)" }),
     },
-    subscribe: (_root, { account, event }, { live }) => {
+    subscribe: (_root, { account, event }, { live, principal }) => {
       if (account != null) checkName("account", account);
       if (event != null) checkName("event", event);
-      return live.increments({ account: account ?? undefined, event: event ?? undefined });
+      if (account != null) checkAccess(principal, account);
+      // Any account, for a token restricted to some: the feed passes on only theirs.
+      const readable = account == null ? readableAccounts(principal) : undefined;
+      return live.increments({ account: account ?? undefined, event: event ?? undefined, readable });
     },
     resolve: (increment) => increment,
   }),

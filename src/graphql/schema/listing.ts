@@ -1,4 +1,5 @@
 import type { Kind } from "../../store/types.js";
+import { checkAccess, visibleAccounts } from "../access.js";
 import { builder } from "../builder.js";
 import { checkName } from "../errors.js";
 
@@ -13,7 +14,8 @@ async function union<T extends string | number>(read: (kind: Kind) => Promise<T[
 builder.queryField("accounts", (t) =>
   t.stringList({
     description: "Every account with data (time series or funnels), sorted; includes the rollup account `all`.",
-    resolve: (_root, _args, { store }) => union((kind) => store.accounts(kind)),
+    resolve: async (_root, _args, { store, principal }) =>
+      visibleAccounts(principal, await union((kind) => store.accounts(kind))),
   }),
 );
 
@@ -21,8 +23,9 @@ builder.queryField("events", (t) =>
   t.stringList({
     description: "Every event type with data for an account (time series or funnels), sorted.",
     args: { account: t.arg.string({ required: true }) },
-    resolve: (_root, { account }, { store }) => {
+    resolve: (_root, { account }, { store, principal }) => {
       checkName("account", account);
+      checkAccess(principal, account);
       return union((kind) => store.events(kind, account));
     },
   }),
@@ -32,9 +35,10 @@ builder.queryField("years", (t) =>
   t.intList({
     description: "The years that have data for an account and event (time series or funnels), ascending.",
     args: { account: t.arg.string({ required: true }), event: t.arg.string({ required: true }) },
-    resolve: (_root, { account, event }, { store }) => {
+    resolve: (_root, { account, event }, { store, principal }) => {
       checkName("account", account);
       checkName("event", event);
+      checkAccess(principal, account);
       return union((kind) => store.years(kind, account, event));
     },
   }),

@@ -1,6 +1,7 @@
 import type { Segment, StatsView } from "../../live/views.js";
 import { statsView } from "../../live/views.js";
 import type { Granularity } from "../../store/period.js";
+import { checkAccess } from "../access.js";
 import { builder } from "../builder.js";
 import { checkExact, checkName, checkPeriod } from "../errors.js";
 
@@ -69,8 +70,9 @@ builder.queryField("stats", (t) =>
     type: StatsRef,
     description: "Counts of an event for an account over a year, month, day or hour, zero-filled.",
     args: statsArgs,
-    resolve: async (_root, args, { store }) => {
+    resolve: async (_root, args, { store, principal }) => {
       const period = checkStatsArgs(args);
+      checkAccess(principal, args.account);
       const counts = await store.counts("track", args.account, args.event, period);
       const stats = statsView(args.account, args.event, period, counts);
       return checkExact(stats, stats.segments);
@@ -83,7 +85,12 @@ builder.subscriptionField("stats", (t) =>
     type: StatsRef,
     description: "The period's Stats now, then a fresh Stats after every flush that changed it.",
     args: statsArgs,
-    subscribe: (_root, args, { live }) => live.stats(args.account, args.event, checkStatsArgs(args)),
+    subscribe: (_root, args, { live, principal }) => {
+      const period = checkStatsArgs(args);
+      // Here, per subscriber: the field's resolve is shared between subscribers and has no context.
+      checkAccess(principal, args.account);
+      return live.stats(args.account, args.event, period);
+    },
     resolve: (stats) => checkExact(stats, stats.segments),
   }),
 );

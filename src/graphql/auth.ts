@@ -1,0 +1,71 @@
+/**
+ * The door of /graphql when API tokens are configured. HTTP requests (queries, SSE) are
+ * authenticated before the query cache and Yoga; a graphql-ws connection at `connection_init`.
+ * Who was let in is remembered on the request (auth/request.ts); the resolvers' context reads it.
+ *
+ * Open without a token: GraphiQL's page (GET with Accept: text/html; it holds no data and needs
+ * a token for every operation it sends) and CORS preflights (browsers never send credentials on them).
+ */
+import type { IncomingMessage, ServerResponse } from "node:http";
+import { CloseCode } from "graphql-ws";
+import { authenticateRequest, authenticateToken } from "../auth/request.js";
+import { presentedToken, type TokenTable } from "../auth/tokens.js";
+
+/** Authenticates an HTTP request to /graphql, or answers it 401 and returns false. */
+export function admitHttp(tokens: TokenTable, req: IncomingMessage, res: ServerResponse): boolean {
+  if (req.method === "OPTIONS" || isGraphiqlPage(req)) return true;
+  const auth = authenticateRequest(tokens, req);
+  if (!auth.ok) {
+    const body = JSON.stringify({ errors: [{ message: auth.reason, extensions: { code: "UNAUTHENTICATED" } }] });
+    res.writeHead(401, {
+      "Content-Type": "application/json; charset=utf-8",
+      "Content-Length": Buffer.byteLength(body),
+      "Cache-Control": "no-store",
+      "WWW-Authenticate": auth.challenge,
+    });
+    res.end(body);
+    return false;
+  }
+  // A token in the URL (an EventSource cannot set headers) is handed on as the Authorization
+  // header: the query cache keys on it, and Yoga's CSRF check accepts it — rightly, since a
+  // request that carries a valid token is no ambient-credential request a foreign page could forge.
+  if (tokens.enabled && req.headers.authorization === undefined) {
+    req.headers.authorization = `Bearer ${presentedToken(undefined, req.url)}`;
+  }
+  return true;
+}
+
+/**
+ * Authenticates a graphql-ws connection at `connection_init`: the token from its payload
+ * (`{ "authorization": "Bearer <t>" }` or `{ "token": "<t>" }`), else from the upgrade request
+ * (Authorization header or `?token=`). A missing or bad token closes the socket with 4401
+ * (graphql-ws clients treat it as fatal and do not retry with the same token).
+ */
+export function admitConnection(
+  tokens: TokenTable,
+  params: Readonly<Record<string, unknown>> | undefined,
+  request: IncomingMessage,
+  close: (code: number, reason: string) => void,
+): boolean {
+  const fromPayload = tokenFromParams(params);
+  const auth =
+    fromPayload === undefined ? authenticateRequest(tokens, request) : authenticateToken(tokens, request, fromPayload);
+  if (auth.ok) return true;
+  close(CloseCode.Unauthorized, auth.reason);
+  return false;
+}
+
+function tokenFromParams(params: Readonly<Record<string, unknown>> | undefined): string | undefined {
+  if (!params) return undefined;
+  const authorization = params["authorization"] ?? params["Authorization"];
+  if (typeof authorization === "string") return presentedToken(authorization, undefined) ?? "";
+  const token = params["token"];
+  if (token === undefined) return undefined;
+  return typeof token === "string" ? token : "";
+}
+
+function isGraphiqlPage(req: IncomingMessage): boolean {
+  if (req.method !== "GET" || !(req.headers.accept ?? "").includes("text/html")) return false;
+  const path = (req.url ?? "").split("?")[0];
+  return path === "/graphql" || path === "/graphql/";
+}

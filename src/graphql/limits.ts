@@ -1,0 +1,77 @@
+/**
+ * What an operation may ask for, checked before anything runs — by envelop plugins, so HTTP
+ * (Yoga) and graphql-ws (getEnveloped) apply the same ones:
+ * - depth, aliases, tokens and cost: GraphQL Armor (tokens while parsing, the rest as
+ *   validation rules, so an answer is never computed for an operation over a limit);
+ * - introspection off: graphql-js's own rule, and the "Did you mean …?" hints that would let a
+ *   client rebuild the schema anyway are masked (Armor);
+ * - CSRF: a GET or form POST needs a header a browser cannot add without a CORS preflight.
+ *
+ * Limit errors are validation errors with `extensions.code` BAD_USER_INPUT, saying which limit
+ * and what was found.
+ */
+import { EnvelopArmor } from "@escape.tech/graphql-armor";
+import { useCSRFPrevention } from "@graphql-yoga/plugin-csrf-prevention";
+import { GraphQLError, NoSchemaIntrospectionCustomRule, type ValidationContext } from "graphql";
+import type { Plugin } from "graphql-yoga";
+import type { GraphqlLimits } from "../config.js";
+
+/**
+ * Headers that make a browser preflight a cross-origin request (so their presence proves the
+ * request passed CORS): Yoga's own, the one Apollo clients send, and Authorization.
+ */
+export const CSRF_HEADERS = ["x-graphql-yoga-csrf", "apollo-require-preflight", "authorization"] as const;
+
+/** Content types a browser sends cross-origin without a preflight (Yoga's CSRF plugin's list). */
+const SIMPLE_CONTENT_TYPES = ["application/x-www-form-urlencoded", "multipart/form-data", "text/plain"];
+
+/** True when Yoga's CSRF check would let the request through (the query cache asks before serving). */
+export function passesCsrfCheck(headers: Record<string, string | string[] | undefined>): boolean {
+  const type = headers["content-type"];
+  if (typeof type === "string" && type !== "" && !SIMPLE_CONTENT_TYPES.some((t) => type.toLowerCase().startsWith(t)))
+    return true;
+  return CSRF_HEADERS.some((h) => headers[h] !== undefined);
+}
+
+/** A rejected limit as a validation error: the message without Armor's misleading "Syntax Error:" prefix. */
+function report(ctx: ValidationContext | null, error: GraphQLError): void {
+  ctx?.reportError(
+    new GraphQLError(error.message.replace(/^Syntax Error: /, ""), { extensions: { code: "BAD_USER_INPUT" } }),
+  );
+}
+
+type ArmorPlugin = ReturnType<EnvelopArmor["protect"]>["plugins"][number];
+
+export function limitPlugins(limits: GraphqlLimits): Array<Plugin | ArmorPlugin> {
+  // Reported as validation errors, never thrown: a throw out of validate() would be an
+  // unexpected error (masked over HTTP, closing the socket over graphql-ws).
+  const rule = () => ({ onReject: [report], propagateOnRejection: false, exposeLimits: true });
+  const armor = new EnvelopArmor({
+    maxDepth: { n: limits.maxDepth, ...rule() },
+    maxAliases: { n: limits.maxAliases, ...rule() },
+    costLimit: { maxCost: limits.maxCost, ...rule() },
+    maxDirectives: { n: 50, ...rule() },
+    // Counted by the lexer, so parsing stops at the limit: it must throw, and Yoga and ws.ts
+    // turn the error into a GraphQLError response.
+    maxTokens: {
+      n: limits.maxTokens,
+      onReject: [],
+      propagateOnRejection: true,
+      exposeLimits: true,
+    },
+    blockFieldSuggestion: { enabled: !limits.introspection },
+  });
+  const plugins: Array<Plugin | ArmorPlugin> = limits.csrfPrevention
+    ? [useCSRFPrevention({ requestHeaders: [...CSRF_HEADERS] })]
+    : [];
+  plugins.push(...armor.protect().plugins);
+  if (!limits.introspection) {
+    const noIntrospection: Plugin = {
+      onValidate({ addValidationRule }) {
+        addValidationRule(NoSchemaIntrospectionCustomRule);
+      },
+    };
+    plugins.push(noIntrospection);
+  }
+  return plugins;
+}
