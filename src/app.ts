@@ -4,6 +4,7 @@
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { Duplex } from "node:stream";
+import { bearerMatches, METRICS_CHALLENGE } from "./auth/request.js";
 import type { Logger } from "./log.js";
 import type { Metrics } from "./metrics.js";
 import type { StatsStore } from "./store/types.js";
@@ -29,6 +30,8 @@ export interface AppDeps {
   mounts?: Mount[];
   /** Extra readiness checks (the event bus, when this process ingests). */
   readiness?: ReadinessCheck[];
+  /** Bearer token that /metrics requires ("" or absent: /metrics is open). */
+  metricsToken?: string;
 }
 
 export interface App {
@@ -77,6 +80,10 @@ export function buildApp(deps: AppDeps): App {
         });
       }
       if (path === "/metrics") {
+        if (deps.metricsToken && !bearerMatches(req.headers.authorization, deps.metricsToken)) {
+          res.setHeader("WWW-Authenticate", METRICS_CHALLENGE);
+          return json(res, 401, { error: "/metrics requires its token (Authorization: Bearer <token>)" });
+        }
         res.writeHead(200, { "Content-Type": metrics.registry.contentType });
         return res.end(await metrics.registry.metrics());
       }

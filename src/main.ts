@@ -82,6 +82,11 @@ main().then(
     process.exitCode = code;
   },
   (err: unknown) => {
+    // A ConfigError found while starting (an unreadable or malformed tokens file): one line, exit 2.
+    if (err instanceof ConfigError) {
+      process.stderr.write(`stats-server: ${err.message}\n`);
+      process.exit(2);
+    }
     process.stderr.write(`stats-server: fatal: ${err instanceof Error ? err.stack : String(err)}\n`);
     process.exit(1);
   },

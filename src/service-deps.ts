@@ -1,3 +1,4 @@
+import type { TokenTable } from "./auth/tokens.js";
 import type { Config } from "./config.js";
 import type { Ingest } from "./ingest/service.js";
 import type { Logger } from "./log.js";
@@ -11,4 +12,6 @@ export interface ServiceDeps {
   metrics: Metrics;
   log: Logger;
   ingest: Ingest | undefined;
+  /** API tokens, loaded at start (`enabled` false: every route is open, as before). */
+  tokens: TokenTable;
 }

@@ -3,6 +3,7 @@
  * REST, health, metrics). main.ts adds process signals; tests call this directly on port 0.
  */
 import { type App, buildApp, type Mount, type ReadinessCheck } from "./app.js";
+import { loadTokenTable } from "./auth/load.js";
 import type { Config } from "./config.js";
 import { createGraphqlMount } from "./graphql/mount.js";
 import { type Ingest, startIngest } from "./ingest/service.js";
@@ -36,6 +37,8 @@ export async function startService(
   log: Logger,
   opts: { defaultMetrics?: boolean } = {},
 ): Promise<Service> {
+  // First: a bad tokens file stops the start (ConfigError) before anything is opened.
+  const tokens = await loadTokenTable(config);
   const store = createStore(config, log);
   const metrics = createMetrics(opts);
   const mounts: Mount[] = [];
@@ -57,7 +60,7 @@ export async function startService(
   const bus = createLiveBus(config, log);
   if (ingest) publishAppliedBatches(ingest.flusher, bus);
 
-  const deps: ServiceDeps = { config, store, metrics, log, ingest };
+  const deps: ServiceDeps = { config, store, metrics, log, ingest, tokens };
   // REST answers are cached between flushes only where every flush is heard: on a Redis bus, or in
   // the process that flushes.
   const flushes = bus.kind === "redis" || ingest ? watchFlushes(bus, log) : undefined;
@@ -65,7 +68,7 @@ export async function startService(
     if (mount) mounts.push(mount);
   }
 
-  const app = buildApp({ store, metrics, log, mounts, readiness });
+  const app = buildApp({ store, metrics, log, mounts, readiness, metricsToken: config.metricsToken });
   const { url } = await app.start(config.http.port, config.http.host);
 
   return {

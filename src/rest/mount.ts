@@ -1,17 +1,20 @@
 /**
  * The legacy REST API (DESIGN §5) as an HTTP mount: the old service's routes and answers, with
- * its holes closed (validated names, numbers, dates and JSONP callbacks; 503 when Redis is down).
+ * its holes closed (validated names, numbers, dates and JSONP callbacks; 503 when Redis is down),
+ * and API tokens when configured (401 without a valid one, 403 for another token's account).
  * HTTP in, one store round trip, one string out.
  */
 import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from "node:http";
 import type { Mount } from "../app.js";
+import { authenticateRequest } from "../auth/request.js";
+import { canRead, type Principal } from "../auth/tokens.js";
 import { createRateLimitedLog } from "../log.js";
 import type { ServiceDeps } from "../service-deps.js";
 import { createAnswerCache } from "./answer-cache.js";
 import { CALLBACK_ERROR, callbackParam, isValidCallback, wrapJsonp } from "./jsonp.js";
 import { type RouteAnswer, readRoute } from "./read.js";
 import { renderBody, renderError } from "./render.js";
-import { isRouteError, parseRoute } from "./route.js";
+import { isRouteError, parseRoute, type Route } from "./route.js";
 
 /** Longer request targets are refused with 414 (browsers stop near 2 KB; no route needs more). */
 export const MAX_URL_LENGTH = 4096;
@@ -36,7 +39,7 @@ const BAD_CALLBACK = renderError(CALLBACK_ERROR);
  * are cached until the next flush (see answer-cache.ts). Without it, every request reads the store.
  */
 export function createRestMount(deps: ServiceDeps, onFlushed?: (listener: () => void) => void): Mount {
-  const { store, log } = deps;
+  const { store, log, tokens } = deps;
   const prefix = deps.config.pathPrefix;
   const warn = createRateLimitedLog(log);
   const cache = onFlushed ? createAnswerCache({ maxAgeMs: 1_000, maxEntries: 5_000 }) : undefined;
@@ -45,19 +48,29 @@ export function createRestMount(deps: ServiceDeps, onFlushed?: (listener: () => 
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const url = req.url ?? "/";
     if (url.length > MAX_URL_LENGTH) return send(res, 414, TOO_LONG);
-    if (req.method !== "GET" && req.method !== "HEAD") return send(res, 405, METHOD, JSON_TYPE, "GET, HEAD");
+    if (req.method !== "GET" && req.method !== "HEAD") return send(res, 405, METHOD, JSON_TYPE, { Allow: "GET, HEAD" });
+    // Before the cache, so that no answer is ever given to a request that may not have it.
+    const auth = authenticateRequest(tokens, req);
+    if (!auth.ok) return send(res, 401, renderError(auth.reason), JSON_TYPE, { "WWW-Authenticate": auth.challenge });
+    const { principal } = auth;
     const q = url.indexOf("?");
     const path = q < 0 ? url : url.slice(0, q);
     const callback = q < 0 ? "" : callbackParam(url.slice(q + 1));
     if (callback !== "" && !isValidCallback(callback)) return send(res, 400, BAD_CALLBACK);
     const route = parseRoute(path.slice(prefix.length));
     if (isRouteError(route)) return send(res, route.status, renderError(route.message));
+    if ("account" in route && !canRead(principal, route.account)) {
+      return send(res, 403, renderError(`this API token may not read account ${route.account}`));
+    }
     const host = hostOf(req);
     if (host === undefined) return send(res, 400, BAD_HOST);
 
+    // Every answer but a listing of accounts is the same for every token that may read it (checked
+    // above); that listing differs per token, and is only cached for all-accounts tokens.
+    const shared = route.level !== "accounts" || principal.allAccounts;
     const cacheKey = `${host}\n${url}`;
     // A cached answer is only given while the store is up: an outage is a 503 at once, never hidden.
-    const hit = store.connected() ? cache?.get(cacheKey) : undefined;
+    const hit = shared && store.connected() ? cache?.get(cacheKey) : undefined;
     if (hit) return send(res, 200, hit.body, hit.type);
     const generation = cache?.begin() ?? 0;
 
@@ -71,12 +84,12 @@ export function createRestMount(deps: ServiceDeps, onFlushed?: (listener: () => 
     }
     const json = renderBody(
       route.echo,
-      { base: `http://${host}${prefix}${answer.path}`, children: answer.children },
+      { base: `http://${host}${prefix}${answer.path}`, children: visible(principal, route.level, answer.children) },
       answer.data,
     );
     const body = callback === "" ? json : wrapJsonp(callback, json);
     const type = callback === "" ? JSON_TYPE : JSONP_TYPE;
-    cache?.set(cacheKey, { body, type }, generation);
+    if (shared) cache?.set(cacheKey, { body, type }, generation);
     send(res, 200, body, type);
   };
 
@@ -91,7 +104,23 @@ export function createRestMount(deps: ServiceDeps, onFlushed?: (listener: () => 
   };
 }
 
-function send(res: ServerResponse, status: number, body: string, type = JSON_TYPE, allow?: string): void {
+/** A listing of accounts shows a restricted token its own accounts only (and never `all`). */
+function visible(
+  principal: Principal,
+  level: Route["level"],
+  children: RouteAnswer["children"],
+): RouteAnswer["children"] {
+  if (level !== "accounts" || principal.allAccounts) return children;
+  return children.filter((account) => canRead(principal, String(account)));
+}
+
+function send(
+  res: ServerResponse,
+  status: number,
+  body: string,
+  type = JSON_TYPE,
+  extra: OutgoingHttpHeaders = {},
+): void {
   const headers: OutgoingHttpHeaders = {
     "Cache-Control": CACHE_CONTROL,
     "Content-Length": Buffer.byteLength(body),
@@ -99,8 +128,8 @@ function send(res: ServerResponse, status: number, body: string, type = JSON_TYP
     Expires: EXPIRES,
     Pragma: "no-cache",
     "X-Content-Type-Options": "nosniff",
+    ...extra,
   };
-  if (allow) headers["Allow"] = allow;
   if (status === 503) headers["Retry-After"] = "1";
   res.writeHead(status, headers);
   res.end(body);

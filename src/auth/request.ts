@@ -1,0 +1,53 @@
+/**
+ * Who sent an HTTP request (or opened a WebSocket): decided once, at the door of each mount, and
+ * remembered on the request object for what runs later — GraphQL resolvers read it through their
+ * context, on HTTP and on graphql-ws alike (whose operations all carry the upgrade request).
+ */
+import { createHash, timingSafeEqual } from "node:crypto";
+import type { IncomingMessage } from "node:http";
+import { authenticate, type Principal, presentedToken, type TokenTable } from "./tokens.js";
+
+/** What a request that was never authenticated may read: nothing. A forgotten check fails closed. */
+export const NOBODY: Principal = { allAccounts: false, accounts: new Set() };
+
+const REALM = 'Bearer realm="stats-server"';
+
+export type RequestAuth =
+  | { ok: true; principal: Principal }
+  /** `challenge` is the WWW-Authenticate header of the 401 (RFC 6750). */
+  | { ok: false; reason: string; challenge: string };
+
+const principals = new WeakMap<IncomingMessage, Principal>();
+
+/** Authenticates a request by its `Authorization: Bearer` header, else its `?token=`, and remembers who it is. */
+export function authenticateRequest(table: TokenTable, req: IncomingMessage): RequestAuth {
+  return authenticateToken(table, req, presentedToken(req.headers.authorization, req.url));
+}
+
+/** The same, for a token that came another way (a graphql-ws connection_init payload). */
+export function authenticateToken(table: TokenTable, req: IncomingMessage, token: string | undefined): RequestAuth {
+  const result = authenticate(table, token);
+  if (result.ok) {
+    principals.set(req, result.principal);
+    return result;
+  }
+  return {
+    ok: false,
+    reason: result.reason,
+    challenge: token === undefined ? REALM : `${REALM}, error="invalid_token"`,
+  };
+}
+
+/** Who the request was authenticated as; NOBODY when it never was. */
+export function principalOf(req: IncomingMessage): Principal {
+  return principals.get(req) ?? NOBODY;
+}
+
+/** True when `Authorization: Bearer <expected>` was sent (compared in constant time). */
+export function bearerMatches(authorization: string | undefined, expected: string): boolean {
+  const presented = presentedToken(authorization ?? "", undefined) ?? "";
+  const digest = (s: string) => createHash("sha256").update(s).digest();
+  return presented !== "" && timingSafeEqual(digest(presented), digest(expected));
+}
+
+export const METRICS_CHALLENGE = 'Bearer realm="stats-server metrics"';
