@@ -13,9 +13,9 @@
  * back — connected and re-subscribed — `onReconnected` listeners are told (the feed then reads
  * every watched period again).
  */
-import { Cluster, Redis, type RedisOptions } from "ioredis";
+import { type Cluster, Redis } from "ioredis";
 import type { Logger } from "../log.js";
-import { createRedisClient, redisClientOptions } from "../store/create-store.js";
+import { createRedisClient } from "../store/create-store.js";
 
 type Client = Redis | Cluster;
 
@@ -55,35 +55,15 @@ export function createLiveRedisClients(url: string, cluster: readonly string[], 
 
 function createSubscriber(url: string, cluster: readonly string[], log: Logger, onReconnected: () => void): Client {
   const role = "live-subscriber";
-  const options: RedisOptions = { ...redisClientOptions(role), enableOfflineQueue: true, maxRetriesPerRequest: null };
-  const client = cluster.length
-    ? new Cluster(
-        cluster.map((n) => {
-          const [host, port] = n.split(":");
-          return { host: host as string, port: Number(port) };
-        }),
-        {
-          redisOptions: options,
-          enableOfflineQueue: true,
-          clusterRetryStrategy: options.retryStrategy as (n: number) => number,
-        },
-      )
-    : new Redis(url, options);
-  let down = false;
+  const client = createRedisClient(url, cluster, log, role, { enableOfflineQueue: true, maxRetriesPerRequest: null });
   /** Lost after having been ready: the next ready is a reconnect (a server-side kill is a clean close, no error). */
   let lost = false;
   let everReady = false;
-  client.on("error", (err: Error) => {
-    if (!down) log.error({ err: err.message, role }, "redis connection error; retrying");
-    down = true;
-  });
   client.on("close", () => {
     if (everReady && !lost) log.warn({ role }, "redis connection lost; live updates resume after reconnecting");
     lost = everReady;
   });
   client.on("ready", () => {
-    if (down || lost) log.info({ role }, "redis connection back");
-    down = false;
     everReady = true;
     if (!lost) return;
     lost = false;

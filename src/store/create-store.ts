@@ -30,8 +30,14 @@ export function redisClientOptions(role: string): RedisOptions {
   };
 }
 
-export function createRedisClient(url: string, cluster: readonly string[], log: Logger, role: string): Redis | Cluster {
-  const options = redisClientOptions(role);
+export function createRedisClient(
+  url: string,
+  cluster: readonly string[],
+  log: Logger,
+  role: string,
+  overrides: Partial<RedisOptions> = {},
+): Redis | Cluster {
+  const options: RedisOptions = { ...redisClientOptions(role), ...overrides };
   const client = cluster.length
     ? new Cluster(
         cluster.map((n) => {
@@ -40,7 +46,7 @@ export function createRedisClient(url: string, cluster: readonly string[], log: 
         }),
         {
           redisOptions: options,
-          enableOfflineQueue: false,
+          enableOfflineQueue: options.enableOfflineQueue ?? false,
           clusterRetryStrategy: options.retryStrategy as (n: number) => number,
         },
       )

@@ -12,7 +12,7 @@ import { metric, trackTotal } from "../helpers/ingest.js";
 import { eventually, sleep } from "../helpers/ports.js";
 import { type ChildPublisher, spawnChildPublisher } from "../helpers/publisher-child.js";
 import { startRedis, type TestRedis } from "../helpers/redis.js";
-import { startTestService } from "../helpers/service.js";
+import { startTestService, wiring } from "../helpers/service.js";
 
 const RATE = 50_000;
 const SECONDS = 8;
@@ -31,12 +31,7 @@ describe("faults: the event loop blocked under a 50k/s stream", () => {
     pub = await spawnChildPublisher();
     prefix = redis.prefix();
     service = await startTestService([
-      "--redis",
-      redis.url,
-      "--zmq",
-      pub.endpoint,
-      "--key-prefix",
-      prefix,
+      ...wiring(redis.url, pub.endpoint, prefix),
       "--zmq-hwm",
       String(HWM),
       "--flush-interval",

@@ -12,7 +12,7 @@ import { metric, trackTotal } from "../helpers/ingest.js";
 import { eventually, freePort, sleep } from "../helpers/ports.js";
 import { type ChildPublisher, EXACT_HWM, spawnChildPublisher } from "../helpers/publisher-child.js";
 import { startRedis, type TestRedis } from "../helpers/redis.js";
-import { startTestService } from "../helpers/service.js";
+import { startTestService, wiring } from "../helpers/service.js";
 
 const HEARTBEAT_MS = 500;
 
@@ -28,16 +28,7 @@ describe("faults: the publisher killed, restarted and frozen", () => {
     prefix = redis.prefix();
     endpoint = `tcp://127.0.0.1:${await freePort()}`;
     publishers.push(await spawnChildPublisher(endpoint, { sendHighWaterMark: EXACT_HWM }));
-    service = await startTestService([
-      "--redis",
-      redis.url,
-      "--zmq",
-      endpoint,
-      "--key-prefix",
-      prefix,
-      "--heartbeat",
-      `${HEARTBEAT_MS}ms`,
-    ]);
+    service = await startTestService([...wiring(redis.url, endpoint, prefix), "--heartbeat", `${HEARTBEAT_MS}ms`]);
   });
   after(async () => {
     for (const p of publishers) {

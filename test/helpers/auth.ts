@@ -9,7 +9,7 @@ import { join } from "node:path";
 import type { Service } from "../../src/service.js";
 import { eventually } from "./ports.js";
 import { startRedis, type TestRedis } from "./redis.js";
-import { startTestService } from "./service.js";
+import { startTestService, wiring } from "./service.js";
 import { order, pageview, startPublisher, type TestPublisher } from "./zmq.js";
 
 export const TOKENS = {
@@ -49,12 +49,7 @@ export async function startAuthFixture(flags: string[] = []): Promise<AuthFixtur
   const redis = await startRedis();
   const pub = await startPublisher();
   const service = await startTestService([
-    "--redis",
-    redis.url,
-    "--zmq",
-    pub.endpoint,
-    "--key-prefix",
-    redis.prefix(),
+    ...wiring(redis.url, pub.endpoint, redis.prefix()),
     "--tokens-file",
     tokensFile,
     ...flags,

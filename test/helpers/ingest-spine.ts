@@ -14,7 +14,7 @@ import { redisClientOptions } from "../../src/store/create-store.js";
 import { createKeySpace } from "../../src/store/keys.js";
 import { createRedisBackend } from "../../src/store/redis-backend.js";
 import { createStatsStore } from "../../src/store/stats-store.js";
-import { metricValue, testConfig } from "./service.js";
+import { metricValue, testConfig, wiring } from "./service.js";
 
 export interface IngestSpine {
   metrics: Metrics;
@@ -31,15 +31,7 @@ export async function startIngestSpine(opts: {
   reconnectMs: number;
   flags?: string[];
 }): Promise<IngestSpine> {
-  const config = testConfig([
-    "--redis",
-    opts.redisUrl,
-    "--zmq",
-    opts.zmq,
-    "--key-prefix",
-    opts.prefix,
-    ...(opts.flags ?? []),
-  ]);
+  const config = testConfig([...wiring(opts.redisUrl, opts.zmq, opts.prefix), ...(opts.flags ?? [])]);
   const log = createLogger(config.logLevel);
   const client = new Redis(opts.redisUrl, { ...redisClientOptions("commands"), retryStrategy: () => opts.reconnectMs });
   client.on("error", () => {});

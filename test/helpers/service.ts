@@ -33,3 +33,8 @@ export function metricValue(text: string, name: string): number {
   }
   return 0;
 }
+
+/** The flags that point a service at a test's Redis, publisher and key prefix. */
+export function wiring(redisUrl: string, zmqEndpoint: string, prefix: string): string[] {
+  return ["--redis", redisUrl, "--zmq", zmqEndpoint, "--key-prefix", prefix];
+}

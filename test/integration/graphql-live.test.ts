@@ -11,7 +11,7 @@ import type { Service } from "../../src/service.js";
 import { query, queryByGet, type Subscription, subscribeSse, subscribeWs } from "../helpers/graphql.js";
 import { eventually, sleep } from "../helpers/ports.js";
 import { startRedis, type TestRedis } from "../helpers/redis.js";
-import { metricValue, startTestService } from "../helpers/service.js";
+import { metricValue, startTestService, wiring } from "../helpers/service.js";
 import { order, pageview, startPublisher, type TestPublisher } from "../helpers/zmq.js";
 
 const year = () => new Date().getUTCFullYear();
@@ -217,16 +217,7 @@ describe("live fan-out: one flush, many subscribers", () => {
     redis = await startRedis();
     pub = await startPublisher();
     // Flushes happen only when the test says so.
-    service = await startTestService([
-      "--redis",
-      redis.url,
-      "--zmq",
-      pub.endpoint,
-      "--key-prefix",
-      redis.prefix(),
-      "--flush-interval",
-      "1h",
-    ]);
+    service = await startTestService([...wiring(redis.url, pub.endpoint, redis.prefix()), "--flush-interval", "1h"]);
     await pub.waitForSubscribers();
     process.on("warning", onWarning);
   });

@@ -18,7 +18,7 @@ import { type Service, startService } from "../../src/service.js";
 import { query, queryByGet } from "../helpers/graphql.js";
 import { eventually } from "../helpers/ports.js";
 import { startRedis, type TestRedis } from "../helpers/redis.js";
-import { metricValue, startTestService, testConfig } from "../helpers/service.js";
+import { metricValue, startTestService, testConfig, wiring } from "../helpers/service.js";
 import { pageview, startPublisher, type TestPublisher } from "../helpers/zmq.js";
 
 const orderAt = (account: string, time: string, status?: string) =>
@@ -35,16 +35,7 @@ describe("GraphQL queries over HTTP", () => {
     redis = await startRedis();
     pub = await startPublisher();
     prefix = redis.prefix();
-    service = await startTestService([
-      "--redis",
-      redis.url,
-      "--zmq",
-      pub.endpoint,
-      "--key-prefix",
-      prefix,
-      "--time-source",
-      "event",
-    ]);
+    service = await startTestService([...wiring(redis.url, pub.endpoint, prefix), "--time-source", "event"]);
     url = service.url;
     await pub.waitForSubscribers();
     const stream = [

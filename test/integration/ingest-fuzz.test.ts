@@ -9,6 +9,7 @@ import { after, before, describe, it } from "node:test";
 import { logLines, metric, type ServerProcess, spawnServer, trackTotal } from "../helpers/ingest.js";
 import { eventually } from "../helpers/ports.js";
 import { startRedis, type TestRedis } from "../helpers/redis.js";
+import { wiring } from "../helpers/service.js";
 import { startPublisher, type TestPublisher } from "../helpers/zmq.js";
 
 /** mulberry32: a small seeded PRNG, so a failure can be replayed. */
@@ -113,16 +114,7 @@ describe("ingest: bad input never stalls", () => {
     redis = await startRedis();
     pub = await startPublisher();
     prefix = redis.prefix();
-    server = await spawnServer([
-      "--redis",
-      redis.url,
-      "--zmq",
-      pub.endpoint,
-      "--key-prefix",
-      prefix,
-      "--flush-interval",
-      "20ms",
-    ]);
+    server = await spawnServer([...wiring(redis.url, pub.endpoint, prefix), "--flush-interval", "20ms"]);
     await pub.waitForSubscribers();
   });
   after(async () => {

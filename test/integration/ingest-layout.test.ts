@@ -8,7 +8,7 @@ import { bucketOf } from "../../src/ingest/bucket.js";
 import type { Service } from "../../src/service.js";
 import { eventually } from "../helpers/ports.js";
 import { startRedis, type TestRedis } from "../helpers/redis.js";
-import { metricValue, startTestService } from "../helpers/service.js";
+import { metricValue, startTestService, wiring } from "../helpers/service.js";
 import { order, pageview, startPublisher, type TestPublisher } from "../helpers/zmq.js";
 
 describe("ingest: Redis layout of the old service", () => {
@@ -21,16 +21,7 @@ describe("ingest: Redis layout of the old service", () => {
     redis = await startRedis();
     pub = await startPublisher();
     prefix = redis.prefix();
-    service = await startTestService([
-      "--redis",
-      redis.url,
-      "--zmq",
-      pub.endpoint,
-      "--key-prefix",
-      prefix,
-      "--minute-retention",
-      "2d",
-    ]);
+    service = await startTestService([...wiring(redis.url, pub.endpoint, prefix), "--minute-retention", "2d"]);
     await pub.waitForSubscribers();
   });
   after(async () => {

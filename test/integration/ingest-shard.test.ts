@@ -8,7 +8,7 @@ import type { Service } from "../../src/service.js";
 import { metric, trackTotal } from "../helpers/ingest.js";
 import { eventually } from "../helpers/ports.js";
 import { startRedis, type TestRedis } from "../helpers/redis.js";
-import { startTestService } from "../helpers/service.js";
+import { startTestService, wiring } from "../helpers/service.js";
 import { order, pageview, startPublisher, type TestPublisher } from "../helpers/zmq.js";
 
 describe("ingest: two shards on one stream", () => {
@@ -21,18 +21,7 @@ describe("ingest: two shards on one stream", () => {
     redis = await startRedis();
     pub = await startPublisher();
     prefix = redis.prefix();
-    const flags = (i: number) => [
-      "--redis",
-      redis.url,
-      "--zmq",
-      pub.endpoint,
-      "--key-prefix",
-      prefix,
-      "--role",
-      "ingest",
-      "--shard",
-      `${i}/2`,
-    ];
+    const flags = (i: number) => [...wiring(redis.url, pub.endpoint, prefix), "--role", "ingest", "--shard", `${i}/2`];
     shards = [await startTestService(flags(0)), await startTestService(flags(1))];
     await pub.waitForSubscribers(2);
   });

@@ -8,6 +8,7 @@ import { after, before, describe, it } from "node:test";
 import { metric, runCli, spawnServer, trackTotal } from "../helpers/ingest.js";
 import { eventually } from "../helpers/ports.js";
 import { startRedis, type TestRedis } from "../helpers/redis.js";
+import { wiring } from "../helpers/service.js";
 import { order, pageview, startPublisher, type TestPublisher } from "../helpers/zmq.js";
 
 describe("stats-server executable", () => {
@@ -24,16 +25,7 @@ describe("stats-server executable", () => {
   it("on SIGTERM stops receiving, flushes every pending event, and exits 0", async () => {
     pub = await startPublisher();
     const prefix = redis.prefix();
-    const server = await spawnServer([
-      "--redis",
-      redis.url,
-      "--zmq",
-      pub.endpoint,
-      "--key-prefix",
-      prefix,
-      "--flush-interval",
-      "10s",
-    ]);
+    const server = await spawnServer([...wiring(redis.url, pub.endpoint, prefix), "--flush-interval", "10s"]);
     try {
       await pub.waitForSubscribers();
       const accounts = ["acme", "beta", "gamma", "delta"];

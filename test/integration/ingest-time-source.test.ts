@@ -9,7 +9,7 @@ import type { Service } from "../../src/service.js";
 import { metric } from "../helpers/ingest.js";
 import { eventually } from "../helpers/ports.js";
 import { startRedis, type TestRedis } from "../helpers/redis.js";
-import { startTestService } from "../helpers/service.js";
+import { startTestService, wiring } from "../helpers/service.js";
 import { pageview, startPublisher, type TestPublisher } from "../helpers/zmq.js";
 
 /** Where a UTC instant lands: the four track keys' suffixes and fields. */
@@ -28,16 +28,7 @@ describe("ingest: --time-source", () => {
   const start = async (source: "event" | "receive") => {
     pub = await startPublisher();
     prefix = redis.prefix();
-    service = await startTestService([
-      "--redis",
-      redis.url,
-      "--zmq",
-      pub.endpoint,
-      "--key-prefix",
-      prefix,
-      "--time-source",
-      source,
-    ]);
+    service = await startTestService([...wiring(redis.url, pub.endpoint, prefix), "--time-source", source]);
     await pub.waitForSubscribers();
   };
   const stop = async () => {

@@ -9,7 +9,7 @@ import type { Service } from "../../src/service.js";
 import { eventually } from "../helpers/ports.js";
 import { startRedis, type TestRedis } from "../helpers/redis.js";
 import { assertLegacyHeaders, httpRequest } from "../helpers/rest-http.js";
-import { metricValue, startTestService } from "../helpers/service.js";
+import { metricValue, startTestService, wiring } from "../helpers/service.js";
 import { pageview, startPublisher, type TestPublisher } from "../helpers/zmq.js";
 
 const order = (account: string, status: string, time: string) =>
@@ -36,12 +36,7 @@ describe("REST: the routes of DESIGN §5", () => {
     redis = await startRedis();
     pub = await startPublisher();
     service = await startTestService([
-      "--redis",
-      redis.url,
-      "--zmq",
-      pub.endpoint,
-      "--key-prefix",
-      redis.prefix(),
+      ...wiring(redis.url, pub.endpoint, redis.prefix()),
       "--time-source",
       "event",
       "--pathprefix",
