@@ -1,37 +1,48 @@
 /** A real ZeroMQ PUB socket bound on a free port, as the event collector would be. */
-import { Publisher } from "zeromq";
-import { freePort, sleep } from "./ports.js";
+import { XPublisher } from "zeromq";
+import { freePort } from "./ports.js";
 
 export interface TestPublisher {
   endpoint: string;
   send(message: string | Array<string | Buffer> | Buffer): Promise<void>;
-  /** Resolves once `n` subscribers have connected (and their subscriptions had time to arrive). */
-  waitForSubscribers(n?: number): Promise<void>;
+  /** Resolves once `n` SUBSCRIBE messages have arrived; throws after `withinMs`. */
+  waitForSubscribers(n?: number, withinMs?: number): Promise<void>;
   close(): void;
 }
 
 export async function startPublisher(endpoint?: string): Promise<TestPublisher> {
   const ep = endpoint ?? `tcp://127.0.0.1:${await freePort()}`;
-  const pub = new Publisher({ sendHighWaterMark: 0, linger: 0 });
+  // An XPUB rather than a PUB: it receives each subscriber's SUBSCRIBE, so a test knows exactly when
+  // messages it sends can no longer be lost to the slow-joiner window (no guessing with sleeps).
+  const pub = new XPublisher({ sendHighWaterMark: 0, linger: 0 });
+  pub.verbosity = "allSubs"; // every subscriber's SUBSCRIBE, not only the first per topic
   await pub.bind(ep);
-  let accepted = 0;
+  let subscribed = 0;
   const waiters: Array<() => void> = [];
   void (async () => {
-    for await (const ev of pub.events) {
-      if (ev.type === "accept") {
-        accepted++;
+    for await (const [frame] of pub) {
+      if (frame?.[0] === 1) {
+        subscribed++;
         for (const w of waiters.splice(0)) w();
       }
-      if (ev.type === "end") break;
     }
   })().catch(() => {});
   return {
     endpoint: ep,
     send: (message) => pub.send(message),
-    async waitForSubscribers(n = 1) {
-      while (accepted < n) await new Promise<void>((r) => waiters.push(r));
-      // The SUB side sends its subscription right after the handshake; give it a moment to land.
-      await sleep(200);
+    async waitForSubscribers(n = 1, withinMs = 15_000) {
+      const deadline = Date.now() + withinMs;
+      while (subscribed < n) {
+        const left = deadline - Date.now();
+        if (left <= 0) throw new Error(`no ZeroMQ subscription arrived at ${ep} within ${withinMs} ms`);
+        await new Promise<void>((r) => {
+          const t = setTimeout(r, left);
+          waiters.push(() => {
+            clearTimeout(t);
+            r();
+          });
+        });
+      }
     },
     close: () => pub.close(),
   };

@@ -240,7 +240,10 @@ describe("live fan-out: one flush, many subscribers", () => {
       ...Array.from({ length: 12 }, () => subscribeSse(service.url, LiveStatsDocument, vars)),
     ];
     try {
-      for (const sub of subs) assert.equal((await sub.next()).data?.stats.total, 0);
+      for (const sub of subs) {
+        const first = await sub.next();
+        assert.equal(first.data?.stats.total, 0, JSON.stringify(first));
+      }
       const readsBefore = await hgetallCalls();
 
       for (let i = 0; i < 300; i++) await pub.send(pageview("fan"));
