@@ -7,9 +7,9 @@ import { loadTokenTable } from "./auth/load.js";
 import type { Config } from "./config.js";
 import { createGraphqlMount } from "./graphql/mount.js";
 import { type Ingest, startIngest } from "./ingest/service.js";
-import { watchFlushes } from "./live/flush-signal.js";
+import { type FlushSignal, watchFlushes } from "./live/flush-signal.js";
 import { publishAppliedBatches } from "./live/publish.js";
-import { createLiveBus } from "./live/pubsub.js";
+import { createLiveBus, type LiveBus } from "./live/pubsub.js";
 import type { Logger } from "./log.js";
 import { createMetrics, type Metrics } from "./metrics.js";
 import { createRestMount } from "./rest/mount.js";
@@ -45,38 +45,57 @@ export async function startService(
   const readiness: ReadinessCheck[] = [];
 
   let ingest: Ingest | undefined;
-  if (config.role !== "api") {
-    const started = startIngest(config, store, metrics, log);
-    ingest = started;
-    await started.consumer.ready;
-    readiness.push({
-      name: "event_bus",
-      // A bound socket is ready as soon as it listens; a connecting one once a publisher is there.
-      check: async () => config.zmqBind || started.consumer.connections > 0,
-    });
+  let bus: LiveBus | undefined;
+  let flushes: FlushSignal | undefined;
+  let app: App | undefined;
+  let url: string;
+  /** Closes whatever was opened, in reverse order (also when the start fails half-way). */
+  const close = async () => {
+    await app?.stop();
+    await flushes?.close();
+    await bus?.close();
+    await store.close();
+  };
+
+  try {
+    if (config.role !== "api") {
+      const started = startIngest(config, store, metrics, log);
+      ingest = started;
+      await started.consumer.ready;
+      readiness.push({
+        name: "event_bus",
+        // A bound socket is ready as soon as it listens; a connecting one once a publisher is there.
+        check: async () => config.zmqBind || started.consumer.connections > 0,
+      });
+    }
+
+    // The live bus: batches this process flushes go out on it; the GraphQL mount's feed listens on it.
+    bus = createLiveBus(config, log);
+    if (ingest) publishAppliedBatches(ingest.flusher, bus);
+
+    const deps: ServiceDeps = { config, store, metrics, log, ingest, tokens };
+    // REST answers are cached between flushes only where every flush is heard: on a Redis bus, or in
+    // the process that flushes.
+    flushes = bus.kind === "redis" || ingest ? watchFlushes(bus, log) : undefined;
+    for (const mount of [createGraphqlMount(deps, bus), createRestMount(deps, flushes?.onFlushed)]) {
+      if (mount) mounts.push(mount);
+    }
+
+    app = buildApp({ store, metrics, log, mounts, readiness, metricsToken: config.metricsToken });
+    ({ url } = await app.start(config.http.port, config.http.host));
+  } catch (err) {
+    await ingest?.stop(0);
+    await close();
+    throw err;
   }
-
-  // The live bus: batches this process flushes go out on it; the GraphQL mount's feed listens on it.
-  const bus = createLiveBus(config, log);
-  if (ingest) publishAppliedBatches(ingest.flusher, bus);
-
-  const deps: ServiceDeps = { config, store, metrics, log, ingest, tokens };
-  // REST answers are cached between flushes only where every flush is heard: on a Redis bus, or in
-  // the process that flushes.
-  const flushes = bus.kind === "redis" || ingest ? watchFlushes(bus, log) : undefined;
-  for (const mount of [createGraphqlMount(deps, bus), createRestMount(deps, flushes?.onFlushed)]) {
-    if (mount) mounts.push(mount);
-  }
-
-  const app = buildApp({ store, metrics, log, mounts, readiness, metricsToken: config.metricsToken });
-  const { url } = await app.start(config.http.port, config.http.host);
+  const started = app;
 
   return {
     config,
     store,
     metrics,
     ingest,
-    app,
+    app: started,
     url,
     async stop() {
       const flushed = ingest ? await ingest.stop(config.shutdownTimeoutMs) : true;
@@ -86,10 +105,7 @@ export async function startService(
           "store unreachable at shutdown: pending increments were NOT written",
         );
       }
-      await app.stop();
-      await flushes?.close();
-      await bus.close();
-      await store.close();
+      await close();
       return flushed;
     },
   };

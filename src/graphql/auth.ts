@@ -66,6 +66,8 @@ function tokenFromParams(params: Readonly<Record<string, unknown>> | undefined):
 
 function isGraphiqlPage(req: IncomingMessage): boolean {
   if (req.method !== "GET" || !(req.headers.accept ?? "").includes("text/html")) return false;
-  const path = (req.url ?? "").split("?")[0];
+  const [path, search = ""] = (req.url ?? "").split("?");
+  // Only the bare page is open: a URL that carries an operation is a query, and needs a token.
+  if (new URLSearchParams(search).has("query")) return false;
   return path === "/graphql" || path === "/graphql/";
 }

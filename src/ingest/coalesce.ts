@@ -55,15 +55,6 @@ export class Coalescer {
     this.#deltas.set(id, delta);
   }
 
-  /** Merges deltas back in (a failed flush that will be retried as part of a later one). */
-  merge(deltas: readonly Delta[], events: number): void {
-    for (const d of deltas) {
-      if (d.kind === "track") this.addTrack(d.account, d.event, d, d.count);
-      else this.addFunnel(d.account, d.event, d.status, { ...d, hour: 0, minute: 0 }, d.count);
-    }
-    this.#events += events;
-  }
-
   /** Takes everything accumulated so far and starts empty. */
   drain(): { deltas: Delta[]; events: number } {
     const out = { deltas: [...this.#deltas.values()], events: this.#events };

@@ -26,7 +26,11 @@ export class Flusher {
   #timer: NodeJS.Timeout | undefined;
   #inFlight: Promise<void> | undefined;
   #inFlightEvents = 0;
-  #stopping = false;
+  /**
+   * A batch the deadline cut off at shutdown, kept whole with its id: it may have been applied
+   * (a lost reply), so it is only ever retried as itself, never re-coalesced under a new id.
+   */
+  #held: Batch | undefined;
   #listeners = new Set<AppliedListener>();
 
   constructor(
@@ -55,19 +59,23 @@ export class Flusher {
 
   /** Events received but not yet accepted by the store. */
   get pendingEvents(): number {
-    return this.pending.events + this.#inFlightEvents;
+    return this.pending.events + this.#inFlightEvents + (this.#held?.events ?? 0);
   }
 
   /** Starts a flush unless one is in flight; resolves when the current flush is done. */
   flush(): Promise<void> {
     if (this.#inFlight) return this.#inFlight;
-    if (this.pending.size === 0) {
-      this.#updateGauges();
-      return Promise.resolve();
+    let batch = this.#held;
+    this.#held = undefined;
+    if (!batch) {
+      if (this.pending.size === 0) {
+        this.#updateGauges();
+        return Promise.resolve();
+      }
+      const { deltas, events } = this.pending.drain();
+      batch = { id: `${this.#runId}:${this.#seq++}`, deltas, events };
     }
-    const { deltas, events } = this.pending.drain();
-    const batch: Batch = { id: `${this.#runId}:${this.#seq++}`, deltas, events };
-    this.#inFlightEvents = events;
+    this.#inFlightEvents = batch.events;
     this.#updateGauges();
     this.#inFlight = this.#applyWithRetry(batch).finally(() => {
       this.#inFlight = undefined;
@@ -85,13 +93,10 @@ export class Flusher {
     clearInterval(this.#timer);
     const deadline = Date.now() + deadlineMs;
     this.#deadline = deadline;
-    while (this.#inFlight || this.pending.size > 0) {
-      if (Date.now() > deadline) break;
+    while ((this.#inFlight || this.#held || this.pending.size > 0) && Date.now() <= deadline) {
       await this.flush();
     }
-    this.#stopping = true;
-    const done = !this.#inFlight && this.pending.size === 0;
-    return done;
+    return !this.#inFlight && !this.#held && this.pending.size === 0;
   }
 
   #deadline = Number.POSITIVE_INFINITY;
@@ -110,9 +115,9 @@ export class Flusher {
         if (attempt === 1 || attempt % 20 === 0) {
           this.log.warn({ err, batch: batch.id, attempt, deltas: batch.deltas.length }, "flush failed; retrying");
         }
-        if (this.#stopping || Date.now() + delay > this.#deadline) {
-          // Out of time at shutdown: hand the batch back so the caller can report it as pending.
-          this.pending.merge(batch.deltas, batch.events);
+        if (Date.now() + delay > this.#deadline) {
+          // Out of time at shutdown: hold the batch as it is (see #held) and report it pending.
+          this.#held = batch;
           return;
         }
         await new Promise((r) => setTimeout(r, delay));

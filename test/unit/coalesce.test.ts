@@ -73,19 +73,6 @@ describe("coalescing", () => {
       ["funnels", "funnels", "track", "track"],
     );
   });
-  it("merge adds a failed batch back without losing counts", () => {
-    const c = new Coalescer();
-    accumulate(c, ev({}), at, rules);
-    const first = c.drain();
-    accumulate(c, ev({}), at, rules);
-    c.merge(first.deltas, first.events);
-    const { deltas, events } = c.drain();
-    assert.equal(events, 2);
-    assert.deepEqual(
-      deltas.map((d) => d.count),
-      [2, 2],
-    );
-  });
 });
 
 describe("batch writes: the DESIGN §3 example", () => {

@@ -85,4 +85,27 @@ describe("flusher", () => {
     assert.equal(await down.flusher.stop(50), false);
     assert.equal(down.flusher.pendingEvents, 3, "what was not written is still reported as pending");
   });
+
+  it("a batch cut off by the shutdown deadline after a lost reply is retried as itself: never counted twice", async () => {
+    // The write lands but its reply is lost; the retry delay (200 ms) would pass the deadline (100 ms),
+    // so the batch is held with its id and stop() retries that same batch, which the guard skips.
+    const { store, flusher, ids } = setup({ before: 0, after: 1 });
+    const slow = new Flusher(
+      { ...store, apply: (b) => flaky(b) },
+      { intervalMs: 5, maxBatch: 1_000_000, retry: { initialMs: 200, maxMs: 200 } },
+      createMetrics({ defaultMetrics: false }),
+      createLogger("silent"),
+    );
+    let lost = 1;
+    const flaky = async (b: Batch) => {
+      ids.push(b.id);
+      await store.apply(b);
+      if (lost-- > 0) throw new Error("reply lost after the write");
+    };
+    for (let i = 0; i < 5; i++) accumulate(slow.pending, pv, at, rules);
+    assert.equal(await slow.stop(100), true);
+    assert.equal(await total(store), 5);
+    assert.equal(new Set(ids).size, 1, "the retry carried the held batch's id");
+    assert.equal(flusher.pendingEvents, 0);
+  });
 });
