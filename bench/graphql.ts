@@ -27,6 +27,7 @@ import { eventually, sleep } from "../test/helpers/ports.js";
 import { startRedis } from "../test/helpers/redis.js";
 import { testConfig } from "../test/helpers/service.js";
 import { pageview, startPublisher } from "../test/helpers/zmq.js";
+import { exitWithParent, listenAndAnnounce, serveBareHgetall } from "./server-role.js";
 
 const KEY_PREFIX = "bench:";
 const MONTH_KEY = `${KEY_PREFIX}track:acme:pageview:2026:11`;
@@ -44,7 +45,7 @@ const settings: { cpuProfDir: string | undefined } = { cpuProfDir: undefined };
 
 const [role, ...roleArgs] = process.argv.slice(2);
 if (role === "serve-graphql") await serveGraphql(roleArgs);
-else if (role === "serve-bare") await serveBare(roleArgs[0] as string);
+else if (role === "serve-bare") await serveBareHgetall(roleArgs[0] as string, MONTH_KEY);
 else if (role === "serve-bare-fanout") await serveBareFanout(roleArgs[0] as string);
 else await main(parseArgs(process.argv.slice(2)));
 
@@ -454,27 +455,6 @@ async function serveGraphql([redisUrl, serviceRole, zmq, flushMs, prefix]: strin
   exitWithParent(() => service.stop());
 }
 
-/** The query ceiling: one HGETALL, JSON.stringify, no routing, no validation. */
-async function serveBare(redisUrl: string): Promise<void> {
-  const redis = new Redis(redisUrl);
-  const server = createServer((_req, res) => {
-    redis.hgetall(MONTH_KEY).then(
-      (hash) => {
-        const body = JSON.stringify(hash);
-        res.writeHead(200, { "Content-Type": "application/json", "Content-Length": Buffer.byteLength(body) });
-        res.end(body);
-      },
-      () => {
-        res.writeHead(503);
-        res.end();
-      },
-    );
-  });
-  server.keepAliveTimeout = 65_000;
-  await listen(server);
-  exitWithParent();
-}
-
 /**
  * The fan-out ceiling: every ZeroMQ message bumps a counter and broadcasts one pre-serialised
  * frame (the same shape and size as our Stats message) to every ws and SSE client. No Redis, no
@@ -496,7 +476,7 @@ async function serveBareFanout(endpoint: string): Promise<void> {
   const sub = new Subscriber();
   sub.subscribe("");
   sub.connect(endpoint);
-  await listen(server);
+  await listenAndAnnounce(server);
   const segments = Array.from({ length: 12 }, (_, i) => ({ key: i + 1, count: 0 }));
   let total = 0;
   exitWithParent();
@@ -513,29 +493,6 @@ async function serveBareFanout(endpoint: string): Promise<void> {
 
 // ---------------------------------------------------------------------------------------------
 // plumbing
-
-function listen(server: ReturnType<typeof createServer>): Promise<void> {
-  return new Promise((resolve) =>
-    server.listen(0, "127.0.0.1", () => {
-      const addr = server.address();
-      process.stdout.write(`http://127.0.0.1:${typeof addr === "object" && addr ? addr.port : 0}\n`);
-      resolve();
-    }),
-  );
-}
-
-/** Server roles exit when the parent says so or goes away (their stdin closes). */
-function exitWithParent(cleanup?: () => Promise<unknown>): void {
-  let quitting = false;
-  const quit = () => {
-    if (quitting) return;
-    quitting = true;
-    const done = () => process.exit(0);
-    (cleanup ? cleanup() : Promise.resolve()).then(done, done);
-  };
-  process.stdin.on("end", quit).resume();
-  process.once("SIGTERM", quit);
-}
 
 /** Starts this file in a child process in a server role (NODE_ENV=production); resolves with the URL it prints. */
 function spawnRole(

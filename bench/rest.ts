@@ -10,16 +10,15 @@
  */
 import { type ChildProcess, execFile, execFileSync, spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
-import { createServer } from "node:http";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
 import autocannon from "autocannon";
-import { Redis } from "ioredis";
 import { createLogger } from "../src/log.js";
 import { startService } from "../src/service.js";
 import { eventually } from "../test/helpers/ports.js";
 import { startRedis } from "../test/helpers/redis.js";
 import { testConfig } from "../test/helpers/service.js";
+import { exitWithParent, serveBareHgetall } from "./server-role.js";
 
 const KEY_PREFIX = "bench:";
 const MONTH_KEY = `${KEY_PREFIX}track:acme:pageview:2026:11`;
@@ -40,7 +39,7 @@ const TICKS_PER_SECOND = 100;
 
 const [role, redisUrl] = process.argv.slice(2);
 if (role === "serve-rest") await serveRest(redisUrl as string);
-else if (role === "serve-bare") await serveBare(redisUrl as string);
+else if (role === "serve-bare") await serveBareHgetall(redisUrl as string, MONTH_KEY);
 else await main(parseArgs(process.argv.slice(2)));
 
 function parseArgs(argv: string[]) {
@@ -262,40 +261,10 @@ function spawnServer(
   });
 }
 
-/** Server roles exit when the parent says so or goes away (their stdin closes); nothing to keep. */
-function exitWithParent(): void {
-  const quit = () => process.exit(0);
-  process.stdin.on("end", quit).resume();
-  process.once("SIGTERM", quit);
-}
-
 async function serveRest(url: string): Promise<void> {
   const config = testConfig(["--role", "api", "--redis", url, "--key-prefix", KEY_PREFIX, "--log-level", "warn"]);
   const service = await startService(config, createLogger(config.logLevel), { defaultMetrics: false });
   await eventually(() => service.store.ping().then(() => true), "redis reachable from the REST service");
   process.stdout.write(`${service.url}\n`);
-  exitWithParent();
-}
-
-/** The ceiling: one HGETALL, JSON.stringify, no routing, no validation. */
-async function serveBare(url: string): Promise<void> {
-  const redis = new Redis(url);
-  const server = createServer((_req, res) => {
-    redis.hgetall(MONTH_KEY).then(
-      (hash) => {
-        const body = JSON.stringify(hash);
-        res.writeHead(200, { "Content-Type": "application/json", "Content-Length": Buffer.byteLength(body) });
-        res.end(body);
-      },
-      () => {
-        res.writeHead(503);
-        res.end();
-      },
-    );
-  });
-  server.keepAliveTimeout = 65_000;
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const addr = server.address();
-  process.stdout.write(`http://127.0.0.1:${typeof addr === "object" && addr ? addr.port : 0}\n`);
   exitWithParent();
 }
