@@ -15,6 +15,20 @@ export function checkName(argument: string, value: string): void {
   }
 }
 
+/** Throws BAD_USER_INPUT unless account and event are names and the rest a real period; returns the period. */
+export function checkSeriesArgs(args: {
+  account: string;
+  event: string;
+  year: number;
+  month?: number | null | undefined;
+  day?: number | null | undefined;
+  hour?: number | null | undefined;
+}): Period {
+  checkName("account", args.account);
+  checkName("event", args.event);
+  return checkPeriod(args);
+}
+
 /** Throws BAD_USER_INPUT unless the arguments name a real period. */
 export function checkPeriod(args: {
   year: number;

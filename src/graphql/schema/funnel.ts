@@ -2,7 +2,7 @@ import type { FunnelView, StatusCount } from "../../live/views.js";
 import { funnelView } from "../../live/views.js";
 import { checkAccess } from "../access.js";
 import { builder } from "../builder.js";
-import { checkExact, checkName, checkPeriod } from "../errors.js";
+import { checkExact, checkSeriesArgs } from "../errors.js";
 
 const StatusCountRef = builder.objectRef<StatusCount>("StatusCount").implement({
   description: "How many funnel events had one status (`unknown` when they had none).",
@@ -37,25 +37,13 @@ const funnelArgs = builder.args((t) => ({
   day: t.int({ description: "1-31; needs month; narrows the period to a day" }),
 }));
 
-function checkFunnelArgs(args: {
-  account: string;
-  event: string;
-  year: number;
-  month?: number | null | undefined;
-  day?: number | null | undefined;
-}) {
-  checkName("account", args.account);
-  checkName("event", args.event);
-  return checkPeriod(args);
-}
-
 builder.queryField("funnel", (t) =>
   t.field({
     type: FunnelRef,
     description: "Counts per status of a funnel event for an account over a year, month or day.",
     args: funnelArgs,
     resolve: async (_root, args, { store, principal }) => {
-      const period = checkFunnelArgs(args);
+      const period = checkSeriesArgs(args);
       checkAccess(principal, args.account);
       const counts = await store.counts("funnels", args.account, args.event, period);
       const funnel = funnelView(args.account, args.event, period, counts);
@@ -70,7 +58,7 @@ builder.subscriptionField("funnel", (t) =>
     description: "The period's Funnel now, then a fresh Funnel after every flush that changed it.",
     args: funnelArgs,
     subscribe: (_root, args, { live, principal }) => {
-      const period = checkFunnelArgs(args);
+      const period = checkSeriesArgs(args);
       // Here, per subscriber: the field's resolve is shared between subscribers and has no context.
       checkAccess(principal, args.account);
       return live.funnel(args.account, args.event, period);

@@ -3,7 +3,7 @@ import { statsView } from "../../live/views.js";
 import type { Granularity } from "../../store/period.js";
 import { checkAccess } from "../access.js";
 import { builder } from "../builder.js";
-import { checkExact, checkName, checkPeriod } from "../errors.js";
+import { checkExact, checkSeriesArgs } from "../errors.js";
 
 const GranularityEnum = builder.enumType("Granularity", {
   description: "The unit of a period's segments.",
@@ -50,28 +50,13 @@ const statsArgs = builder.args((t) => ({
   hour: t.int({ description: "0-23 UTC; needs day; narrows to an hour (segments are minutes)" }),
 }));
 
-type StatsArgs = {
-  account: string;
-  event: string;
-  year: number;
-  month?: number | null | undefined;
-  day?: number | null | undefined;
-  hour?: number | null | undefined;
-};
-
-function checkStatsArgs(args: StatsArgs) {
-  checkName("account", args.account);
-  checkName("event", args.event);
-  return checkPeriod(args);
-}
-
 builder.queryField("stats", (t) =>
   t.field({
     type: StatsRef,
     description: "Counts of an event for an account over a year, month, day or hour, zero-filled.",
     args: statsArgs,
     resolve: async (_root, args, { store, principal }) => {
-      const period = checkStatsArgs(args);
+      const period = checkSeriesArgs(args);
       checkAccess(principal, args.account);
       const counts = await store.counts("track", args.account, args.event, period);
       const stats = statsView(args.account, args.event, period, counts);
@@ -86,7 +71,7 @@ builder.subscriptionField("stats", (t) =>
     description: "The period's Stats now, then a fresh Stats after every flush that changed it.",
     args: statsArgs,
     subscribe: (_root, args, { live, principal }) => {
-      const period = checkStatsArgs(args);
+      const period = checkSeriesArgs(args);
       // Here, per subscriber: the field's resolve is shared between subscribers and has no context.
       checkAccess(principal, args.account);
       return live.stats(args.account, args.event, period);
