@@ -69,18 +69,15 @@ export class Flusher {
     this.#held = undefined;
     if (!batch) {
       if (this.pending.size === 0) {
-        this.#updateGauges();
         return Promise.resolve();
       }
       const { deltas, events } = this.pending.drain();
       batch = { id: `${this.#runId}:${this.#seq++}`, deltas, events };
     }
     this.#inFlightEvents = batch.events;
-    this.#updateGauges();
     this.#inFlight = this.#applyWithRetry(batch).finally(() => {
       this.#inFlight = undefined;
       this.#inFlightEvents = 0;
-      this.#updateGauges();
     });
     return this.#inFlight;
   }
@@ -134,10 +131,5 @@ export class Flusher {
         this.log.error({ err }, "flush listener failed");
       }
     }
-  }
-
-  #updateGauges(): void {
-    this.metrics.pendingKeys.set(this.pending.size);
-    this.metrics.pendingEvents.set(this.pendingEvents);
   }
 }
