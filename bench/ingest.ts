@@ -77,9 +77,9 @@ interface Round {
   rssMb: number;
 }
 
-async function ceilingRound(): Promise<Round> {
-  const endpoint = `tcp://127.0.0.1:${await freePort()}`;
-  const pub = forkTs("./ingest-publisher.ts", [
+/** The benchmark's stream: EVENTS events over ACCOUNTS accounts, from a separate process. */
+function startPublisherProcess(endpoint: string) {
+  return forkTs("./ingest-publisher.ts", [
     "--endpoint",
     endpoint,
     "--count",
@@ -87,6 +87,11 @@ async function ceilingRound(): Promise<Round> {
     "--accounts",
     String(ACCOUNTS),
   ]);
+}
+
+async function ceilingRound(): Promise<Round> {
+  const endpoint = `tcp://127.0.0.1:${await freePort()}`;
+  const pub = startPublisherProcess(endpoint);
   const sub = forkTs("./ingest-bare-sub.ts", [
     "--endpoint",
     endpoint,
@@ -141,14 +146,7 @@ async function serviceRound(redis: TestRedis, round: number): Promise<Round> {
     ],
     { stdio: ["ignore", "inherit", "inherit"] },
   );
-  const pub = forkTs("./ingest-publisher.ts", [
-    "--endpoint",
-    endpoint,
-    "--count",
-    String(EVENTS),
-    "--accounts",
-    String(ACCOUNTS),
-  ]);
+  const pub = startPublisherProcess(endpoint);
   try {
     await eventually(async () => (await fetch(`http://127.0.0.1:${port}/healthz`)).ok, "service up", 30_000);
     const t0 = Number((await next(pub, "started"))["at"]);

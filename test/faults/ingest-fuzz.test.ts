@@ -12,7 +12,7 @@ import { type Expected, generateCases, prng } from "../helpers/fuzz-cases.js";
 import { metric, type ServerProcess, spawnServer, trackTotal } from "../helpers/ingest.js";
 import { eventually } from "../helpers/ports.js";
 import { startRedis, type TestRedis } from "../helpers/redis.js";
-import { metricValue } from "../helpers/service.js";
+import { metricValue, wiring } from "../helpers/service.js";
 import { startPublisher, type TestPublisher } from "../helpers/zmq.js";
 
 const SEED = Number(process.env["FUZZ_SEED"] ?? 19700101);
@@ -42,7 +42,7 @@ describe("faults: a 20 000-message fuzz of the event stream", () => {
     redis = await startRedis();
     pub = await startPublisher();
     prefix = redis.prefix();
-    server = await spawnServer(["--redis", redis.url, "--zmq", pub.endpoint, "--key-prefix", prefix]);
+    server = await spawnServer(wiring(redis.url, pub.endpoint, prefix));
     await pub.waitForSubscribers();
   });
   after(async () => {
