@@ -7,7 +7,7 @@ import { loadTokenTable } from "./auth/load.js";
 import type { Config } from "./config.js";
 import { createGraphqlMount } from "./graphql/mount.js";
 import { type Ingest, startIngest } from "./ingest/service.js";
-import { type FlushSignal, watchFlushes } from "./live/flush-signal.js";
+import { createLiveFeed } from "./live/feed.js";
 import { publishAppliedBatches } from "./live/publish.js";
 import { createLiveBus, type LiveBus } from "./live/pubsub.js";
 import type { Logger } from "./log.js";
@@ -46,13 +46,11 @@ export async function startService(
 
   let ingest: Ingest | undefined;
   let bus: LiveBus | undefined;
-  let flushes: FlushSignal | undefined;
   let app: App | undefined;
   let url: string;
   /** Closes whatever was opened, in reverse order (also when the start fails half-way). */
   const close = async () => {
     await app?.stop();
-    await flushes?.close();
     await bus?.close();
     await store.close();
   };
@@ -69,17 +67,17 @@ export async function startService(
       });
     }
 
-    // The live bus: batches this process flushes go out on it; the GraphQL mount's feed listens on it.
+    // The live bus: batches this process flushes go out on it; the feed below listens on it.
     bus = createLiveBus(config, log);
     if (ingest) publishAppliedBatches(ingest.flusher, bus);
 
     const deps: ServiceDeps = { config, store, metrics, log, ingest, tokens };
-    // REST answers are cached between flushes only where every flush is heard: on a Redis bus, or in
-    // the process that flushes.
-    flushes = bus.kind === "redis" || ingest ? watchFlushes(bus, log) : undefined;
-    for (const mount of [createGraphqlMount(deps, bus), createRestMount(deps, flushes?.onFlushed)]) {
-      if (mount) mounts.push(mount);
-    }
+    // One feed per process. Answers (GraphQL and REST) are cached between flushes only where every
+    // flush is heard: on a Redis bus, or in the process that flushes (an API process on a memory
+    // bus hears of none).
+    const live = createLiveFeed(bus, store, log);
+    const onFlushed = bus.kind === "redis" || ingest ? live.onFlushed : undefined;
+    mounts.push(createGraphqlMount(deps, live, onFlushed), createRestMount(deps, onFlushed));
 
     app = buildApp({ store, metrics, log, mounts, readiness, metricsToken: config.metricsToken });
     ({ url } = await app.start(config.http.port, config.http.host));

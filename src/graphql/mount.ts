@@ -5,8 +5,7 @@
  */
 import { Counter, Gauge } from "prom-client";
 import type { Mount } from "../app.js";
-import { createLiveFeed } from "../live/feed.js";
-import type { LiveBus } from "../live/pubsub.js";
+import type { LiveFeed } from "../live/feed.js";
 import type { ServiceDeps } from "../service-deps.js";
 import { admitHttp } from "./auth.js";
 import { createQueryCache, DEFAULT_QUERY_CACHE } from "./query-cache.js";
@@ -14,10 +13,17 @@ import { createSendGuard } from "./send-guard.js";
 import { createGraphqlWsServer } from "./ws.js";
 import { createStatsYoga } from "./yoga.js";
 
-export function createGraphqlMount(deps: ServiceDeps, bus: LiveBus): Mount {
+/**
+ * `live` is the process's feed (the mount closes it, ending every subscription first).
+ * `onFlushed`, when given, means every flush is heard here: answers are then cached until the next.
+ */
+export function createGraphqlMount(
+  deps: ServiceDeps,
+  live: LiveFeed,
+  onFlushed?: (listener: () => void) => void,
+): Mount {
   const limits = deps.config.graphql;
   const registers = [deps.metrics.registry];
-  const live = createLiveFeed(bus, deps.store, deps.log);
   new Gauge({
     name: "stats_graphql_subscriptions",
     help: "GraphQL subscriptions (stats, funnel, increments) open on this process, over SSE and WebSocket.",
@@ -57,17 +63,14 @@ export function createGraphqlMount(deps: ServiceDeps, bus: LiveBus): Mount {
 
   const yoga = createStatsYoga({ store: deps.store, live, log: deps.log, limits, guard });
   const ws = createGraphqlWsServer(yoga, limits, guard, deps.log, deps.tokens);
-  // Answers can be kept until the next flush only where every flush is heard: on a Redis bus, or
-  // in the process that flushes. (An API process on a memory bus hears of none.)
-  const cache =
-    bus.kind === "redis" || deps.ingest
-      ? createQueryCache(yoga, {
-          ...DEFAULT_QUERY_CACHE,
-          maxRequestBytes: limits.maxRequestBytes,
-          csrfPrevention: limits.csrfPrevention,
-        })
-      : undefined;
-  if (cache) live.onFlushed(() => cache.invalidate());
+  const cache = onFlushed
+    ? createQueryCache(yoga, {
+        ...DEFAULT_QUERY_CACHE,
+        maxRequestBytes: limits.maxRequestBytes,
+        csrfPrevention: limits.csrfPrevention,
+      })
+    : undefined;
+  if (cache) onFlushed?.(() => cache.invalidate());
   let closing: Promise<void> | undefined;
   return {
     prefix: "/graphql",
