@@ -21,6 +21,7 @@
  * An answer computed while a flush was announced is not kept (generation check).
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
+import { createAnswerCache } from "../http/answer-cache.js";
 import { passesCsrfCheck } from "./limits.js";
 import type { StatsYoga } from "./yoga.js";
 
@@ -36,7 +37,6 @@ export interface QueryCacheOptions {
 }
 
 interface Entry {
-  at: number;
   status: number;
   headers: Record<string, string>;
   body: Buffer;
@@ -58,10 +58,9 @@ export const DEFAULT_QUERY_CACHE: QueryCacheOptions = {
 };
 
 export function createQueryCache(yoga: StatsYoga, opts: QueryCacheOptions = DEFAULT_QUERY_CACHE): QueryCache {
-  const entries = new Map<string, Entry>();
-  let generation = 0;
+  const entries = createAnswerCache<Entry>(opts);
 
-  const write = (res: ServerResponse, e: Pick<Entry, "status" | "headers" | "body">) => {
+  const write = (res: ServerResponse, e: Entry) => {
     res.writeHead(e.status, { ...e.headers, "Content-Length": e.body.length });
     res.end(e.body);
   };
@@ -70,10 +69,7 @@ export function createQueryCache(yoga: StatsYoga, opts: QueryCacheOptions = DEFA
     get size() {
       return entries.size;
     },
-    invalidate() {
-      generation++;
-      entries.clear();
-    },
+    invalidate: () => entries.invalidate(),
     async handle(req, res) {
       const method = req.method ?? "GET";
       const accept = req.headers.accept ?? "";
@@ -108,13 +104,12 @@ export function createQueryCache(yoga: StatsYoga, opts: QueryCacheOptions = DEFA
 
       const key = `${method}\n${req.url}\n${accept}\n${req.headers.authorization ?? ""}\n${req.headers.origin ?? ""}\n${body ?? ""}`;
       const hit = entries.get(key);
-      if (hit && Date.now() - hit.at <= opts.maxAgeMs) {
+      if (hit) {
         write(res, hit);
         return true;
       }
-      if (hit) entries.delete(key);
 
-      const started = generation;
+      const started = entries.begin();
       // The body was read here: hand it to Yoga's Node adapter as already read (it takes a string).
       if (body !== undefined) (req as IncomingMessage & { body?: string }).body = body;
       const response = await yoga.handleNodeRequestAndResponse(req, res, { req, res });
@@ -129,20 +124,13 @@ export function createQueryCache(yoga: StatsYoga, opts: QueryCacheOptions = DEFA
         return true;
       }
       const entry: Entry = {
-        at: Date.now(),
         status: response.status,
         headers,
         body: Buffer.from(await response.arrayBuffer()),
       };
       write(res, entry);
-      if (
-        started === generation &&
-        entry.status === 200 &&
-        entry.body.length <= opts.maxBodyBytes &&
-        noErrors(entry.body)
-      ) {
-        if (entries.size >= opts.maxEntries) entries.delete(entries.keys().next().value as string);
-        entries.set(key, entry);
+      if (entry.status === 200 && entry.body.length <= opts.maxBodyBytes && noErrors(entry.body)) {
+        entries.set(key, entry, started);
       }
       return true;
     },

@@ -8,9 +8,9 @@ import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from "node:
 import type { Mount } from "../app.js";
 import { authenticateRequest } from "../auth/request.js";
 import { canRead, type Principal } from "../auth/tokens.js";
+import { createAnswerCache } from "../http/answer-cache.js";
 import { createRateLimitedLog } from "../log.js";
 import type { ServiceDeps } from "../service-deps.js";
-import { createAnswerCache } from "./answer-cache.js";
 import { CALLBACK_ERROR, callbackParam, isValidCallback, wrapJsonp } from "./jsonp.js";
 import { type RouteAnswer, readRoute } from "./read.js";
 import { renderBody, renderError } from "./render.js";
@@ -42,7 +42,9 @@ export function createRestMount(deps: ServiceDeps, onFlushed?: (listener: () => 
   const { store, log, tokens } = deps;
   const prefix = deps.config.pathPrefix;
   const warn = createRateLimitedLog(log);
-  const cache = onFlushed ? createAnswerCache({ maxAgeMs: 1_000, maxEntries: 5_000 }) : undefined;
+  const cache = onFlushed
+    ? createAnswerCache<{ body: string; type: string }>({ maxAgeMs: 1_000, maxEntries: 5_000 })
+    : undefined;
   if (cache && onFlushed) onFlushed(() => cache.invalidate());
 
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
