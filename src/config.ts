@@ -3,7 +3,7 @@
  * environment variable and a default, all listed by `--help`. The 2013 service's flags are
  * accepted as aliases (also in Go's single-dash form, `-zmqsocket=...`).
  */
-import { parseShard, type Shard } from "./ingest/shard.js";
+import { parseShard, type Shard } from "./domain/shard.js";
 
 export interface Config {
   command: "serve" | "reindex";

@@ -2,9 +2,10 @@
  * Composition root for the executable: config → service; signals → stop (flush) → exit.
  * The only module that touches process state.
  */
+
+import { startService } from "./commands/serve.js";
 import { type Config, ConfigError, helpText, parseConfig } from "./config.js";
 import { createLogger, type Logger } from "./log.js";
-import { startService } from "./service.js";
 import { createStore } from "./store/create-store.js";
 
 async function main(): Promise<number> {

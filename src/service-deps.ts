@@ -1,9 +1,9 @@
 import type { TokenTable } from "./auth/tokens.js";
 import type { Config } from "./config.js";
-import type { Ingest } from "./ingest/service.js";
+import type { StatsStore } from "./domain/types.js";
+import type { Ingest } from "./ingest/ingest.js";
 import type { Logger } from "./log.js";
 import type { Metrics } from "./metrics.js";
-import type { StatsStore } from "./store/types.js";
 
 /** What an HTTP mount (GraphQL, REST) may use. `ingest` is there when this process ingests. */
 export interface ServiceDeps {

@@ -1,6 +1,6 @@
 import type { Principal } from "../auth/tokens.js";
+import type { StatsStore } from "../domain/types.js";
 import type { LiveFeed } from "../live/feed.js";
-import type { StatsStore } from "../store/types.js";
 
 /** What every resolver gets: the store for queries, the live feed (fed by the typed bus) for subscriptions. */
 export interface GraphqlContext {

@@ -4,13 +4,13 @@
  * through the bus whether this process ingests or not.
  */
 import { Counter, Gauge } from "prom-client";
-import type { Mount } from "../app.js";
+import type { Mount } from "../http/app.js";
+import { createSendGuard } from "../http/send-guard.js";
 import type { LiveFeed } from "../live/feed.js";
 import type { ServiceDeps } from "../service-deps.js";
-import { admitHttp } from "./auth.js";
-import { createQueryCache, DEFAULT_QUERY_CACHE } from "./query-cache.js";
-import { createSendGuard } from "./send-guard.js";
-import { createGraphqlWsServer } from "./ws.js";
+import { admitHttp } from "./transport/admission.js";
+import { createQueryCache, DEFAULT_QUERY_CACHE } from "./transport/query-cache.js";
+import { createGraphqlWsServer } from "./transport/ws.js";
 import { createStatsYoga } from "./yoga.js";
 
 /**

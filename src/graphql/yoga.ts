@@ -7,15 +7,15 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import { createYoga, maskError, type YogaServerInstance } from "graphql-yoga";
 import { principalOf } from "../auth/request.js";
 import type { GraphqlLimits } from "../config.js";
+import type { StatsStore } from "../domain/types.js";
+import type { SendGuard } from "../http/send-guard.js";
 import type { LiveFeed } from "../live/feed.js";
 import type { Logger } from "../log.js";
-import type { StatsStore } from "../store/types.js";
 import type { GraphqlContext } from "./context.js";
-import { limitPlugins } from "./limits.js";
+import { limitPlugins } from "./plugins/use-limits.js";
+import { useSharedSubscriptionExecution } from "./plugins/use-shared-execution.js";
 import { schema } from "./schema/index.js";
-import type { SendGuard } from "./send-guard.js";
-import { useSharedSubscriptionExecution } from "./shared-execution.js";
-import { useFramedSse } from "./sse.js";
+import { useFramedSse } from "./transport/sse.js";
 
 export interface ServerContext {
   req: IncomingMessage;

@@ -1,5 +1,5 @@
 /** Period bucketing (pure): a point in time → its UTC year, month, day, hour and minute. */
-import { daysInMonth } from "../store/period.js";
+import { daysInMonth } from "../domain/period.js";
 
 export interface Bucket {
   year: number;

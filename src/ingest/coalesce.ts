@@ -3,7 +3,7 @@
  * (account, event, status, day), so a flush writes each counter once however many events it
  * holds. Memory grows with distinct keys, never with event count.
  */
-import type { Delta, FunnelDelta, TrackDelta } from "../store/types.js";
+import type { Delta, FunnelDelta, TrackDelta } from "../domain/types.js";
 import type { Bucket } from "./bucket.js";
 
 export class Coalescer {

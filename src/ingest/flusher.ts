@@ -5,9 +5,9 @@
  * Listeners hear of a batch only after the store has accepted it.
  */
 import { randomUUID } from "node:crypto";
+import type { Batch, StatsStore } from "../domain/types.js";
 import type { Logger } from "../log.js";
 import type { Metrics } from "../metrics.js";
-import type { Batch, StatsStore } from "../store/types.js";
 import { Coalescer } from "./coalesce.js";
 
 export interface FlusherOptions {

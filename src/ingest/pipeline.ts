@@ -2,6 +2,8 @@
  * One message's walk: decode → (shard) → bucket → coalesce. Never throws: whatever arrives is
  * either counted or dropped with a reason.
  */
+
+import { ownsAccount, type Shard } from "../domain/shard.js";
 import type { Logger } from "../log.js";
 import { createRateLimitedLog } from "../log.js";
 import type { Metrics } from "../metrics.js";
@@ -9,7 +11,6 @@ import { bucketOf, parseEventTime } from "./bucket.js";
 import { accumulate, type Classification } from "./classify.js";
 import { decodeFrames } from "./decode.js";
 import type { Flusher } from "./flusher.js";
-import { ownsAccount, type Shard } from "./shard.js";
 
 export interface PipelineOptions {
   rules: Classification;

@@ -14,12 +14,13 @@
  * every watched period is read again, and each subscriber whose period changed gets its current
  * state (increments published during the gap are not replayed).
  */
+
+import { changedPeriods, type Increment, incrementsOf, type PeriodRef, periodKey } from "../domain/changes.js";
+import type { Period, StatsStore } from "../domain/types.js";
+import { type FunnelView, funnelView, type StatsView, statsView } from "../domain/views.js";
 import type { Logger } from "../log.js";
-import type { Period, StatsStore } from "../store/types.js";
-import { changedPeriods, type Increment, incrementsOf, type PeriodRef, periodKey } from "./changes.js";
 import { type Channel, createChannel } from "./channel.js";
 import type { FlushedBatch, LiveBus } from "./pubsub.js";
-import { type FunnelView, funnelView, type StatsView, statsView } from "./views.js";
 
 export interface IncrementFilter {
   account: string | undefined;

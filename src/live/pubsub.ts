@@ -6,8 +6,8 @@
 import { setMaxListeners } from "node:events";
 import { createRedisEventTarget } from "@graphql-yoga/redis-event-target";
 import { createPubSub, type PubSub, type PubSubEvent, type PubSubEventTarget } from "graphql-yoga";
+import type { Delta } from "../domain/types.js";
 import type { Logger } from "../log.js";
-import type { Delta } from "../store/types.js";
 import { createLiveRedisClients } from "./redis-clients.js";
 
 /** What a flush changed: the batch's coalesced deltas, as the store accepted them. */

@@ -5,10 +5,10 @@
  * HTTP in, one store round trip, one string out.
  */
 import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from "node:http";
-import type { Mount } from "../app.js";
 import { authenticateRequest } from "../auth/request.js";
 import { canRead, type Principal } from "../auth/tokens.js";
 import { createAnswerCache } from "../http/answer-cache.js";
+import type { Mount } from "../http/app.js";
 import { createRateLimitedLog } from "../log.js";
 import type { ServiceDeps } from "../service-deps.js";
 import { CALLBACK_ERROR, callbackParam, isValidCallback, wrapJsonp } from "./jsonp.js";

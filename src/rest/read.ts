@@ -4,9 +4,10 @@
  * Each route costs one round trip: funnels, whose hashes hold statuses rather than the next
  * level's numbers, read the children's hashes in the same pipeline to learn which have data.
  */
+
+import { periodError, segmentKeys, segmentRange } from "../domain/period.js";
+import type { Counts, Kind, Period, StatsStore } from "../domain/types.js";
 import { NAME_PATTERN } from "../ingest/decode.js";
-import { periodError, segmentKeys, segmentRange } from "../store/period.js";
-import type { Counts, Kind, Period, StatsStore } from "../store/types.js";
 import type { Route } from "./route.js";
 import { SEGMENT_NAMES } from "./segments.js";
 

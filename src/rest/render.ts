@@ -4,7 +4,7 @@
  * ("1", "10", "2"), and `<`, `>`, `&`, U+2028, U+2029 escaped. JSON.stringify would put
  * integer-like keys in numeric order, so the object is assembled here.
  */
-import type { Counts } from "../store/types.js";
+import type { Counts } from "../domain/types.js";
 import type { Echo } from "./route.js";
 import { SEGMENT_NAMES_IN_STRING_ORDER } from "./segments.js";
 

@@ -2,9 +2,10 @@
  * Legacy REST routing (pure): the path below the prefix → which listing or period it names, or
  * why it names none. Types and depth decide 404; names, numbers and dates decide 400.
  */
+
+import { periodError } from "../domain/period.js";
+import type { Kind, Period } from "../domain/types.js";
 import { NAME_PATTERN } from "../ingest/decode.js";
-import { periodError } from "../store/period.js";
-import type { Kind, Period } from "../store/types.js";
 
 /** The six fields every answer starts with: the path's segments as written ("" when absent). */
 export interface Echo {

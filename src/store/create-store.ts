@@ -3,12 +3,12 @@
  * is retried (capped backoff) and reported by /readyz, not replaced.
  */
 import { Cluster, Redis, type RedisOptions } from "ioredis";
+import type { StatsStore } from "../domain/types.js";
 import type { Logger } from "../log.js";
 import { createKeySpace } from "./keys.js";
 import { createMemoryBackend } from "./memory-backend.js";
 import { createRedisBackend } from "./redis-backend.js";
 import { createStatsStore } from "./stats-store.js";
-import type { StatsStore } from "./types.js";
 
 export interface StoreConfig {
   store: "redis" | "memory";

@@ -6,7 +6,7 @@
  * The index keys are ours; they live under `index:` so that a SCAN of `track:*` never meets them.
  * `prefix` (empty in production) isolates tests that share a Redis.
  */
-import type { Kind, Period } from "./types.js";
+import type { Kind, Period } from "../domain/types.js";
 
 export interface KeySpace {
   readonly prefix: string;

@@ -3,8 +3,9 @@
  * HINCRBY per (key, field), an expiry on minute keys, and SADD into the listing index.
  * Pure: the same batch always yields the same writes, summed per (key, field).
  */
+
+import type { Delta } from "../domain/types.js";
 import type { KeySpace } from "./keys.js";
-import type { Delta } from "./types.js";
 
 export interface HashWrite {
   type: "hash";

@@ -1,7 +1,7 @@
+import type { Batch, Counts, Kind, ReindexReport, StatsStore } from "../domain/types.js";
 import type { Backend } from "./backend.js";
 import type { KeySpace } from "./keys.js";
 import { batchWrites, chunkWrites } from "./ops.js";
-import type { Batch, Counts, Kind, ReindexReport, StatsStore } from "./types.js";
 
 export interface StatsStoreOptions {
   /** Seconds a minute key lives after its last write (DESIGN §3: 30 days). */

@@ -10,7 +10,7 @@ import { after, before, describe, it } from "node:test";
 import { Lexer, Source, TokenKind } from "graphql";
 import { createClient } from "graphql-ws";
 import WebSocket from "ws";
-import type { Service } from "../../src/service.js";
+import type { Service } from "../../src/commands/serve.js";
 import { sleep } from "../helpers/ports.js";
 import { startRedis, type TestRedis } from "../helpers/redis.js";
 import { startTestService, testConfig } from "../helpers/service.js";

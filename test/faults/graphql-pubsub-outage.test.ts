@@ -9,8 +9,8 @@
  */
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
-import { LiveStatsDocument } from "../../src/gql/graphql.js";
-import type { Service } from "../../src/service.js";
+import type { Service } from "../../src/commands/serve.js";
+import { LiveStatsDocument } from "../gql/graphql.js";
 import { subscribeSse, subscribeWs } from "../helpers/graphql.js";
 import { eventually, sleep } from "../helpers/ports.js";
 import { startRedis, type TestRedis } from "../helpers/redis.js";

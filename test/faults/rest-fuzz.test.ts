@@ -12,7 +12,7 @@ import assert from "node:assert/strict";
 import { Agent, type IncomingHttpHeaders, request } from "node:http";
 import { connect } from "node:net";
 import { after, before, describe, it } from "node:test";
-import type { Service } from "../../src/service.js";
+import type { Service } from "../../src/commands/serve.js";
 import { eventually } from "../helpers/ports.js";
 import { startRedis, type TestRedis } from "../helpers/redis.js";
 import { assertLegacyHeaders, type HttpAnswer } from "../helpers/rest-http.js";

@@ -6,7 +6,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import type { Service } from "../../src/service.js";
+import type { Service } from "../../src/commands/serve.js";
 import { eventually } from "./ports.js";
 import { startRedis, type TestRedis } from "./redis.js";
 import { startTestService, wiring } from "./service.js";

@@ -1,7 +1,7 @@
 /**
  * Real GraphQL clients for tests: HTTP POST/GET, graphql-ws over a real WebSocket, and SSE over
  * a real streaming fetch. Operations are the typed documents codegen generated from
- * src/gql/operations.graphql, so a test's variables and results are type-checked.
+ * test/gql/operations.graphql, so a test's variables and results are type-checked.
  */
 import type { ResultOf, TypedDocumentNode, VariablesOf } from "@graphql-typed-document-node/core";
 import { type FormattedExecutionResult, print } from "graphql";

@@ -7,7 +7,7 @@
  * unanswered commands, the flusher's batch retry) is the production path.
  */
 import { Redis } from "ioredis";
-import { startIngest } from "../../src/ingest/service.js";
+import { startIngest } from "../../src/ingest/ingest.js";
 import { createLogger } from "../../src/log.js";
 import { createMetrics, type Metrics } from "../../src/metrics.js";
 import { redisClientOptions } from "../../src/store/create-store.js";

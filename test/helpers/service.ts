@@ -1,7 +1,8 @@
 /** Starts the whole service in-process on free ports, configured as a user would with flags. */
+
+import { type Service, startService } from "../../src/commands/serve.js";
 import { type Config, parseConfig } from "../../src/config.js";
 import { createLogger } from "../../src/log.js";
-import { type Service, startService } from "../../src/service.js";
 
 /** A Config from flags, with test-friendly defaults: port 0, quiet logs, a short flush interval. */
 export function testConfig(flags: string[] = []): Config {

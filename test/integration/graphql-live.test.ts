@@ -6,8 +6,8 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { print } from "graphql";
-import { IncrementsDocument, LiveFunnelDocument, LiveStatsDocument, StatsDocument } from "../../src/gql/graphql.js";
-import type { Service } from "../../src/service.js";
+import type { Service } from "../../src/commands/serve.js";
+import { IncrementsDocument, LiveFunnelDocument, LiveStatsDocument, StatsDocument } from "../gql/graphql.js";
 import { query, queryByGet, type Subscription, subscribeSse, subscribeWs } from "../helpers/graphql.js";
 import { eventually, sleep } from "../helpers/ports.js";
 import { startRedis, type TestRedis } from "../helpers/redis.js";

@@ -7,14 +7,8 @@ import assert from "node:assert/strict";
 import { Writable } from "node:stream";
 import { after, before, describe, it } from "node:test";
 import { pino } from "pino";
-import {
-  AccountsDocument,
-  EventsDocument,
-  FunnelDocument,
-  StatsDocument,
-  YearsDocument,
-} from "../../src/gql/graphql.js";
-import { type Service, startService } from "../../src/service.js";
+import { type Service, startService } from "../../src/commands/serve.js";
+import { AccountsDocument, EventsDocument, FunnelDocument, StatsDocument, YearsDocument } from "../gql/graphql.js";
 import { query, queryByGet } from "../helpers/graphql.js";
 import { eventually } from "../helpers/ports.js";
 import { startRedis, type TestRedis } from "../helpers/redis.js";

@@ -6,7 +6,7 @@
 import assert from "node:assert/strict";
 import { type ChildProcess, spawn } from "node:child_process";
 import { after, before, describe, it } from "node:test";
-import { LiveStatsDocument, StatsDocument } from "../../src/gql/graphql.js";
+import { LiveStatsDocument, StatsDocument } from "../gql/graphql.js";
 import { query, subscribeSse, subscribeWs } from "../helpers/graphql.js";
 import { eventually, freePort } from "../helpers/ports.js";
 import { startRedis, type TestRedis } from "../helpers/redis.js";

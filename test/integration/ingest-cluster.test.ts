@@ -1,8 +1,8 @@
 /** --redis-cluster: a real three-master cluster; keys spread over slots; exactly-once per slot group. */
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
+import type { Service } from "../../src/commands/serve.js";
 import { bucketOf } from "../../src/ingest/bucket.js";
-import type { Service } from "../../src/service.js";
 import { eventually } from "../helpers/ports.js";
 import { startRedisCluster, type TestCluster } from "../helpers/redis-cluster.js";
 import { metricValue, startTestService } from "../helpers/service.js";

@@ -4,8 +4,8 @@
  */
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
+import type { Service } from "../../src/commands/serve.js";
 import { bucketOf } from "../../src/ingest/bucket.js";
-import type { Service } from "../../src/service.js";
 import { eventually } from "../helpers/ports.js";
 import { startRedis, type TestRedis } from "../helpers/redis.js";
 import { metricValue, startTestService, wiring } from "../helpers/service.js";

@@ -5,7 +5,7 @@
  */
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
-import type { Service } from "../../src/service.js";
+import type { Service } from "../../src/commands/serve.js";
 import { startRedis, type TestRedis } from "../helpers/redis.js";
 import { assertLegacyHeaders, type HttpAnswer, httpRequest } from "../helpers/rest-http.js";
 import { startTestService } from "../helpers/service.js";

@@ -8,7 +8,7 @@ import { execFile } from "node:child_process";
 import { after, before, describe, it } from "node:test";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
-import type { Service } from "../../src/service.js";
+import type { Service } from "../../src/commands/serve.js";
 import { eventually } from "../helpers/ports.js";
 import { startRedis, type TestRedis } from "../helpers/redis.js";
 import { assertLegacyHeaders, httpRequest } from "../helpers/rest-http.js";

@@ -6,12 +6,12 @@ import assert from "node:assert/strict";
 import { randomUUID } from "node:crypto";
 import { after, before, describe, it } from "node:test";
 import { Redis } from "ioredis";
+import type { Batch, Delta, FunnelDelta, StatsStore, TrackDelta } from "../../src/domain/types.js";
 import type { Backend } from "../../src/store/backend.js";
 import { createKeySpace } from "../../src/store/keys.js";
 import { createMemoryBackend } from "../../src/store/memory-backend.js";
 import { createRedisBackend } from "../../src/store/redis-backend.js";
 import { createStatsStore, type StatsStoreOptions } from "../../src/store/stats-store.js";
-import type { Batch, Delta, FunnelDelta, StatsStore, TrackDelta } from "../../src/store/types.js";
 import { sleep } from "../helpers/ports.js";
 import { startRedis, type TestRedis } from "../helpers/redis.js";
 

@@ -1,6 +1,7 @@
 /** The flusher over the memory store (no I/O): retries reuse the batch id, so lost replies never double-count. */
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
+import type { Batch, StatsStore } from "../../src/domain/types.js";
 import { accumulate } from "../../src/ingest/classify.js";
 import { Flusher } from "../../src/ingest/flusher.js";
 import { createLogger } from "../../src/log.js";
@@ -8,7 +9,6 @@ import { createMetrics } from "../../src/metrics.js";
 import { createKeySpace } from "../../src/store/keys.js";
 import { createMemoryBackend } from "../../src/store/memory-backend.js";
 import { createStatsStore } from "../../src/store/stats-store.js";
-import type { Batch, StatsStore } from "../../src/store/types.js";
 
 const at = { year: 2026, month: 11, day: 28, hour: 4, minute: 30 };
 const rules = { trackEvents: new Set(["pageview"]), funnelEvents: new Set<string>() };

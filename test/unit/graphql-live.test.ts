@@ -6,15 +6,15 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { pino } from "pino";
-import { changedPeriods, incrementsOf, periodKey } from "../../src/live/changes.js";
+import { changedPeriods, incrementsOf, periodKey } from "../../src/domain/changes.js";
+import type { Delta, FunnelDelta, StatsStore, TrackDelta } from "../../src/domain/types.js";
+import { funnelView, type StatsView, statsView } from "../../src/domain/views.js";
 import { createChannel } from "../../src/live/channel.js";
 import { createLiveFeed } from "../../src/live/feed.js";
 import { createLiveBus } from "../../src/live/pubsub.js";
-import { funnelView, type StatsView, statsView } from "../../src/live/views.js";
 import { createKeySpace } from "../../src/store/keys.js";
 import { createMemoryBackend } from "../../src/store/memory-backend.js";
 import { createStatsStore } from "../../src/store/stats-store.js";
-import type { Delta, FunnelDelta, StatsStore, TrackDelta } from "../../src/store/types.js";
 
 const log = pino({ level: "silent" });
 const track = (account: string, count = 1, minute = 7): TrackDelta => ({

@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { ownsAccount, parseShard } from "../../src/ingest/shard.js";
+import { daysInMonth, granularityOf, periodError, segmentKeys } from "../../src/domain/period.js";
+import { ownsAccount, parseShard } from "../../src/domain/shard.js";
 import { createKeySpace } from "../../src/store/keys.js";
-import { daysInMonth, granularityOf, periodError, segmentKeys } from "../../src/store/period.js";
 
 describe("key space", () => {
   const k = createKeySpace();

@@ -1,8 +1,8 @@
-import type { FunnelView, StatusCount } from "../../live/views.js";
-import { funnelView } from "../../live/views.js";
-import { checkAccess } from "../access.js";
-import { builder } from "../builder.js";
-import { checkExact, checkSeriesArgs } from "../errors.js";
+import type { FunnelView, StatusCount } from "../../domain/views.js";
+import { funnelView } from "../../domain/views.js";
+import { checkAccess } from "./access.js";
+import { builder } from "./builder.js";
+import { checkExact, checkSeriesArgs } from "./errors.js";
 
 const StatusCountRef = builder.objectRef<StatusCount>("StatusCount").implement({
   description: "How many funnel events had one status (`unknown` when they had none).",

@@ -1,7 +1,7 @@
-import type { Increment } from "../../live/changes.js";
-import { checkAccess, readableAccounts } from "../access.js";
-import { builder } from "../builder.js";
-import { checkName } from "../errors.js";
+import type { Increment } from "../../domain/changes.js";
+import { checkAccess, readableAccounts } from "./access.js";
+import { builder } from "./builder.js";
+import { checkName } from "./errors.js";
 
 const IncrementRef = builder.objectRef<Increment>("Increment").implement({
   description: "Counts one flush added for an account and event in one UTC minute (time series) or day (funnels).",

@@ -1,5 +1,5 @@
 /** Assembles the schema: each import registers its types and fields on the builder. */
-import { builder } from "../builder.js";
+import { builder } from "./builder.js";
 import "./root.js";
 import "./scalars.js";
 import "./stats.js";

@@ -1,7 +1,7 @@
-import type { Kind } from "../../store/types.js";
-import { checkAccess, visibleAccounts } from "../access.js";
-import { builder } from "../builder.js";
-import { checkName } from "../errors.js";
+import type { Kind } from "../../domain/types.js";
+import { checkAccess, visibleAccounts } from "./access.js";
+import { builder } from "./builder.js";
+import { checkName } from "./errors.js";
 
 const KINDS: readonly Kind[] = ["track", "funnels"];
 

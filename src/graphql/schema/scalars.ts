@@ -1,6 +1,6 @@
 import { GraphQLError, Kind } from "graphql";
-import { builder } from "../builder.js";
-import { badUserInput } from "../errors.js";
+import { builder } from "./builder.js";
+import { badUserInput } from "./errors.js";
 
 const exact = (n: unknown): n is number => typeof n === "number" && Number.isSafeInteger(n);
 

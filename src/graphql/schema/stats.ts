@@ -1,9 +1,9 @@
-import type { Segment, StatsView } from "../../live/views.js";
-import { statsView } from "../../live/views.js";
-import type { Granularity } from "../../store/period.js";
-import { checkAccess } from "../access.js";
-import { builder } from "../builder.js";
-import { checkExact, checkSeriesArgs } from "../errors.js";
+import type { Granularity } from "../../domain/period.js";
+import type { Segment, StatsView } from "../../domain/views.js";
+import { statsView } from "../../domain/views.js";
+import { checkAccess } from "./access.js";
+import { builder } from "./builder.js";
+import { checkExact, checkSeriesArgs } from "./errors.js";
 
 const GranularityEnum = builder.enumType("Granularity", {
   description: "The unit of a period's segments.",

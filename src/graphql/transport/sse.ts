@@ -13,8 +13,8 @@
 import type { ServerResponse } from "node:http";
 import { type ExecutionResult, GraphQLError } from "graphql";
 import { getSSEProcessor, isAsyncIterable, type Plugin } from "graphql-yoga";
-import type { SendGuard, WatchedConnection } from "./send-guard.js";
-import type { ServerContext } from "./yoga.js";
+import type { SendGuard, WatchedConnection } from "../../http/send-guard.js";
+import type { ServerContext } from "../yoga.js";
 
 const KEEP_ALIVE_MS = 12_000;
 type FetchAPI = Parameters<ReturnType<typeof getSSEProcessor>>[1];

@@ -1,8 +1,8 @@
 /** Wires the ingest side together: zmq consumer → pipeline → flusher → store. */
 import type { Config } from "../config.js";
+import type { StatsStore } from "../domain/types.js";
 import type { Logger } from "../log.js";
 import type { Metrics } from "../metrics.js";
-import type { StatsStore } from "../store/types.js";
 import { Flusher } from "./flusher.js";
 import { createPipeline } from "./pipeline.js";
 import { startZmqConsumer, type ZmqConsumer } from "./zmq-consumer.js";

@@ -14,7 +14,7 @@ import { EnvelopArmor } from "@escape.tech/graphql-armor";
 import { useCSRFPrevention } from "@graphql-yoga/plugin-csrf-prevention";
 import { GraphQLError, NoSchemaIntrospectionCustomRule, type ValidationContext } from "graphql";
 import type { Plugin } from "graphql-yoga";
-import type { GraphqlLimits } from "../config.js";
+import type { GraphqlLimits } from "../../config.js";
 
 /**
  * Headers that make a browser preflight a cross-origin request (so their presence proves the

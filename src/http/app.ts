@@ -4,10 +4,10 @@
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { Duplex } from "node:stream";
-import { bearerMatches, METRICS_CHALLENGE } from "./auth/request.js";
-import type { Logger } from "./log.js";
-import type { Metrics } from "./metrics.js";
-import type { StatsStore } from "./store/types.js";
+import { bearerMatches, METRICS_CHALLENGE } from "../auth/request.js";
+import type { StatsStore } from "../domain/types.js";
+import type { Logger } from "../log.js";
+import type { Metrics } from "../metrics.js";
 
 export interface Mount {
   /** Path prefix this mount answers, e.g. "/graphql" or "/api/stats". */

@@ -2,8 +2,8 @@
  * What a flushed batch changed (pure): the periods whose counts moved, and the increments
  * themselves. Computed once per batch on the receiving side, then shared by every subscriber.
  */
-import { periodsContaining } from "../store/period.js";
-import type { Delta, Kind, Period } from "../store/types.js";
+import { periodsContaining } from "./period.js";
+import type { Delta, Kind, Period } from "./types.js";
 
 /** One flushed delta as clients see it: `count` more `event`s for `account` in the minute (or day) at `at`. */
 export interface Increment {

@@ -5,7 +5,7 @@
  * shared between subscribers (shared-execution.ts) and never look at the context.
  */
 import { GraphQLError } from "graphql";
-import { canRead, type Principal } from "../auth/tokens.js";
+import { canRead, type Principal } from "../../auth/tokens.js";
 
 export function checkAccess(principal: Principal, account: string): void {
   if (!canRead(principal, account)) {

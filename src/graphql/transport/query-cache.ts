@@ -21,9 +21,9 @@
  * An answer computed while a flush was announced is not kept (generation check).
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { createAnswerCache } from "../http/answer-cache.js";
-import { passesCsrfCheck } from "./limits.js";
-import type { StatsYoga } from "./yoga.js";
+import { createAnswerCache } from "../../http/answer-cache.js";
+import { passesCsrfCheck } from "../plugins/use-limits.js";
+import type { StatsYoga } from "../yoga.js";
 
 export interface QueryCacheOptions {
   maxAgeMs: number;

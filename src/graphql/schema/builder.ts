@@ -3,7 +3,7 @@
  * schema/index.ts assembles them. Fields are non-null unless a field says otherwise.
  */
 import SchemaBuilder from "@pothos/core";
-import type { GraphqlContext } from "./context.js";
+import type { GraphqlContext } from "../context.js";
 
 export const builder = new SchemaBuilder<{
   Context: GraphqlContext;

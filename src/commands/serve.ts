@@ -2,20 +2,21 @@
  * startService(config) → a running service: store, ingest (unless --role api), HTTP (GraphQL,
  * REST, health, metrics). main.ts adds process signals; tests call this directly on port 0.
  */
-import { type App, buildApp, type Mount, type ReadinessCheck } from "./app.js";
-import { loadTokenTable } from "./auth/load.js";
-import type { Config } from "./config.js";
-import { createGraphqlMount } from "./graphql/mount.js";
-import { type Ingest, startIngest } from "./ingest/service.js";
-import { createLiveFeed } from "./live/feed.js";
-import { publishAppliedBatches } from "./live/publish.js";
-import { createLiveBus, type LiveBus } from "./live/pubsub.js";
-import type { Logger } from "./log.js";
-import { createMetrics, type Metrics } from "./metrics.js";
-import { createRestMount } from "./rest/mount.js";
-import type { ServiceDeps } from "./service-deps.js";
-import { createStore } from "./store/create-store.js";
-import type { StatsStore } from "./store/types.js";
+
+import { loadTokenTable } from "../auth/load.js";
+import type { Config } from "../config.js";
+import type { StatsStore } from "../domain/types.js";
+import { createGraphqlMount } from "../graphql/mount.js";
+import { type App, buildApp, type Mount, type ReadinessCheck } from "../http/app.js";
+import { type Ingest, startIngest } from "../ingest/ingest.js";
+import { createLiveFeed } from "../live/feed.js";
+import { publishAppliedBatches } from "../live/publish.js";
+import { createLiveBus, type LiveBus } from "../live/pubsub.js";
+import type { Logger } from "../log.js";
+import { createMetrics, type Metrics } from "../metrics.js";
+import { createRestMount } from "../rest/mount.js";
+import type { ServiceDeps } from "../service-deps.js";
+import { createStore } from "../store/create-store.js";
 
 export interface Service {
   config: Config;

@@ -8,8 +8,8 @@
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { CloseCode } from "graphql-ws";
-import { authenticateRequest, authenticateToken } from "../auth/request.js";
-import { presentedToken, type TokenTable } from "../auth/tokens.js";
+import { authenticateRequest, authenticateToken } from "../../auth/request.js";
+import { presentedToken, type TokenTable } from "../../auth/tokens.js";
 
 /** Authenticates an HTTP request to /graphql, or answers it 401 and returns false. */
 export function admitHttp(tokens: TokenTable, req: IncomingMessage, res: ServerResponse): boolean {

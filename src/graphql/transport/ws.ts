@@ -15,12 +15,12 @@ import type { Duplex } from "node:stream";
 import { type ExecutionArgs, GraphQLError } from "graphql";
 import { CloseCode, handleProtocols, makeServer } from "graphql-ws";
 import WebSocket, { WebSocketServer } from "ws";
-import type { TokenTable } from "../auth/tokens.js";
-import type { GraphqlLimits } from "../config.js";
-import type { Logger } from "../log.js";
-import { admitConnection } from "./auth.js";
-import type { SendGuard } from "./send-guard.js";
-import type { StatsYoga } from "./yoga.js";
+import type { TokenTable } from "../../auth/tokens.js";
+import type { GraphqlLimits } from "../../config.js";
+import type { SendGuard } from "../../http/send-guard.js";
+import type { Logger } from "../../log.js";
+import type { StatsYoga } from "../yoga.js";
+import { admitConnection } from "./admission.js";
 
 type EnvelopedRoot = Pick<ReturnType<StatsYoga["getEnveloped"]>, "execute" | "subscribe">;
 

@@ -1,8 +1,8 @@
 /** Expected failures: a bad argument becomes a GraphQL error with `extensions.code` BAD_USER_INPUT. */
 import { GraphQLError } from "graphql";
-import { NAME_PATTERN } from "../ingest/decode.js";
-import { periodError } from "../store/period.js";
-import type { Period } from "../store/types.js";
+import { periodError } from "../../domain/period.js";
+import type { Period } from "../../domain/types.js";
+import { NAME_PATTERN } from "../../ingest/decode.js";
 
 export function badUserInput(message: string): GraphQLError {
   return new GraphQLError(message, { extensions: { code: "BAD_USER_INPUT" } });

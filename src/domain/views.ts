@@ -3,8 +3,8 @@
  * statuses of a `funnels` period, built from the hash the store returns. Shared by the queries
  * and by the live feed, so a subscription's snapshot and its updates are the same shape.
  */
-import { type Granularity, granularityOf, segmentKeys } from "../store/period.js";
-import type { Counts, Period } from "../store/types.js";
+import { type Granularity, granularityOf, segmentKeys } from "./period.js";
+import type { Counts, Period } from "./types.js";
 
 export interface Segment {
   key: number;
