@@ -3,6 +3,7 @@
  * environment variable and a default, all listed by `--help`. The 2013 service's flags are
  * accepted as aliases (also in Go's single-dash form, `-zmqsocket=...`).
  */
+import { isName } from "./domain/names.js";
 import { parseShard, type Shard } from "./domain/shard.js";
 
 export interface Config {
@@ -75,8 +76,6 @@ interface OptionSpec {
   unit?: "ms" | "s";
   choices?: string[];
 }
-
-const NAME = /^[A-Za-z0-9._-]{1,128}$/;
 
 export const OPTIONS: readonly OptionSpec[] = [
   {
@@ -461,7 +460,7 @@ export function parseConfig(argv: readonly string[], env: NodeJS.ProcessEnv = {}
   const names = (flag: string): string[] => {
     const v = list(flag);
     for (const n of v)
-      if (!NAME.test(n)) throw new ConfigError(`--${flag}: "${n}" is not a name of [A-Za-z0-9._-]{1,128}`);
+      if (!isName(n)) throw new ConfigError(`--${flag}: "${n}" is not a name of [A-Za-z0-9._-]{1,128}`);
     return v;
   };
 

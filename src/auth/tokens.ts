@@ -9,7 +9,7 @@
  *   <token> *
  */
 import { createHash } from "node:crypto";
-import { NAME_PATTERN } from "../ingest/decode.js";
+import { NAME_PATTERN, ROLLUP_ACCOUNT } from "../domain/names.js";
 
 export interface Principal {
   /** True for a `*` token, and when no tokens are configured. */
@@ -20,7 +20,7 @@ export interface Principal {
 export const ANONYMOUS: Principal = { allAccounts: true, accounts: new Set() };
 
 export function canRead(p: Principal, account: string): boolean {
-  return p.allAccounts || (account !== "all" && p.accounts.has(account));
+  return p.allAccounts || (account !== ROLLUP_ACCOUNT && p.accounts.has(account));
 }
 
 export interface TokenTable {

@@ -3,13 +3,10 @@
  * (plus `unique` when `data.unq` says so), funnel types count per status (`unknown` when empty),
  * and every increment is made for the event's account and for the rollup account `all`.
  */
+import { ROLLUP_ACCOUNT, UNIQUE_EVENT, UNKNOWN_STATUS } from "../domain/names.js";
 import type { Bucket } from "./bucket.js";
 import type { Coalescer } from "./coalesce.js";
 import type { WireEvent } from "./decode.js";
-
-export const ROLLUP_ACCOUNT = "all";
-export const UNIQUE_EVENT = "unique";
-export const UNKNOWN_STATUS = "unknown";
 
 export interface Classification {
   trackEvents: ReadonlySet<string>;

@@ -5,9 +5,9 @@
  * level's numbers, read the children's hashes in the same pipeline to learn which have data.
  */
 
+import { KINDS, NAME_PATTERN } from "../domain/names.js";
 import { periodError, segmentKeys, segmentRange } from "../domain/period.js";
 import type { Counts, Kind, Period, StatsStore } from "../domain/types.js";
-import { NAME_PATTERN } from "../ingest/decode.js";
 import type { Route } from "./route.js";
 import { SEGMENT_NAMES } from "./segments.js";
 
@@ -20,13 +20,11 @@ export interface RouteAnswer {
   data: Counts | null;
 }
 
-const TYPES: readonly Kind[] = ["track", "funnels"];
-
 /** Rejects when the store does (Redis down): the caller answers 503, never empty data. */
 export function readRoute(store: StatsStore, route: Route): Promise<RouteAnswer> {
   switch (route.level) {
     case "root":
-      return Promise.resolve({ path: "", children: TYPES, data: null });
+      return Promise.resolve({ path: "", children: KINDS, data: null });
     case "accounts": {
       const path = `/${route.kind}`;
       return store.accounts(route.kind).then((list) => ({ path, children: names(list), data: null }));

@@ -3,9 +3,9 @@
  * why it names none. Types and depth decide 404; names, numbers and dates decide 400.
  */
 
+import { NAME_PATTERN, NAME_RULE } from "../domain/names.js";
 import { periodError } from "../domain/period.js";
 import type { Kind, Period } from "../domain/types.js";
-import { NAME_PATTERN } from "../ingest/decode.js";
 
 /** The six fields every answer starts with: the path's segments as written ("" when absent). */
 export interface Echo {
@@ -97,7 +97,7 @@ function echoOf(segs: readonly string[]): Echo {
 }
 
 function badName(what: string): RouteError {
-  return { status: 400, message: `${what} must be 1-128 characters of A-Z a-z 0-9 . _ -` };
+  return { status: 400, message: `${what} must be ${NAME_RULE}` };
 }
 
 function decodeSegment(s: string): string | undefined {

@@ -6,6 +6,7 @@
  * The index keys are ours; they live under `index:` so that a SCAN of `track:*` never meets them.
  * `prefix` (empty in production) isolates tests that share a Redis.
  */
+import { isName } from "../domain/names.js";
 import type { Kind, Period } from "../domain/types.js";
 
 export interface KeySpace {
@@ -28,7 +29,6 @@ export interface ParsedCounterKey {
   period: Period;
 }
 
-const NAME = /^[A-Za-z0-9._-]{1,128}$/;
 const INT = /^(0|[1-9][0-9]{0,3})$/;
 
 export function createKeySpace(prefix = ""): KeySpace {
@@ -54,7 +54,7 @@ export function createKeySpace(prefix = ""): KeySpace {
       const [kind, account, event, ...nums] = parts;
       if (kind !== "track" && kind !== "funnels") return undefined;
       if (account === undefined || event === undefined) return undefined;
-      if (!NAME.test(account) || !NAME.test(event)) return undefined;
+      if (!isName(account) || !isName(event)) return undefined;
       const maxDepth = kind === "track" ? 4 : 3;
       if (nums.length < 1 || nums.length > maxDepth || !nums.every((n) => INT.test(n))) {
         return undefined;

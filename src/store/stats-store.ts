@@ -1,4 +1,5 @@
-import type { Batch, Counts, Kind, ReindexReport, StatsStore } from "../domain/types.js";
+import { KINDS } from "../domain/names.js";
+import type { Batch, Counts, ReindexReport, StatsStore } from "../domain/types.js";
 import type { Backend } from "./backend.js";
 import type { KeySpace } from "./keys.js";
 import { batchWrites, chunkWrites } from "./ops.js";
@@ -11,8 +12,6 @@ export interface StatsStoreOptions {
   /** Upper bound of script arguments per chunk (keeps each script short and Lua's stack safe). */
   maxArgsPerChunk?: number;
 }
-
-const KINDS: readonly Kind[] = ["track", "funnels"];
 
 export function createStatsStore(backend: Backend, keys: KeySpace, opts: StatsStoreOptions): StatsStore {
   const ttl = { guard: opts.guardTtlSeconds ?? 86_400, minute: opts.minuteRetentionSeconds };

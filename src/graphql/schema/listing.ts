@@ -1,9 +1,8 @@
+import { KINDS } from "../../domain/names.js";
 import type { Kind } from "../../domain/types.js";
 import { checkAccess, visibleAccounts } from "./access.js";
 import { builder } from "./builder.js";
 import { checkName } from "./errors.js";
-
-const KINDS: readonly Kind[] = ["track", "funnels"];
 
 /** Names from time series and funnels together, each once, sorted. */
 async function union<T extends string | number>(read: (kind: Kind) => Promise<T[]>): Promise<T[]> {
