@@ -10,6 +10,7 @@ import type { LiveFeed } from "../live/feed.js";
 import type { ServiceDeps } from "../service-deps.js";
 import { admitHttp } from "./transport/admission.js";
 import { createQueryCache, DEFAULT_QUERY_CACHE } from "./transport/query-cache.js";
+import { useFramedSse } from "./transport/sse.js";
 import { createGraphqlWsServer } from "./transport/ws.js";
 import { createStatsYoga } from "./yoga.js";
 
@@ -61,7 +62,13 @@ export function createGraphqlMount(
   });
   live.onResync(() => resyncs.inc());
 
-  const yoga = createStatsYoga({ store: deps.store, live, log: deps.log, limits, guard });
+  const yoga = createStatsYoga({
+    store: deps.store,
+    live,
+    log: deps.log,
+    limits,
+    transportPlugins: [useFramedSse(guard)],
+  });
   const ws = createGraphqlWsServer(yoga, limits, guard, deps.log, deps.tokens);
   const cache = onFlushed
     ? createQueryCache(yoga, {

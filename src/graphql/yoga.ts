@@ -3,24 +3,16 @@
  * HTTP (queries, and subscriptions over SSE) goes straight through it; graphql-ws goes through
  * its `getEnveloped` (ws.ts), so both run the same envelop plugins and limits.
  */
-import type { IncomingMessage, ServerResponse } from "node:http";
-import { createYoga, maskError, type YogaServerInstance } from "graphql-yoga";
+import { createYoga, maskError, type Plugin, type YogaServerInstance } from "graphql-yoga";
 import { principalOf } from "../auth/request.js";
 import type { GraphqlLimits } from "../config.js";
 import type { StatsStore } from "../domain/types.js";
-import type { SendGuard } from "../http/send-guard.js";
 import type { LiveFeed } from "../live/feed.js";
 import type { Logger } from "../log.js";
-import type { GraphqlContext } from "./context.js";
+import type { GraphqlContext, ServerContext } from "./context.js";
 import { limitPlugins } from "./plugins/use-limits.js";
 import { useSharedSubscriptionExecution } from "./plugins/use-shared-execution.js";
 import { schema } from "./schema/index.js";
-import { useFramedSse } from "./transport/sse.js";
-
-export interface ServerContext {
-  req: IncomingMessage;
-  res: ServerResponse;
-}
 
 export type StatsYoga = YogaServerInstance<ServerContext, GraphqlContext>;
 
@@ -29,11 +21,11 @@ export interface StatsYogaOptions {
   live: LiveFeed;
   log: Logger;
   limits: GraphqlLimits;
-  /** Closes SSE subscribers that stop reading. */
-  guard: SendGuard;
+  /** The transports' own plugins (SSE framing), after the shared ones. */
+  transportPlugins: Plugin[];
 }
 
-export function createStatsYoga({ store, live, log, limits, guard }: StatsYogaOptions): StatsYoga {
+export function createStatsYoga({ store, live, log, limits, transportPlugins }: StatsYogaOptions): StatsYoga {
   return createYoga<ServerContext, GraphqlContext>({
     schema,
     graphqlEndpoint: "/graphql",
@@ -43,7 +35,7 @@ export function createStatsYoga({ store, live, log, limits, guard }: StatsYogaOp
     landingPage: false,
     maxRequestBodySize: limits.maxRequestBytes,
     batching: { limit: limits.maxBatch },
-    plugins: [...limitPlugins(limits), useSharedSubscriptionExecution(), useFramedSse(guard)],
+    plugins: [...limitPlugins(limits), useSharedSubscriptionExecution(), ...transportPlugins],
     graphiql: { title: "stats-server · GraphQL", defaultQuery: defaultQuery(new Date().getUTCFullYear()) },
     logging: {
       debug: (...args) => log.debug({ args }, "yoga"),

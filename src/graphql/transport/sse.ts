@@ -14,7 +14,7 @@ import type { ServerResponse } from "node:http";
 import { type ExecutionResult, GraphQLError } from "graphql";
 import { getSSEProcessor, isAsyncIterable, type Plugin } from "graphql-yoga";
 import type { SendGuard, WatchedConnection } from "../../http/send-guard.js";
-import type { ServerContext } from "../yoga.js";
+import type { ServerContext } from "../context.js";
 
 const KEEP_ALIVE_MS = 12_000;
 type FetchAPI = Parameters<ReturnType<typeof getSSEProcessor>>[1];
