@@ -1,12 +1,13 @@
 /**
- * Composition root for the executable: config → service; signals → stop (flush) → exit.
- * The only module that touches process state.
+ * The executable: reads the flags, picks the command and hands over. The command module is
+ * imported only once chosen, so `--help` and a bad flag load nothing but the config.
  */
-
-import { startService } from "./commands/serve.js";
 import { type Config, ConfigError, helpText, parseConfig } from "./config.js";
-import { createLogger, type Logger } from "./log.js";
-import { createStore } from "./store/create-store.js";
+
+const COMMANDS: Record<Config["command"], () => Promise<{ run(config: Config): Promise<number> }>> = {
+  serve: async () => ({ run: (await import("./commands/serve.js")).serve }),
+  reindex: async () => ({ run: (await import("./commands/reindex.js")).reindex }),
+};
 
 async function main(): Promise<number> {
   let parsed: ReturnType<typeof parseConfig>;
@@ -23,59 +24,8 @@ async function main(): Promise<number> {
     process.stdout.write(helpText());
     return 0;
   }
-  const log = createLogger(parsed.logLevel);
-  return parsed.command === "reindex" ? reindex(parsed, log) : serve(parsed, log);
-}
-
-async function reindex(config: Config, log: Logger): Promise<number> {
-  const store = createStore(config, log);
-  try {
-    await waitForStore(() => store.ping(), 5_000);
-    const report = await store.reindex();
-    process.stdout.write(`${JSON.stringify(report)}\n`);
-    return 0;
-  } catch (err) {
-    log.error({ err: String(err), redis: config.redis }, "reindex failed");
-    return 1;
-  } finally {
-    await store.close();
-  }
-}
-
-async function serve(config: Config, log: Logger): Promise<number> {
-  const service = await startService(config, log);
-  log.info(
-    { role: config.role, store: config.store, zmq: config.zmq, bind: config.zmqBind, redis: config.redis },
-    `stats-server listening on ${service.url} (GraphQL ${service.url}/graphql, REST ${service.url}${config.pathPrefix})`,
-  );
-  if (config.store === "redis") {
-    waitForStore(() => service.store.ping(), 3_000).catch((err: unknown) =>
-      log.error({ err: String(err), redis: config.redis }, "redis is not reachable; retrying (see /readyz)"),
-    );
-  }
-
-  const signal = await new Promise<string>((resolve) => {
-    process.once("SIGTERM", () => resolve("SIGTERM"));
-    process.once("SIGINT", () => resolve("SIGINT"));
-  });
-  log.info({ signal }, "shutting down: stop receiving, flush, close");
-  const flushed = await service.stop();
-  log.info({ flushed }, "stopped");
-  log.flush();
-  return flushed ? 0 : 1;
-}
-
-/** Pings until the store answers or the time is up (the first connect takes a moment). */
-async function waitForStore(ping: () => Promise<void>, withinMs: number): Promise<void> {
-  const deadline = Date.now() + withinMs;
-  for (;;) {
-    try {
-      return await ping();
-    } catch (err) {
-      if (Date.now() > deadline) throw err;
-      await new Promise((r) => setTimeout(r, 100));
-    }
-  }
+  const command = await COMMANDS[parsed.command]();
+  return command.run(parsed);
 }
 
 main().then(

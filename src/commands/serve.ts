@@ -1,6 +1,8 @@
 /**
- * startService(config) → a running service: store, ingest (unless --role api), HTTP (GraphQL,
- * REST, health, metrics). main.ts adds process signals; tests call this directly on port 0.
+ * `stats-server` (serve): the composition root. startService(config) creates everything the
+ * process runs — store, ingest (unless --role api), live bus and feed, HTTP (GraphQL, REST,
+ * health, metrics) — and its stop() closes all of it, in reverse order. Nothing else opens or
+ * closes a connection. serve() adds the process signals; tests call startService on port 0.
  */
 
 import { loadTokenTable } from "../auth/load.js";
@@ -9,14 +11,13 @@ import type { StatsStore } from "../domain/types.js";
 import { createGraphqlMount } from "../graphql/mount.js";
 import { type App, buildApp, type Mount, type ReadinessCheck } from "../http/app.js";
 import { type Ingest, startIngest } from "../ingest/ingest.js";
-import { createLiveFeed } from "../live/feed.js";
+import { createLiveFeed, type LiveFeed } from "../live/feed.js";
 import { publishAppliedBatches } from "../live/publish.js";
 import { createLiveBus, type LiveBus } from "../live/pubsub.js";
-import type { Logger } from "../log.js";
+import { createLogger, type Logger } from "../log.js";
 import { createMetrics, type Metrics } from "../metrics.js";
 import { createRestMount } from "../rest/mount.js";
-import type { ServiceDeps } from "../service-deps.js";
-import { createStore } from "../store/create-store.js";
+import { createStore, waitForStore } from "../store/create-store.js";
 
 export interface Service {
   config: Config;
@@ -47,10 +48,13 @@ export async function startService(
 
   let ingest: Ingest | undefined;
   let bus: LiveBus | undefined;
+  let live: LiveFeed | undefined;
   let app: App | undefined;
   let url: string;
   /** Closes whatever was opened, in reverse order (also when the start fails half-way). */
   const close = async () => {
+    // Every subscription ends (clients see them complete) before the sockets close.
+    await live?.close();
     await app?.stop();
     await bus?.close();
     await store.close();
@@ -72,13 +76,16 @@ export async function startService(
     bus = createLiveBus(config, log);
     if (ingest) publishAppliedBatches(ingest.flusher, bus);
 
-    const deps: ServiceDeps = { config, store, metrics, log, ingest, tokens };
     // One feed per process. Answers (GraphQL and REST) are cached between flushes only where every
     // flush is heard: on a Redis bus, or in the process that flushes (an API process on a memory
     // bus hears of none).
-    const live = createLiveFeed(bus, store, log);
-    const onFlushed = bus.kind === "redis" || ingest ? live.onFlushed : undefined;
-    mounts.push(createGraphqlMount(deps, live, onFlushed), createRestMount(deps, onFlushed));
+    const feed = createLiveFeed(bus, store, log);
+    live = feed;
+    const onFlushed = bus.kind === "redis" || ingest ? feed.onFlushed : undefined;
+    mounts.push(
+      createGraphqlMount({ limits: config.graphql, store, metrics, log, tokens }, feed, onFlushed),
+      createRestMount({ pathPrefix: config.pathPrefix, store, log, tokens }, onFlushed),
+    );
 
     app = buildApp({ store, metrics, log, mounts, readiness, metricsToken: config.metricsToken });
     ({ url } = await app.start(config.http.port, config.http.host));
@@ -108,4 +115,29 @@ export async function startService(
       return flushed;
     },
   };
+}
+
+/** Runs the service until SIGTERM or SIGINT; then stops receiving, flushes and closes. The exit code. */
+export async function serve(config: Config): Promise<number> {
+  const log = createLogger(config.logLevel);
+  const service = await startService(config, log);
+  log.info(
+    { role: config.role, store: config.store, zmq: config.zmq, bind: config.zmqBind, redis: config.redis },
+    `stats-server listening on ${service.url} (GraphQL ${service.url}/graphql, REST ${service.url}${config.pathPrefix})`,
+  );
+  if (config.store === "redis") {
+    waitForStore(() => service.store.ping(), 3_000).catch((err: unknown) =>
+      log.error({ err: String(err), redis: config.redis }, "redis is not reachable; retrying (see /readyz)"),
+    );
+  }
+
+  const signal = await new Promise<string>((resolve) => {
+    process.once("SIGTERM", () => resolve("SIGTERM"));
+    process.once("SIGINT", () => resolve("SIGINT"));
+  });
+  log.info({ signal }, "shutting down: stop receiving, flush, close");
+  const flushed = await service.stop();
+  log.info({ flushed }, "stopped");
+  log.flush();
+  return flushed ? 0 : 1;
 }

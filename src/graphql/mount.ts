@@ -4,26 +4,39 @@
  * through the bus whether this process ingests or not.
  */
 import { Counter, Gauge } from "prom-client";
+import type { TokenTable } from "../auth/tokens.js";
+import type { GraphqlLimits } from "../config.js";
+import type { StatsStore } from "../domain/types.js";
 import type { Mount } from "../http/app.js";
 import { createSendGuard } from "../http/send-guard.js";
 import type { LiveFeed } from "../live/feed.js";
-import type { ServiceDeps } from "../service-deps.js";
+import type { Logger } from "../log.js";
+import type { Metrics } from "../metrics.js";
 import { admitHttp } from "./transport/admission.js";
 import { createQueryCache, DEFAULT_QUERY_CACHE } from "./transport/query-cache.js";
 import { useFramedSse } from "./transport/sse.js";
 import { createGraphqlWsServer } from "./transport/ws.js";
 import { createStatsYoga } from "./yoga.js";
 
+export interface GraphqlMountDeps {
+  limits: GraphqlLimits;
+  store: StatsStore;
+  metrics: Metrics;
+  log: Logger;
+  tokens: TokenTable;
+}
+
 /**
- * `live` is the process's feed (the mount closes it, ending every subscription first).
+ * `live` is the process's feed; its owner (commands/serve.ts) closes it before the mount, so
+ * every subscription has ended when the sockets close.
  * `onFlushed`, when given, means every flush is heard here: answers are then cached until the next.
  */
 export function createGraphqlMount(
-  deps: ServiceDeps,
+  deps: GraphqlMountDeps,
   live: LiveFeed,
   onFlushed?: (listener: () => void) => void,
 ): Mount {
-  const limits = deps.config.graphql;
+  const { limits } = deps;
   const registers = [deps.metrics.registry];
   new Gauge({
     name: "stats_graphql_subscriptions",
@@ -89,11 +102,8 @@ export function createGraphqlMount(
     },
     upgrade: (req, socket, head) => ws.handleUpgrade(req, socket, head),
     close() {
-      // Ends every subscription (clients see them complete), then the sockets. Idempotent.
-      closing ??= live
-        .close()
-        .then(() => ws.close())
-        .finally(() => guard.close());
+      // The sockets (the feed's owner has ended every subscription first). Idempotent.
+      closing ??= ws.close().finally(() => guard.close());
       return closing;
     },
   };

@@ -6,11 +6,11 @@
  */
 import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from "node:http";
 import { authenticateRequest } from "../auth/request.js";
-import { canRead, type Principal } from "../auth/tokens.js";
+import { canRead, type Principal, type TokenTable } from "../auth/tokens.js";
+import type { StatsStore } from "../domain/types.js";
 import { createAnswerCache } from "../http/answer-cache.js";
 import type { Mount } from "../http/app.js";
-import { createRateLimitedLog } from "../log.js";
-import type { ServiceDeps } from "../service-deps.js";
+import { createRateLimitedLog, type Logger } from "../log.js";
 import { CALLBACK_ERROR, callbackParam, isValidCallback, wrapJsonp } from "./jsonp.js";
 import { type RouteAnswer, readRoute } from "./read.js";
 import { renderBody, renderError } from "./render.js";
@@ -38,9 +38,17 @@ const BAD_CALLBACK = renderError(CALLBACK_ERROR);
  * `onFlushed` registers a listener for every flush announced on the live bus; given one, answers
  * are cached until the next flush (see answer-cache.ts). Without it, every request reads the store.
  */
-export function createRestMount(deps: ServiceDeps, onFlushed?: (listener: () => void) => void): Mount {
+export interface RestMountDeps {
+  /** --path-prefix, e.g. /api/stats */
+  pathPrefix: string;
+  store: StatsStore;
+  log: Logger;
+  tokens: TokenTable;
+}
+
+export function createRestMount(deps: RestMountDeps, onFlushed?: (listener: () => void) => void): Mount {
   const { store, log, tokens } = deps;
-  const prefix = deps.config.pathPrefix;
+  const prefix = deps.pathPrefix;
   const warn = createRateLimitedLog(log);
   const cache = onFlushed
     ? createAnswerCache<{ body: string; type: string }>({ maxAgeMs: 1_000, maxEntries: 5_000 })

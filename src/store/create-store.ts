@@ -73,3 +73,16 @@ export function createStore(cfg: StoreConfig, log: Logger): StatsStore {
   const client = createRedisClient(cfg.redis, cfg.redisCluster, log, "commands");
   return createStatsStore(createRedisBackend(client), keys, opts);
 }
+
+/** Pings until the store answers or the time is up (the first connect takes a moment). */
+export async function waitForStore(ping: () => Promise<void>, withinMs: number): Promise<void> {
+  const deadline = Date.now() + withinMs;
+  for (;;) {
+    try {
+      return await ping();
+    } catch (err) {
+      if (Date.now() > deadline) throw err;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+}
