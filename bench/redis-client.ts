@@ -12,9 +12,9 @@ import { randomUUID } from "node:crypto";
 import { Redis as Redis5 } from "ioredis";
 import { Redis as Redis6 } from "ioredis6";
 import type { Delta, Period, StatsStore } from "../src/domain/types.js";
-import { redisClientOptions } from "../src/store/create-store.js";
 import { createKeySpace } from "../src/store/keys.js";
 import { createRedisBackend } from "../src/store/redis-backend.js";
+import { redisClientOptions } from "../src/store/redis-connection.js";
 import { createStatsStore } from "../src/store/stats-store.js";
 import { startRedis } from "../test/helpers/redis.js";
 

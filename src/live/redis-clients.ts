@@ -15,7 +15,7 @@
  */
 import { type Cluster, Redis } from "ioredis";
 import type { Logger } from "../log.js";
-import { createRedisClient } from "../store/create-store.js";
+import { createRedisClient } from "../store/redis-connection.js";
 
 type Client = Redis | Cluster;
 

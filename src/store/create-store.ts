@@ -2,12 +2,12 @@
  * Builds the configured store. Redis never silently falls back to memory: an unreachable Redis
  * is retried (capped backoff) and reported by /readyz, not replaced.
  */
-import { Cluster, Redis, type RedisOptions } from "ioredis";
 import type { StatsStore } from "../domain/types.js";
 import type { Logger } from "../log.js";
 import { createKeySpace } from "./keys.js";
 import { createMemoryBackend } from "./memory-backend.js";
 import { createRedisBackend } from "./redis-backend.js";
+import { createRedisClient } from "./redis-connection.js";
 import { createStatsStore } from "./stats-store.js";
 
 export interface StoreConfig {
@@ -16,51 +16,6 @@ export interface StoreConfig {
   redisCluster: readonly string[];
   keyPrefix: string;
   minuteRetentionSeconds: number;
-}
-
-/** Connection options shared by every client: fail fast while disconnected, reconnect with a cap. */
-export function redisClientOptions(role: string): RedisOptions {
-  return {
-    connectionName: `stats-server:${role}`,
-    enableOfflineQueue: false,
-    maxRetriesPerRequest: 1,
-    commandTimeout: 10_000,
-    retryStrategy: (times) => Math.min(50 * 2 ** Math.min(times, 6), 2_000),
-    reconnectOnError: () => false,
-  };
-}
-
-export function createRedisClient(
-  url: string,
-  cluster: readonly string[],
-  log: Logger,
-  role: string,
-  overrides: Partial<RedisOptions> = {},
-): Redis | Cluster {
-  const options: RedisOptions = { ...redisClientOptions(role), ...overrides };
-  const client = cluster.length
-    ? new Cluster(
-        cluster.map((n) => {
-          const [host, port] = n.split(":");
-          return { host: host as string, port: Number(port) };
-        }),
-        {
-          redisOptions: options,
-          enableOfflineQueue: options.enableOfflineQueue ?? false,
-          clusterRetryStrategy: options.retryStrategy as (n: number) => number,
-        },
-      )
-    : new Redis(url, options);
-  let down = false;
-  client.on("error", (err: Error) => {
-    if (!down) log.error({ err: err.message, role }, "redis connection error; retrying");
-    down = true;
-  });
-  client.on("ready", () => {
-    if (down) log.info({ role }, "redis connection back");
-    down = false;
-  });
-  return client;
 }
 
 export function createStore(cfg: StoreConfig, log: Logger): StatsStore {

@@ -10,9 +10,9 @@ import { Redis } from "ioredis";
 import { startIngest } from "../../src/ingest/ingest.js";
 import { createLogger } from "../../src/log.js";
 import { createMetrics, type Metrics } from "../../src/metrics.js";
-import { redisClientOptions } from "../../src/store/create-store.js";
 import { createKeySpace } from "../../src/store/keys.js";
 import { createRedisBackend } from "../../src/store/redis-backend.js";
+import { redisClientOptions } from "../../src/store/redis-connection.js";
 import { createStatsStore } from "../../src/store/stats-store.js";
 import { metricValue, testConfig, wiring } from "./service.js";
 
