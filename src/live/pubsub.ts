@@ -8,6 +8,7 @@ import { createRedisEventTarget } from "@graphql-yoga/redis-event-target";
 import { createPubSub, type PubSub, type PubSubEvent, type PubSubEventTarget } from "graphql-yoga";
 import type { Delta } from "../domain/types.js";
 import type { Logger } from "../log.js";
+import { createKeySpace } from "../store/keys.js";
 import { createLiveRedisClients } from "./redis-clients.js";
 
 /** What a flush changed: the batch's coalesced deltas, as the store accepted them. */
@@ -58,22 +59,22 @@ export function createLiveBus(cfg: LiveBusConfig, log: Logger): LiveBus {
     subscribeClient: clients.subscriber,
   });
   return {
-    pubsub: createPubSub<LiveEvents>({ eventTarget: prefixTopics(redisTarget, `${cfg.keyPrefix}live:`) }),
+    pubsub: createPubSub<LiveEvents>({ eventTarget: renameTopics(redisTarget, createKeySpace(cfg.keyPrefix).channel) }),
     kind: "redis",
     onReconnect: (listener) => clients.onReconnected(listener),
     close: () => clients.close(),
   };
 }
 
-/** Renames every topic to `prefix + topic` on its way to (and from) the underlying target. */
-function prefixTopics<E extends PubSubEvent<LiveEvents, "flushed">>(
+/** Renames every topic to its channel on its way to (and from) the underlying target. */
+function renameTopics<E extends PubSubEvent<LiveEvents, "flushed">>(
   inner: PubSubEventTarget<LiveEvents>,
-  prefix: string,
+  channel: (topic: string) => string,
 ): PubSubEventTarget<LiveEvents> {
   return {
-    addEventListener: (type, callback, options) => inner.addEventListener(`${prefix}${type}`, callback, options),
-    removeEventListener: (type, callback, options) => inner.removeEventListener(`${prefix}${type}`, callback, options),
+    addEventListener: (type, callback, options) => inner.addEventListener(channel(type), callback, options),
+    removeEventListener: (type, callback, options) => inner.removeEventListener(channel(type), callback, options),
     dispatchEvent: (event: E) =>
-      inner.dispatchEvent(new CustomEvent(`${prefix}${event.type}`, { detail: event.detail }) as E),
+      inner.dispatchEvent(new CustomEvent(channel(event.type), { detail: event.detail }) as E),
   };
 }

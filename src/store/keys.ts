@@ -4,7 +4,8 @@
  * Counter keys follow the 2013 service's layout exactly (DESIGN.md §3): unpadded numbers,
  * `track:{account}:{event}:{Y}[:{M}[:{D}[:{h}]]]` and `funnels:{account}:{event}:{Y}[:{M}[:{D}]]`.
  * The index keys are ours; they live under `index:` so that a SCAN of `track:*` never meets them.
- * `prefix` (empty in production) isolates tests that share a Redis.
+ * So are the exactly-once guards (`applied:`) and the live bus's pub/sub channels (`live:`).
+ * `prefix` (empty in production) isolates tests, and services, that share a Redis.
  */
 import { isName } from "../domain/names.js";
 import type { Kind, Period } from "../domain/types.js";
@@ -16,6 +17,11 @@ export interface KeySpace {
   events(kind: Kind, account: string): string;
   years(kind: Kind, account: string, event: string): string;
   guard(batchId: string): string;
+  /**
+   * The pub/sub channel of a live-bus topic: services sharing a Redis but not a key space never
+   * hear each other.
+   */
+  channel(topic: string): string;
   /** SCAN pattern matching every counter key of a kind. */
   scanPattern(kind: Kind): string;
   /** Parses a counter key back; undefined when it is not one of ours. */
@@ -47,6 +53,7 @@ export function createKeySpace(prefix = ""): KeySpace {
     events: (kind, account) => `${prefix}index:${kind}:events:${account}`,
     years: (kind, account, event) => `${prefix}index:${kind}:years:${account}:${event}`,
     guard: (batchId) => `${prefix}applied:${batchId}`,
+    channel: (topic) => `${prefix}live:${topic}`,
     scanPattern: (kind) => `${prefix}${kind}:*`,
     parseCounter(key) {
       if (!key.startsWith(prefix)) return undefined;
@@ -64,4 +71,12 @@ export function createKeySpace(prefix = ""): KeySpace {
       return { kind, account, event, period: { year, month, day, hour } };
     },
   };
+}
+
+/**
+ * Redis Cluster: the guard of the part of a chunk that falls in one hash slot, made to hash to
+ * that slot by a `{tag}` chosen for it (cluster-slots.ts), so one script can check and set it.
+ */
+export function guardInSlot(guardKey: string, slotTag: string): string {
+  return `${guardKey}:{${slotTag}}`;
 }

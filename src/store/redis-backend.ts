@@ -2,6 +2,7 @@ import { readFileSync } from "node:fs";
 import type { Cluster, Redis } from "ioredis";
 import type { Backend } from "./backend.js";
 import { slotOf, tagForSlot } from "./cluster-slots.js";
+import { guardInSlot } from "./keys.js";
 import type { Write } from "./ops.js";
 
 const APPLY_SCRIPT = readFileSync(new URL("./lua/apply-batch.lua", import.meta.url), "utf8");
@@ -44,7 +45,7 @@ export function createRedisBackend(client: Client): Backend {
         else bySlot.set(slot, [w]);
       }
       const results = await Promise.all(
-        [...bySlot].map(([slot, group]) => applyScript(`${guardKey}:{${tagForSlot(slot)}}`, group, ttl)),
+        [...bySlot].map(([slot, group]) => applyScript(guardInSlot(guardKey, tagForSlot(slot)), group, ttl)),
       );
       return results.some(Boolean);
     },

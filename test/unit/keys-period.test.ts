@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { daysInMonth, granularityOf, periodError, segmentKeys } from "../../src/domain/period.js";
 import { ownsAccount, parseShard } from "../../src/domain/shard.js";
-import { createKeySpace } from "../../src/store/keys.js";
+import { createKeySpace, guardInSlot } from "../../src/store/keys.js";
 
 describe("key space", () => {
   const k = createKeySpace();
@@ -38,6 +38,8 @@ describe("key space", () => {
     const p = createKeySpace("t1:");
     assert.equal(p.accounts("track"), "t1:index:track:accounts");
     assert.equal(p.guard("b:0"), "t1:applied:b:0");
+    assert.equal(p.channel("flushed"), "t1:live:flushed", "the live bus's channel, as other processes subscribe to it");
+    assert.equal(guardInSlot(p.guard("b:0"), "3x"), "t1:applied:b:0:{3x}", "a cluster guard hashes by its tag alone");
     assert.equal(p.scanPattern("funnels"), "t1:funnels:*");
     assert.equal(p.parseCounter("track:acme:pageview:2013"), undefined);
     assert.equal(p.parseCounter("t1:track:acme:pageview:2013")?.account, "acme");
