@@ -1,4 +1,9 @@
-/** Prometheus metrics, one registry per service instance (tests run several in one process). */
+/**
+ * Every Prometheus metric of the service is defined here, one registry per service instance
+ * (tests run several in one process). Modules report through these fields; gauges that are a
+ * reading of some state (pending work, subscribers, send buffers) are read at scrape time from
+ * the source their owner registers with `observe…`.
+ */
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from "prom-client";
 
 export function createMetrics(opts: { defaultMetrics?: boolean } = {}) {
@@ -7,6 +12,8 @@ export function createMetrics(opts: { defaultMetrics?: boolean } = {}) {
   const registers = [registry];
   // What the pending gauges report at scrape time (the flusher registers itself).
   let pending = () => ({ deltas: 0, events: 0 });
+  let subscriptions = () => 0;
+  let sendBuffers = () => 0;
   return {
     registry,
     received: new Counter({
@@ -63,6 +70,10 @@ export function createMetrics(opts: { defaultMetrics?: boolean } = {}) {
       help: "1 when the store answered its last round trip, else 0.",
       registers,
     }),
+    /** Sets stats_redis_up: every round trip that learns whether the store answers reports here. */
+    storeAnswered(ok: boolean) {
+      this.storeUp.set(ok ? 1 : 0);
+    },
     busDisconnects: new Counter({
       name: "stats_bus_disconnects_total",
       help: "ZeroMQ peer connections lost (publisher gone, or silent past the heartbeat timeout).",
@@ -73,9 +84,44 @@ export function createMetrics(opts: { defaultMetrics?: boolean } = {}) {
       help: "ZeroMQ peers currently connected.",
       registers,
     }),
+    graphqlSubscriptions: new Gauge({
+      name: "stats_graphql_subscriptions",
+      help: "GraphQL subscriptions (stats, funnel, increments) open on this process, over SSE and WebSocket.",
+      registers,
+      collect() {
+        this.set(subscriptions());
+      },
+    }),
+    subscribersDropped: new Counter({
+      name: "stats_graphql_subscribers_dropped_total",
+      help: "Subscriber connections closed because their client stopped reading (reason: stalled or buffer_full).",
+      labelNames: ["transport", "reason"] as const,
+      registers,
+    }),
+    sendBufferBytes: new Gauge({
+      name: "stats_graphql_send_buffer_bytes",
+      help: "Bytes waiting in this process for subscriber connections (WebSocket and SSE) whose clients have not taken them yet.",
+      registers,
+      collect() {
+        this.set(sendBuffers());
+      },
+    }),
+    liveResyncs: new Counter({
+      name: "stats_live_resyncs_total",
+      help: "Times the live bus reconnected and every watched period was read again (updates may have been missed meanwhile).",
+      registers,
+    }),
     /** Makes the pending gauges read `source` at every scrape. */
     observePending(source: () => { deltas: number; events: number }) {
       pending = source;
+    },
+    /** Makes stats_graphql_subscriptions read `source` at every scrape. */
+    observeSubscriptions(source: () => number) {
+      subscriptions = source;
+    },
+    /** Makes stats_graphql_send_buffer_bytes read `source` at every scrape. */
+    observeSendBuffers(source: () => number) {
+      sendBuffers = source;
     },
   };
 }

@@ -3,7 +3,6 @@
  * WebSocket upgrades, GraphiQL for browsers. Every process mounts it; live updates reach it
  * through the bus whether this process ingests or not.
  */
-import { Counter, Gauge } from "prom-client";
 import type { TokenTable } from "../auth/tokens.js";
 import type { GraphqlLimits } from "../config.js";
 import type { StatsStore } from "../domain/types.js";
@@ -37,43 +36,18 @@ export function createGraphqlMount(
   onFlushed?: (listener: () => void) => void,
 ): Mount {
   const { limits } = deps;
-  const registers = [deps.metrics.registry];
-  new Gauge({
-    name: "stats_graphql_subscriptions",
-    help: "GraphQL subscriptions (stats, funnel, increments) open on this process, over SSE and WebSocket.",
-    registers,
-    collect() {
-      this.set(live.subscribers);
-    },
-  });
-  const dropped = new Counter({
-    name: "stats_graphql_subscribers_dropped_total",
-    help: "Subscriber connections closed because their client stopped reading (reason: stalled or buffer_full).",
-    labelNames: ["transport", "reason"] as const,
-    registers,
-  });
+  const { metrics } = deps;
+  metrics.observeSubscriptions(() => live.subscribers);
   const guard = createSendGuard({
     maxBufferBytes: limits.maxSendBufferBytes,
     stallTimeoutMs: limits.sendStallTimeoutMs,
     onDrop(transport, reason, bufferedBytes) {
-      dropped.inc({ transport, reason });
+      metrics.subscribersDropped.inc({ transport, reason });
       deps.log.warn({ transport, reason, bufferedBytes }, "closed a subscriber connection: client not reading");
     },
   });
-  new Gauge({
-    name: "stats_graphql_send_buffer_bytes",
-    help: "Bytes waiting in this process for subscriber connections (WebSocket and SSE) whose clients have not taken them yet.",
-    registers,
-    collect() {
-      this.set(guard.bufferedBytes());
-    },
-  });
-  const resyncs = new Counter({
-    name: "stats_live_resyncs_total",
-    help: "Times the live bus reconnected and every watched period was read again (updates may have been missed meanwhile).",
-    registers,
-  });
-  live.onResync(() => resyncs.inc());
+  metrics.observeSendBuffers(() => guard.bufferedBytes());
+  live.onResync(() => metrics.liveResyncs.inc());
 
   const yoga = createStatsYoga({
     store: deps.store,

@@ -50,10 +50,10 @@ export function buildApp(deps: AppDeps): App {
       check: async () => {
         try {
           await withTimeout(store.ping(), 1_000);
-          metrics.storeUp.set(1);
+          metrics.storeAnswered(true);
           return true;
         } catch {
-          metrics.storeUp.set(0);
+          metrics.storeAnswered(false);
           return false;
         }
       },
