@@ -8,7 +8,10 @@ import { randomUUID } from "node:crypto";
 import type { Batch, StatsStore } from "../domain/types.js";
 import type { Logger } from "../log.js";
 import type { Metrics } from "../metrics.js";
+import type { Bucket } from "./bucket.js";
+import { accumulate, type Classification } from "./classify.js";
 import { Coalescer } from "./coalesce.js";
+import type { WireEvent } from "./decode.js";
 
 export interface FlusherOptions {
   intervalMs: number;
@@ -20,7 +23,8 @@ export interface FlusherOptions {
 export type AppliedListener = (batch: Batch) => void;
 
 export class Flusher {
-  readonly pending = new Coalescer();
+  /** What the next flush writes; only add() puts anything here. */
+  readonly #pending = new Coalescer();
   readonly #runId = randomUUID();
   #seq = 0;
   #timer: NodeJS.Timeout | undefined;
@@ -40,7 +44,7 @@ export class Flusher {
     private readonly log: Logger,
   ) {
     // Read at every scrape: a flush can wait for a long interval or retry through an outage.
-    metrics.observePending(() => ({ deltas: this.pending.size, events: this.pendingEvents }));
+    metrics.observePending(() => ({ deltas: this.#pending.size, events: this.pendingEvents }));
   }
 
   start(): void {
@@ -52,14 +56,19 @@ export class Flusher {
     return () => this.#listeners.delete(listener);
   }
 
-  /** Call after adding to `pending`: starts an early flush when the batch is large. */
-  afterAdd(): void {
-    if (this.pending.size >= this.opts.maxBatch && !this.#inFlight) void this.flush();
+  /**
+   * Adds an event's increments to what the next flush writes (see classify.ts), and starts an
+   * early flush when the batch is large. Returns false when its type is tracked as neither.
+   */
+  add(ev: WireEvent, bucket: Bucket, rules: Classification): boolean {
+    if (!accumulate(this.#pending, ev, bucket, rules)) return false;
+    if (this.#pending.size >= this.opts.maxBatch && !this.#inFlight) void this.flush();
+    return true;
   }
 
   /** Events received but not yet accepted by the store. */
   get pendingEvents(): number {
-    return this.pending.events + this.#inFlightEvents + (this.#held?.events ?? 0);
+    return this.#pending.events + this.#inFlightEvents + (this.#held?.events ?? 0);
   }
 
   /** Starts a flush unless one is in flight; resolves when the current flush is done. */
@@ -68,10 +77,10 @@ export class Flusher {
     let batch = this.#held;
     this.#held = undefined;
     if (!batch) {
-      if (this.pending.size === 0) {
+      if (this.#pending.size === 0) {
         return Promise.resolve();
       }
-      const { deltas, events } = this.pending.drain();
+      const { deltas, events } = this.#pending.drain();
       batch = { id: `${this.#runId}:${this.#seq++}`, deltas, events };
     }
     this.#inFlightEvents = batch.events;
@@ -90,10 +99,10 @@ export class Flusher {
     clearInterval(this.#timer);
     const deadline = Date.now() + deadlineMs;
     this.#deadline = deadline;
-    while ((this.#inFlight || this.#held || this.pending.size > 0) && Date.now() <= deadline) {
+    while ((this.#inFlight || this.#held || this.#pending.size > 0) && Date.now() <= deadline) {
       await this.flush();
     }
-    return !this.#inFlight && !this.#held && this.pending.size === 0;
+    return !this.#inFlight && !this.#held && this.#pending.size === 0;
   }
 
   #deadline = Number.POSITIVE_INFINITY;
@@ -108,7 +117,7 @@ export class Flusher {
         break;
       } catch (err) {
         this.metrics.flushFailures.inc();
-        this.metrics.storeUp.set(0);
+        this.metrics.storeAnswered(false);
         if (attempt === 1 || attempt % 20 === 0) {
           this.log.warn({ err, batch: batch.id, attempt, deltas: batch.deltas.length }, "flush failed; retrying");
         }
@@ -121,7 +130,7 @@ export class Flusher {
         delay = Math.min(delay * 2, maxMs);
       }
     }
-    this.metrics.storeUp.set(1);
+    this.metrics.storeAnswered(true);
     this.metrics.flushSeconds.observe((performance.now() - started) / 1000);
     this.metrics.applied.inc(batch.events);
     for (const listener of this.#listeners) {

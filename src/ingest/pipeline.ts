@@ -8,7 +8,7 @@ import type { Logger } from "../log.js";
 import { createRateLimitedLog } from "../log.js";
 import type { Metrics } from "../metrics.js";
 import { bucketOf, parseEventTime } from "./bucket.js";
-import { accumulate, type Classification } from "./classify.js";
+import type { Classification } from "./classify.js";
 import { decodeFrames } from "./decode.js";
 import type { Flusher } from "./flusher.js";
 
@@ -37,11 +37,7 @@ export function createPipeline(flusher: Flusher, opts: PipelineOptions, metrics:
         return;
       }
       const at = opts.timeSource === "event" ? (parseEventTime(ev.time) ?? now()) : now();
-      if (!accumulate(flusher.pending, ev, bucketOf(at), opts.rules)) {
-        metrics.ignored.inc({ reason: "untracked_type" });
-        return;
-      }
-      flusher.afterAdd();
+      if (!flusher.add(ev, bucketOf(at), opts.rules)) metrics.ignored.inc({ reason: "untracked_type" });
     } catch (err) {
       // Unreachable by design; if it happens, the message is dropped and ingestion goes on.
       metrics.dropped.inc({ reason: "internal_error" });

@@ -2,7 +2,6 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import type { Batch, StatsStore } from "../../src/domain/types.js";
-import { accumulate } from "../../src/ingest/classify.js";
 import { Flusher } from "../../src/ingest/flusher.js";
 import { createLogger } from "../../src/log.js";
 import { createMetrics } from "../../src/metrics.js";
@@ -50,7 +49,7 @@ const total = async (store: StatsStore) =>
 describe("flusher", () => {
   it("retries a batch whose reply was lost with the same id: applied exactly once", async () => {
     const { store, flusher, ids, metrics } = setup({ before: 0, after: 3 });
-    for (let i = 0; i < 10; i++) accumulate(flusher.pending, pv, at, rules);
+    for (let i = 0; i < 10; i++) flusher.add(pv, at, rules);
     const applied: Batch[] = [];
     flusher.onApplied((b) => applied.push(b));
     await flusher.flush();
@@ -63,9 +62,9 @@ describe("flusher", () => {
 
   it("keeps coalescing while the store is down and applies everything once it is back", async () => {
     const { store, flusher } = setup({ before: 5, after: 0 });
-    accumulate(flusher.pending, pv, at, rules);
+    flusher.add(pv, at, rules);
     const first = flusher.flush();
-    for (let i = 0; i < 99; i++) accumulate(flusher.pending, pv, at, rules);
+    for (let i = 0; i < 99; i++) flusher.add(pv, at, rules);
     assert.equal(flusher.pendingEvents, 100);
     await first;
     await flusher.flush();
@@ -76,12 +75,12 @@ describe("flusher", () => {
   it("stop() flushes what is pending; gives up at the deadline when the store never answers", async () => {
     const ok = setup({ before: 0, after: 0 });
     ok.flusher.start();
-    for (let i = 0; i < 7; i++) accumulate(ok.flusher.pending, pv, at, rules);
+    for (let i = 0; i < 7; i++) ok.flusher.add(pv, at, rules);
     assert.equal(await ok.flusher.stop(1_000), true);
     assert.equal(await total(ok.store), 7);
 
     const down = setup({ before: Number.POSITIVE_INFINITY, after: 0 });
-    for (let i = 0; i < 3; i++) accumulate(down.flusher.pending, pv, at, rules);
+    for (let i = 0; i < 3; i++) down.flusher.add(pv, at, rules);
     assert.equal(await down.flusher.stop(50), false);
     assert.equal(down.flusher.pendingEvents, 3, "what was not written is still reported as pending");
   });
@@ -102,7 +101,7 @@ describe("flusher", () => {
       await store.apply(b);
       if (lost-- > 0) throw new Error("reply lost after the write");
     };
-    for (let i = 0; i < 5; i++) accumulate(slow.pending, pv, at, rules);
+    for (let i = 0; i < 5; i++) slow.add(pv, at, rules);
     assert.equal(await slow.stop(100), true);
     assert.equal(await total(store), 5);
     assert.equal(new Set(ids).size, 1, "the retry carried the held batch's id");
