@@ -1,7 +1,6 @@
 /**
- * Who sent an HTTP request (or opened a WebSocket): decided once, at the door of each mount, and
- * remembered on the request object for what runs later — GraphQL resolvers read it through their
- * context, on HTTP and on graphql-ws alike (whose operations all carry the upgrade request).
+ * Who sent an HTTP request (or opened a WebSocket): decided once, at the door of each mount,
+ * which hands the principal on to what runs later (GraphQL: in Yoga's server context).
  */
 import { createHash, timingSafeEqual } from "node:crypto";
 import type { IncomingMessage } from "node:http";
@@ -17,30 +16,20 @@ export type RequestAuth =
   /** `challenge` is the WWW-Authenticate header of the 401 (RFC 6750). */
   | { ok: false; reason: string; challenge: string };
 
-const principals = new WeakMap<IncomingMessage, Principal>();
-
-/** Authenticates a request by its `Authorization: Bearer` header, else its `?token=`, and remembers who it is. */
+/** Authenticates a request by its `Authorization: Bearer` header, else its `?token=`. */
 export function authenticateRequest(table: TokenTable, req: IncomingMessage): RequestAuth {
-  return authenticateToken(table, req, presentedToken(req.headers.authorization, req.url));
+  return authenticateToken(table, presentedToken(req.headers.authorization, req.url));
 }
 
 /** The same, for a token that came another way (a graphql-ws connection_init payload). */
-export function authenticateToken(table: TokenTable, req: IncomingMessage, token: string | undefined): RequestAuth {
+export function authenticateToken(table: TokenTable, token: string | undefined): RequestAuth {
   const result = authenticate(table, token);
-  if (result.ok) {
-    principals.set(req, result.principal);
-    return result;
-  }
+  if (result.ok) return result;
   return {
     ok: false,
     reason: result.reason,
     challenge: token === undefined ? REALM : `${REALM}, error="invalid_token"`,
   };
-}
-
-/** Who the request was authenticated as; NOBODY when it never was. */
-export function principalOf(req: IncomingMessage): Principal {
-  return principals.get(req) ?? NOBODY;
 }
 
 /** True when `Authorization: Bearer <expected>` was sent (compared in constant time). */

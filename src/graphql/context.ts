@@ -11,8 +11,18 @@ export interface GraphqlContext {
   principal: Principal;
 }
 
-/** What every transport hands to Yoga with a request (graphql-ws: the upgrade request, no response). */
+/**
+ * What every transport hands to Yoga with a request, once the door (transport/admission.ts) has
+ * let it in: the HTTP request (graphql-ws: the upgrade request, and no response) and who sent it.
+ */
 export interface ServerContext {
   req: IncomingMessage;
-  res: ServerResponse;
+  res?: ServerResponse | undefined;
+  /** Whose API token came with the request (all accounts when tokens are off; none on the bare GraphiQL page). */
+  principal: Principal;
+  /**
+   * A valid API token came with the request (Authorization header or `?token=`). Such a request
+   * carries no ambient credential a foreign page could forge, so the CSRF check lets it pass.
+   */
+  credentialed: boolean;
 }

@@ -70,9 +70,10 @@ export function createGraphqlMount(
     prefix: "/graphql",
     async handle(req, res) {
       // Before the cache: its hits skip Yoga, and an unauthenticated request gets nothing.
-      if (!admitHttp(deps.tokens, req, res)) return;
-      if (cache && (await cache.handle(req, res))) return;
-      await yoga.handle(req, res, { req, res });
+      const context = admitHttp(deps.tokens, req, res);
+      if (!context) return;
+      if (cache && (await cache.handle(req, res, context))) return;
+      await yoga.handle(req, res, context);
     },
     upgrade: (req, socket, head) => ws.handleUpgrade(req, socket, head),
     close() {

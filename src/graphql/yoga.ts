@@ -4,7 +4,6 @@
  * its `getEnveloped` (ws.ts), so both run the same envelop plugins and limits.
  */
 import { createYoga, maskError, type Plugin, type YogaServerInstance } from "graphql-yoga";
-import { principalOf } from "../auth/request.js";
 import type { GraphqlLimits } from "../config.js";
 import type { StatsStore } from "../domain/types.js";
 import type { LiveFeed } from "../live/feed.js";
@@ -29,9 +28,8 @@ export function createStatsYoga({ store, live, log, limits, transportPlugins }: 
   return createYoga<ServerContext, GraphqlContext>({
     schema,
     graphqlEndpoint: "/graphql",
-    // Both transports hand over the HTTP request (graphql-ws: the upgrade request), on which the
-    // mount's door (auth.ts) left the principal; one never let in reads nothing.
-    context: ({ req }) => ({ store, live, principal: principalOf(req) }),
+    // Both transports hand over who their door (transport/admission.ts) let in.
+    context: ({ principal }) => ({ store, live, principal }),
     landingPage: false,
     maxRequestBodySize: limits.maxRequestBytes,
     batching: { limit: limits.maxBatch },

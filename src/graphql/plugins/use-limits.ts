@@ -5,7 +5,8 @@
  *   validation rules, so an answer is never computed for an operation over a limit);
  * - introspection off: graphql-js's own rule, and the "Did you mean …?" hints that would let a
  *   client rebuild the schema anyway are masked (Armor);
- * - CSRF: a GET or form POST needs a header a browser cannot add without a CORS preflight.
+ * - CSRF: a GET or form POST needs a header a browser cannot add without a CORS preflight, or
+ *   a valid API token (also as `?token=`: see ServerContext.credentialed).
  *
  * Limit errors are validation errors with `extensions.code` BAD_USER_INPUT, saying which limit
  * and what was found.
@@ -15,6 +16,7 @@ import { useCSRFPrevention } from "@graphql-yoga/plugin-csrf-prevention";
 import { GraphQLError, NoSchemaIntrospectionCustomRule, type ValidationContext } from "graphql";
 import type { Plugin } from "graphql-yoga";
 import type { GraphqlLimits } from "../../config.js";
+import type { ServerContext } from "../context.js";
 
 /**
  * Headers that make a browser preflight a cross-origin request (so their presence proves the
@@ -61,9 +63,7 @@ export function limitPlugins(limits: GraphqlLimits): Array<Plugin | ArmorPlugin>
     },
     blockFieldSuggestion: { enabled: !limits.introspection },
   });
-  const plugins: Array<Plugin | ArmorPlugin> = limits.csrfPrevention
-    ? [useCSRFPrevention({ requestHeaders: [...CSRF_HEADERS] })]
-    : [];
+  const plugins: Array<Plugin | ArmorPlugin> = limits.csrfPrevention ? [useCsrfUnlessCredentialed()] : [];
   plugins.push(...armor.protect().plugins);
   if (!limits.introspection) {
     const noIntrospection: Plugin = {
@@ -74,4 +74,16 @@ export function limitPlugins(limits: GraphqlLimits): Array<Plugin | ArmorPlugin>
     plugins.push(noIntrospection);
   }
   return plugins;
+}
+
+/** Yoga's CSRF prevention, except for a request that came with a valid API token. */
+function useCsrfUnlessCredentialed(): Plugin {
+  const csrf = useCSRFPrevention({ requestHeaders: [...CSRF_HEADERS] });
+  return {
+    onRequestParse(payload) {
+      // Every HTTP request reaches Yoga through the mount's door, which sets this (ServerContext).
+      if ((payload.serverContext as Partial<ServerContext>).credentialed) return;
+      return csrf.onRequestParse?.(payload);
+    },
+  };
 }

@@ -1,19 +1,21 @@
 /**
  * The door of /graphql when API tokens are configured. HTTP requests (queries, SSE) are
  * authenticated before the query cache and Yoga; a graphql-ws connection at `connection_init`.
- * Who was let in is remembered on the request (auth/request.ts); the resolvers' context reads it.
+ * Who was let in travels in Yoga's server context (ServerContext); the resolvers' context reads it.
  *
  * Open without a token: GraphiQL's page (GET with Accept: text/html; it holds no data and needs
  * a token for every operation it sends) and CORS preflights (browsers never send credentials on them).
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { CloseCode } from "graphql-ws";
-import { authenticateRequest, authenticateToken } from "../../auth/request.js";
-import { presentedToken, type TokenTable } from "../../auth/tokens.js";
+import { authenticateRequest, authenticateToken, NOBODY } from "../../auth/request.js";
+import { type Principal, presentedToken, type TokenTable } from "../../auth/tokens.js";
+import type { ServerContext } from "../context.js";
 
-/** Authenticates an HTTP request to /graphql, or answers it 401 and returns false. */
-export function admitHttp(tokens: TokenTable, req: IncomingMessage, res: ServerResponse): boolean {
-  if (req.method === "OPTIONS" || isGraphiqlPage(req)) return true;
+/** Authenticates an HTTP request to /graphql: its server context, or undefined once it was answered 401. */
+export function admitHttp(tokens: TokenTable, req: IncomingMessage, res: ServerResponse): ServerContext | undefined {
+  // Nobody: these read no data (a forgotten check fails closed).
+  if (req.method === "OPTIONS" || isGraphiqlPage(req)) return { req, res, principal: NOBODY, credentialed: false };
   const auth = authenticateRequest(tokens, req);
   if (!auth.ok) {
     const body = JSON.stringify({ errors: [{ message: auth.reason, extensions: { code: "UNAUTHENTICATED" } }] });
@@ -24,15 +26,11 @@ export function admitHttp(tokens: TokenTable, req: IncomingMessage, res: ServerR
       "WWW-Authenticate": auth.challenge,
     });
     res.end(body);
-    return false;
+    return undefined;
   }
-  // A token in the URL (an EventSource cannot set headers) is handed on as the Authorization
-  // header: the query cache keys on it, and Yoga's CSRF check accepts it — rightly, since a
-  // request that carries a valid token is no ambient-credential request a foreign page could forge.
-  if (tokens.enabled && req.headers.authorization === undefined) {
-    req.headers.authorization = `Bearer ${presentedToken(undefined, req.url)}`;
-  }
-  return true;
+  // With tokens on, every request let in here carried a valid one (a header, or `?token=` where an
+  // EventSource cannot set headers); with tokens off, none did.
+  return { req, res, principal: auth.principal, credentialed: tokens.enabled };
 }
 
 /**
@@ -46,13 +44,13 @@ export function admitConnection(
   params: Readonly<Record<string, unknown>> | undefined,
   request: IncomingMessage,
   close: (code: number, reason: string) => void,
-): boolean {
+): Principal | undefined {
   const fromPayload = tokenFromParams(params);
   const auth =
-    fromPayload === undefined ? authenticateRequest(tokens, request) : authenticateToken(tokens, request, fromPayload);
-  if (auth.ok) return true;
+    fromPayload === undefined ? authenticateRequest(tokens, request) : authenticateToken(tokens, fromPayload);
+  if (auth.ok) return auth.principal;
   close(CloseCode.Unauthorized, auth.reason);
-  return false;
+  return undefined;
 }
 
 function tokenFromParams(params: Readonly<Record<string, unknown>> | undefined): string | undefined {

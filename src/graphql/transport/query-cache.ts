@@ -22,6 +22,7 @@
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { createAnswerCache } from "../../http/answer-cache.js";
+import type { ServerContext } from "../context.js";
 import { passesCsrfCheck } from "../plugins/use-limits.js";
 import type { StatsYoga } from "../yoga.js";
 
@@ -44,7 +45,7 @@ interface Entry {
 
 export interface QueryCache {
   /** Serves the request (from memory or through Yoga) and resolves true, or resolves false when it is not a cacheable query. */
-  handle(req: IncomingMessage, res: ServerResponse): Promise<boolean>;
+  handle(req: IncomingMessage, res: ServerResponse, context: ServerContext): Promise<boolean>;
   invalidate(): void;
   readonly size: number;
 }
@@ -70,12 +71,12 @@ export function createQueryCache(yoga: StatsYoga, opts: QueryCacheOptions = DEFA
       return entries.size;
     },
     invalidate: () => entries.invalidate(),
-    async handle(req, res) {
+    async handle(req, res, context) {
       const method = req.method ?? "GET";
       const accept = req.headers.accept ?? "";
       if (!wantsPlainResult(accept)) return false;
       // Yoga gives the 403.
-      if (opts.csrfPrevention && !passesCsrfCheck(req.headers)) return false;
+      if (opts.csrfPrevention && !context.credentialed && !passesCsrfCheck(req.headers)) return false;
       let body: string | undefined;
       if (method === "GET") {
         if (!(req.url ?? "").includes("query=")) return false;
@@ -112,7 +113,7 @@ export function createQueryCache(yoga: StatsYoga, opts: QueryCacheOptions = DEFA
       const started = entries.begin();
       // The body was read here: hand it to Yoga's Node adapter as already read (it takes a string).
       if (body !== undefined) (req as IncomingMessage & { body?: string }).body = body;
-      const response = await yoga.handleNodeRequestAndResponse(req, res, { req, res });
+      const response = await yoga.handleNodeRequestAndResponse(req, res, context);
       // Header names as Yoga spelled them; the length is ours to set.
       const headers: Record<string, string> = {};
       response.headers.forEach((value, name) => {

@@ -15,10 +15,12 @@ import type { Duplex } from "node:stream";
 import { type ExecutionArgs, GraphQLError } from "graphql";
 import { CloseCode, handleProtocols, makeServer } from "graphql-ws";
 import WebSocket, { WebSocketServer } from "ws";
-import type { TokenTable } from "../../auth/tokens.js";
+import { NOBODY } from "../../auth/request.js";
+import type { Principal, TokenTable } from "../../auth/tokens.js";
 import type { GraphqlLimits } from "../../config.js";
 import type { SendGuard } from "../../http/send-guard.js";
 import type { Logger } from "../../log.js";
+import type { ServerContext } from "../context.js";
 import type { StatsYoga } from "../yoga.js";
 import { admitConnection } from "./admission.js";
 
@@ -27,6 +29,8 @@ type EnvelopedRoot = Pick<ReturnType<StatsYoga["getEnveloped"]>, "execute" | "su
 interface Extra {
   socket: WebSocket;
   request: IncomingMessage;
+  /** Set at connection_init by the door (admission.ts); every operation of the connection runs as it. */
+  principal?: Principal | undefined;
 }
 
 /** graphql-ws's interval: a client that answers no ping within one more interval is cut off. */
@@ -52,10 +56,13 @@ export function createGraphqlWsServer(
   const server = makeServer<Record<string, unknown> | undefined, Extra>({
     connectionInitWaitTimeout: limits.wsInitTimeoutMs,
     // API tokens: checked once per connection; a missing or bad one closes it with 4401.
-    onConnect: (ctx) =>
-      admitConnection(tokens, ctx.connectionParams, ctx.extra.request, (code, reason) =>
+    onConnect: (ctx) => {
+      const principal = admitConnection(tokens, ctx.connectionParams, ctx.extra.request, (code, reason) =>
         ctx.extra.socket.close(code, reason),
-      ),
+      );
+      ctx.extra.principal = principal;
+      return principal !== undefined;
+    },
     // The enveloped execute/subscribe ride in rootValue from onSubscribe to here.
     execute: (args: ExecutionArgs) => (args.rootValue as EnvelopedRoot).execute(args),
     subscribe: (args: ExecutionArgs) => (args.rootValue as EnvelopedRoot).subscribe(args),
@@ -70,9 +77,15 @@ export function createGraphqlWsServer(
           ),
         ];
       }
+      const serverContext: ServerContext = {
+        req: ctx.extra.request,
+        // Never reached without onConnect having admitted the connection; NOBODY would read nothing.
+        principal: ctx.extra.principal ?? NOBODY,
+        credentialed: false,
+      };
       const { schema, execute, subscribe, contextFactory, parse, validate } = yoga.getEnveloped({
         ...ctx,
-        req: ctx.extra.request,
+        ...serverContext,
         socket: ctx.extra.socket,
         params,
       });
