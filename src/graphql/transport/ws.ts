@@ -1,7 +1,6 @@
 /**
- * graphql-ws (`graphql-transport-ws` protocol) on the same path and port as HTTP. Every operation
- * is parsed, validated, given its context and executed through Yoga's `getEnveloped`, so the
- * plugins, limits and error masking of the HTTP path apply here too.
+ * graphql-ws (`graphql-transport-ws` protocol) on the same path and port as HTTP: the socket
+ * adapter. What the protocol does with each operation is ws-protocol.ts.
  *
  * The socket adapter is ours (graphql-ws's `makeServer` works against an abstract socket) so
  * that the transport's own limits sit in one place: message size (`maxPayload`, close 1009),
@@ -12,26 +11,14 @@
  */
 import type { IncomingMessage } from "node:http";
 import type { Duplex } from "node:stream";
-import { type ExecutionArgs, GraphQLError } from "graphql";
-import { CloseCode, handleProtocols, makeServer } from "graphql-ws";
+import { CloseCode, handleProtocols } from "graphql-ws";
 import WebSocket, { WebSocketServer } from "ws";
-import { NOBODY } from "../../auth/request.js";
-import type { Principal, TokenTable } from "../../auth/tokens.js";
+import type { TokenTable } from "../../auth/tokens.js";
 import type { GraphqlLimits } from "../../config.js";
 import type { SendGuard } from "../../http/send-guard.js";
 import type { Logger } from "../../log.js";
-import type { ServerContext } from "../context.js";
 import type { StatsYoga } from "../yoga.js";
-import { admitConnection } from "./admission.js";
-
-type EnvelopedRoot = Pick<ReturnType<StatsYoga["getEnveloped"]>, "execute" | "subscribe">;
-
-interface Extra {
-  socket: WebSocket;
-  request: IncomingMessage;
-  /** Set at connection_init by the door (admission.ts); every operation of the connection runs as it. */
-  principal?: Principal | undefined;
-}
+import { createWsProtocol } from "./ws-protocol.js";
 
 /** graphql-ws's interval: a client that answers no ping within one more interval is cut off. */
 const KEEP_ALIVE_MS = 12_000;
@@ -53,62 +40,7 @@ export function createGraphqlWsServer(
   tokens: TokenTable,
 ): GraphqlWsServer {
   const wss = new WebSocketServer({ noServer: true, maxPayload: limits.maxRequestBytes, handleProtocols });
-  const server = makeServer<Record<string, unknown> | undefined, Extra>({
-    connectionInitWaitTimeout: limits.wsInitTimeoutMs,
-    // API tokens: checked once per connection; a missing or bad one closes it with 4401.
-    onConnect: (ctx) => {
-      const principal = admitConnection(tokens, ctx.connectionParams, ctx.extra.request, (code, reason) =>
-        ctx.extra.socket.close(code, reason),
-      );
-      ctx.extra.principal = principal;
-      return principal !== undefined;
-    },
-    // The enveloped execute/subscribe ride in rootValue from onSubscribe to here.
-    execute: (args: ExecutionArgs) => (args.rootValue as EnvelopedRoot).execute(args),
-    subscribe: (args: ExecutionArgs) => (args.rootValue as EnvelopedRoot).subscribe(args),
-    onSubscribe: async (ctx, _id, params) => {
-      // graphql-ws registers the operation before this hook, so the count includes this one.
-      const running = Object.keys(ctx.subscriptions).length;
-      if (running > limits.maxWsOperations) {
-        return [
-          new GraphQLError(
-            `too many operations on this connection: at most ${limits.maxWsOperations} may run at once`,
-            { extensions: { code: "BAD_USER_INPUT" } },
-          ),
-        ];
-      }
-      const serverContext: ServerContext = {
-        req: ctx.extra.request,
-        // Never reached without onConnect having admitted the connection; NOBODY would read nothing.
-        principal: ctx.extra.principal ?? NOBODY,
-        credentialed: false,
-      };
-      const { schema, execute, subscribe, contextFactory, parse, validate } = yoga.getEnveloped({
-        ...ctx,
-        ...serverContext,
-        socket: ctx.extra.socket,
-        params,
-      });
-      let document: ReturnType<typeof parse>;
-      try {
-        document = parse(params.query);
-      } catch (err) {
-        if (err instanceof GraphQLError) return [err];
-        throw err;
-      }
-      const errors = validate(schema, document);
-      if (errors.length > 0) return errors;
-      const args: ExecutionArgs = {
-        schema,
-        document,
-        operationName: params.operationName ?? null,
-        variableValues: params.variables ?? null,
-        contextValue: await contextFactory(),
-        rootValue: { execute, subscribe } satisfies EnvelopedRoot,
-      };
-      return args;
-    },
-  });
+  const server = createWsProtocol(yoga, limits, tokens);
 
   wss.on("error", (err) => log.error({ err }, "graphql-ws server error"));
   wss.on("connection", (socket: WebSocket, request: IncomingMessage) => {
