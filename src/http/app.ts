@@ -1,5 +1,5 @@
 /**
- * buildApp(deps) → an HTTP handler plus start/stop. Never listens on import; only main.ts (or a
+ * buildApp(deps) → an HTTP handler plus start/stop. Never listens on import; only commands/serve.ts (or a
  * test, on port 0) calls start(). GraphQL and REST plug in as mounts; health and metrics are here.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";

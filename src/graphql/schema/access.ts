@@ -2,7 +2,7 @@
  * Which accounts an operation may read, decided per request from its API token (the context's
  * principal): reading another account is a GraphQL error with `extensions.code` FORBIDDEN.
  * Subscriptions check in `subscribe`, which runs per subscriber — their field resolvers are
- * shared between subscribers (shared-execution.ts) and never look at the context.
+ * shared between subscribers (plugins/use-shared-execution.ts) and never look at the context.
  */
 import { GraphQLError } from "graphql";
 import { canRead, type Principal } from "../../auth/tokens.js";

@@ -2,13 +2,13 @@
  * Yoga's SSE transport, framed for fan-out. Yoga's own processor serialises and encodes every
  * message for every subscriber and writes it as two chunks; for a live stream this processor
  * writes one chunk per message, encoded once per result object — and the shared subscription
- * results (shared-execution.ts) are one object for all subscribers of a period and operation.
+ * results (plugins/use-shared-execution.ts) are one object for all subscribers of a period and operation.
  * Same wire format (`event: next` / `event: complete`, a `:` comment as keep-alive); anything
  * that is not a live stream (an error instead of a subscription) goes to Yoga's processor.
  *
  * A message is produced only when the response has written the previous ones (no read-ahead),
  * so a client that reads slowly gets the newest state, and one that stopped reading is closed
- * by the send guard (send-guard.ts) — what waits for it is bounded meanwhile.
+ * by the send guard (http/send-guard.ts) — what waits for it is bounded meanwhile.
  */
 import type { ServerResponse } from "node:http";
 import { type ExecutionResult, GraphQLError } from "graphql";
