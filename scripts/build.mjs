@@ -24,6 +24,9 @@ await build({
   target: "node20",
   sourcemap: true,
   external: ["zeromq"],
+  // What bundlers do for a production build: graphql-js then skips its development-only checks
+  // (its instanceOf guard against two copies of graphql, which a bundle cannot have).
+  define: { "process.env.NODE_ENV": '"production"' },
   // Bundled CommonJS packages call require(); give the ESM output one.
   banner: { js: 'import { createRequire as __cr } from "node:module"; const require = __cr(import.meta.url);' },
   logLevel: "warning",

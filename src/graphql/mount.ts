@@ -15,7 +15,7 @@ import { createStatsYoga } from "./yoga.js";
 
 /**
  * `live` is the process's feed (the mount closes it, ending every subscription first).
- * `onFlushed`, when given, means every flush is heard here: answers are then cached until the next.
+ * `onFlushed`, when given, means every flush is heard here: answers are then kept until the next.
  */
 export function createGraphqlMount(
   deps: ServiceDeps,
@@ -60,24 +60,32 @@ export function createGraphqlMount(
     registers,
   });
   live.onResync(() => resyncs.inc());
+  const queries = new Counter({
+    name: "stats_graphql_queries_total",
+    help: "GraphQL queries over HTTP by how they were answered: cache (kept since the last flush), direct (executed through Yoga's envelop without its Fetch round trip), yoga (Yoga's HTTP handler: new documents, errors, other media types).",
+    labelNames: ["answered_by"] as const,
+    registers,
+  });
 
   const yoga = createStatsYoga({ store: deps.store, live, log: deps.log, limits, guard });
   const ws = createGraphqlWsServer(yoga, limits, guard, deps.log, deps.tokens);
-  const cache = onFlushed
-    ? createQueryCache(yoga, {
-        ...DEFAULT_QUERY_CACHE,
-        maxRequestBytes: limits.maxRequestBytes,
-        csrfPrevention: limits.csrfPrevention,
-      })
-    : undefined;
-  if (cache) onFlushed?.(() => cache.invalidate());
+  // Without flush announcements nothing may be kept (maxEntries 0), but queries still take the
+  // direct executed path.
+  const cache = createQueryCache(yoga, {
+    ...DEFAULT_QUERY_CACHE,
+    maxEntries: onFlushed ? DEFAULT_QUERY_CACHE.maxEntries : 0,
+    maxRequestBytes: limits.maxRequestBytes,
+    csrfPrevention: limits.csrfPrevention,
+    onAnswered: (by) => queries.inc({ answered_by: by }),
+  });
+  onFlushed?.(() => cache.invalidate());
   let closing: Promise<void> | undefined;
   return {
     prefix: "/graphql",
     async handle(req, res) {
       // Before the cache: its hits skip Yoga, and an unauthenticated request gets nothing.
       if (!admitHttp(deps.tokens, req, res)) return;
-      if (cache && (await cache.handle(req, res))) return;
+      if (await cache.handle(req, res)) return;
       await yoga.handle(req, res, { req, res });
     },
     upgrade: (req, socket, head) => ws.handleUpgrade(req, socket, head),

@@ -12,6 +12,7 @@ import type { SendGuard } from "../http/send-guard.js";
 import type { LiveFeed } from "../live/feed.js";
 import type { Logger } from "../log.js";
 import type { GraphqlContext } from "./context.js";
+import { useJitQueries } from "./plugins/use-jit-queries.js";
 import { limitPlugins } from "./plugins/use-limits.js";
 import { useSharedSubscriptionExecution } from "./plugins/use-shared-execution.js";
 import { schema } from "./schema/index.js";
@@ -43,7 +44,12 @@ export function createStatsYoga({ store, live, log, limits, guard }: StatsYogaOp
     landingPage: false,
     maxRequestBodySize: limits.maxRequestBytes,
     batching: { limit: limits.maxBatch },
-    plugins: [...limitPlugins(limits), useSharedSubscriptionExecution(), useFramedSse(guard)],
+    plugins: [
+      ...limitPlugins(limits),
+      useJitQueries((errors) => log.error({ errors }, "graphql-jit could not compile a query; it runs interpreted")),
+      useSharedSubscriptionExecution(),
+      useFramedSse(guard),
+    ],
     graphiql: { title: "stats-server · GraphQL", defaultQuery: defaultQuery(new Date().getUTCFullYear()) },
     logging: {
       debug: (...args) => log.debug({ args }, "yoga"),
