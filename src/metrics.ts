@@ -106,6 +106,12 @@ export function createMetrics(opts: { defaultMetrics?: boolean } = {}) {
         this.set(sendBuffers());
       },
     }),
+    graphqlQueries: new Counter({
+      name: "stats_graphql_queries_total",
+      help: "GraphQL queries over HTTP by how they were answered: cache (kept since the last flush), direct (executed through Yoga's envelop without its Fetch round trip), yoga (Yoga's HTTP handler: new documents, errors, other media types).",
+      labelNames: ["answered_by"] as const,
+      registers,
+    }),
     liveResyncs: new Counter({
       name: "stats_live_resyncs_total",
       help: "Times the live bus reconnected and every watched period was read again (updates may have been missed meanwhile).",

@@ -28,7 +28,7 @@ export interface GraphqlMountDeps {
 /**
  * `live` is the process's feed; its owner (commands/serve.ts) closes it before the mount, so
  * every subscription has ended when the sockets close.
- * `onFlushed`, when given, means every flush is heard here: answers are then cached until the next.
+ * `onFlushed`, when given, means every flush is heard here: answers are then kept until the next.
  */
 export function createGraphqlMount(
   deps: GraphqlMountDeps,
@@ -57,14 +57,16 @@ export function createGraphqlMount(
     transportPlugins: [useFramedSse(guard)],
   });
   const ws = createGraphqlWsServer(yoga, limits, guard, deps.log, deps.tokens);
-  const cache = onFlushed
-    ? createQueryCache(yoga, {
-        ...DEFAULT_QUERY_CACHE,
-        maxRequestBytes: limits.maxRequestBytes,
-        csrfPrevention: limits.csrfPrevention,
-      })
-    : undefined;
-  if (cache) onFlushed?.(() => cache.invalidate());
+  // Without flush announcements nothing may be kept (maxEntries 0), but queries still take the
+  // direct executed path.
+  const cache = createQueryCache(yoga, {
+    ...DEFAULT_QUERY_CACHE,
+    maxEntries: onFlushed ? DEFAULT_QUERY_CACHE.maxEntries : 0,
+    maxRequestBytes: limits.maxRequestBytes,
+    csrfPrevention: limits.csrfPrevention,
+    onAnswered: (by) => metrics.graphqlQueries.inc({ answered_by: by }),
+  });
+  onFlushed?.(() => cache.invalidate());
   let closing: Promise<void> | undefined;
   return {
     prefix: "/graphql",
@@ -72,7 +74,7 @@ export function createGraphqlMount(
       // Before the cache: its hits skip Yoga, and an unauthenticated request gets nothing.
       const context = admitHttp(deps.tokens, req, res);
       if (!context) return;
-      if (cache && (await cache.handle(req, res, context))) return;
+      if (await cache.handle(req, res, context)) return;
       await yoga.handle(req, res, context);
     },
     upgrade: (req, socket, head) => ws.handleUpgrade(req, socket, head),

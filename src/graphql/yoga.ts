@@ -9,6 +9,7 @@ import type { StatsStore } from "../domain/types.js";
 import type { LiveFeed } from "../live/feed.js";
 import type { Logger } from "../log.js";
 import type { GraphqlContext, ServerContext } from "./context.js";
+import { useJitQueries } from "./plugins/use-jit-queries.js";
 import { limitPlugins } from "./plugins/use-limits.js";
 import { useSharedSubscriptionExecution } from "./plugins/use-shared-execution.js";
 import { schema } from "./schema/index.js";
@@ -33,7 +34,12 @@ export function createStatsYoga({ store, live, log, limits, transportPlugins }: 
     landingPage: false,
     maxRequestBodySize: limits.maxRequestBytes,
     batching: { limit: limits.maxBatch },
-    plugins: [...limitPlugins(limits), useSharedSubscriptionExecution(), ...transportPlugins],
+    plugins: [
+      ...limitPlugins(limits),
+      useJitQueries((errors) => log.error({ errors }, "graphql-jit could not compile a query; it runs interpreted")),
+      useSharedSubscriptionExecution(),
+      ...transportPlugins,
+    ],
     graphiql: { title: "stats-server · GraphQL", defaultQuery: defaultQuery(new Date().getUTCFullYear()) },
     logging: {
       debug: (...args) => log.debug({ args }, "yoga"),

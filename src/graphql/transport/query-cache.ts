@@ -25,6 +25,7 @@ import { createAnswerCache } from "../../http/answer-cache.js";
 import type { ServerContext } from "../context.js";
 import { passesCsrfCheck } from "../plugins/use-limits.js";
 import type { StatsYoga } from "../yoga.js";
+import { acceptsPlainJson, executeDirect, getParams, postParams } from "./direct-query.js";
 
 export interface QueryCacheOptions {
   maxAgeMs: number;
@@ -35,7 +36,11 @@ export interface QueryCacheOptions {
   maxBodyBytes: number;
   /** Larger POST bodies are refused (413), as Yoga would refuse them. */
   maxRequestBytes: number;
+  /** Told how each query it took was answered: from memory, executed directly, or by Yoga's handler. */
+  onAnswered?: (by: AnsweredBy) => void;
 }
+
+export type AnsweredBy = "cache" | "direct" | "yoga";
 
 interface Entry {
   status: number;
@@ -58,9 +63,24 @@ export const DEFAULT_QUERY_CACHE: QueryCacheOptions = {
   csrfPrevention: true,
 };
 
+/** Distinct documents the direct path knows (Yoga's own parse cache holds 1,000). */
+const MAX_KNOWN_DOCUMENTS = 1_000;
+
 export function createQueryCache(yoga: StatsYoga, opts: QueryCacheOptions = DEFAULT_QUERY_CACHE): QueryCache {
   const entries = createAnswerCache<Entry>(opts);
 
+  // Documents Yoga has parsed, validated and answered without errors: the direct path takes
+  // only these, so every error a document can have (syntax, limits, validation) is Yoga's to
+  // word — and Yoga's parse cache, shared with the direct path, only ever caches them from it.
+  const known = new Set<string>();
+  const remember = (query: string) => {
+    if (known.size >= MAX_KNOWN_DOCUMENTS) known.delete(known.values().next().value as string);
+    known.add(query);
+  };
+  const keep = (key: string, e: Entry, started: number) => {
+    if (opts.maxEntries > 0 && e.status === 200 && e.body.length <= opts.maxBodyBytes && noErrors(e.body))
+      entries.set(key, e, started);
+  };
   const write = (res: ServerResponse, e: Entry) => {
     res.writeHead(e.status, { ...e.headers, "Content-Length": e.body.length });
     res.end(e.body);
@@ -107,13 +127,27 @@ export function createQueryCache(yoga: StatsYoga, opts: QueryCacheOptions = DEFA
       const hit = entries.get(key);
       if (hit) {
         write(res, hit);
+        opts.onAnswered?.("cache");
         return true;
       }
 
       const started = entries.begin();
+      const params = !acceptsPlainJson(accept)
+        ? undefined
+        : body === undefined
+          ? getParams(req.url ?? "")
+          : postParams(body);
+      const direct = params && known.has(params.query) && (await executeDirect(yoga, params, context));
+      if (direct) {
+        write(res, direct);
+        keep(key, direct, started);
+        opts.onAnswered?.("direct");
+        return true;
+      }
       // The body was read here: hand it to Yoga's Node adapter as already read (it takes a string).
       if (body !== undefined) (req as IncomingMessage & { body?: string }).body = body;
       const response = await yoga.handleNodeRequestAndResponse(req, res, context);
+      opts.onAnswered?.("yoga");
       // Header names as Yoga spelled them; the length is ours to set.
       const headers: Record<string, string> = {};
       response.headers.forEach((value, name) => {
@@ -130,9 +164,8 @@ export function createQueryCache(yoga: StatsYoga, opts: QueryCacheOptions = DEFA
         body: Buffer.from(await response.arrayBuffer()),
       };
       write(res, entry);
-      if (entry.status === 200 && entry.body.length <= opts.maxBodyBytes && noErrors(entry.body)) {
-        entries.set(key, entry, started);
-      }
+      keep(key, entry, started);
+      if (params && entry.status === 200 && noErrors(entry.body)) remember(params.query);
       return true;
     },
   };
