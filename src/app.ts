@@ -5,6 +5,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { Duplex } from "node:stream";
 import { bearerMatches, METRICS_CHALLENGE } from "./auth/request.js";
+import { applyCors, type CorsOrigins } from "./http/cors.js";
 import type { Logger } from "./log.js";
 import type { Metrics } from "./metrics.js";
 import type { StatsStore } from "./store/types.js";
@@ -32,6 +33,8 @@ export interface AppDeps {
   readiness?: ReadinessCheck[];
   /** Bearer token that /metrics requires ("" or absent: /metrics is open). */
   metricsToken?: string;
+  /** Origins allowed to read every route cross-origin (default any). */
+  corsOrigins?: CorsOrigins;
 }
 
 export interface App {
@@ -60,6 +63,7 @@ export function buildApp(deps: AppDeps): App {
     },
     ...(deps.readiness ?? []),
   ];
+  const corsOrigins = deps.corsOrigins ?? ["*"];
   let server: Server | undefined;
 
   const json = (res: ServerResponse, status: number, body: unknown) => {
@@ -68,6 +72,8 @@ export function buildApp(deps: AppDeps): App {
   };
 
   const handler = (req: IncomingMessage, res: ServerResponse): void => {
+    // Before any route, so that every answer (errors included) carries the CORS headers.
+    if (applyCors(corsOrigins, req, res)) return;
     const path = (req.url ?? "/").split("?")[0] as string;
     const route = async () => {
       if (path === "/healthz") return json(res, 200, { status: "ok" });

@@ -3,6 +3,7 @@
  * environment variable and a default, all listed by `--help`. The 2013 service's flags are
  * accepted as aliases (also in Go's single-dash form, `-zmqsocket=...`).
  */
+import { corsOriginError } from "./http/cors.js";
 import { parseShard, type Shard } from "./ingest/shard.js";
 
 export interface Config {
@@ -35,13 +36,15 @@ export interface Config {
   tokens: string;
   /** Bearer token that /metrics requires ("" = open). */
   metricsToken: string;
+  /** Origins that may read every route cross-origin: ["*"] (any) or a list. */
+  corsOrigins: string[];
   /** GraphQL limits, the same on HTTP (queries, SSE) and WebSocket. */
   graphql: GraphqlLimits;
 }
 
 export interface GraphqlLimits {
   introspection: boolean;
-  /** Yoga's CSRF prevention: GET and simple POSTs need a preflight-forcing header (or a token). */
+  /** CSRF prevention (off by default): GET and simple POSTs need a preflight-forcing header (or a token). */
   csrfPrevention: boolean;
   maxDepth: number;
   maxAliases: number;
@@ -270,8 +273,15 @@ export const OPTIONS: readonly OptionSpec[] = [
     flag: "csrf-prevention",
     env: "STATS_CSRF_PREVENTION",
     kind: "bool",
-    def: "true",
-    help: "refuse GraphQL GETs and simple POSTs without x-graphql-yoga-csrf, apollo-require-preflight or Authorization (false lets a browser EventSource subscribe without a token)",
+    def: "false",
+    help: "refuse GraphQL GETs and simple POSTs without x-graphql-yoga-csrf, apollo-require-preflight or Authorization (off: the API has no mutations and no cookies; on, a browser EventSource needs ?token=)",
+  },
+  {
+    flag: "cors-origins",
+    env: "STATS_CORS_ORIGINS",
+    kind: "list",
+    def: "*",
+    help: "origins whose browser pages may read every route (CORS, never with credentials); * = any",
   },
   {
     flag: "max-query-depth",
@@ -498,6 +508,10 @@ export function parseConfig(argv: readonly string[], env: NodeJS.ProcessEnv = {}
   const shard = shardText === "" ? undefined : parseShard(shardText);
   if (shardText !== "" && !shard) throw new ConfigError(`--shard must be i/n with 0 ≤ i < n, got "${shardText}"`);
 
+  const corsOrigins = list("cors-origins");
+  const corsError = corsOriginError(corsOrigins);
+  if (corsError) throw new ConfigError(`--cors-origins ${corsError}`);
+
   const store = str("store") as Config["store"];
   const pubsubText = str("pubsub");
   const topics = fromEnvOrFlag(get("topic")) ? raw(get("topic")) : [""];
@@ -529,6 +543,7 @@ export function parseConfig(argv: readonly string[], env: NodeJS.ProcessEnv = {}
     tokensFile: str("tokens-file"),
     tokens: str("tokens"),
     metricsToken: str("metrics-token"),
+    corsOrigins,
     graphql: {
       introspection: bool("introspection"),
       csrfPrevention: bool("csrf-prevention"),

@@ -79,7 +79,15 @@ export async function startService(
     const onFlushed = bus.kind === "redis" || ingest ? live.onFlushed : undefined;
     mounts.push(createGraphqlMount(deps, live, onFlushed), createRestMount(deps, onFlushed));
 
-    app = buildApp({ store, metrics, log, mounts, readiness, metricsToken: config.metricsToken });
+    app = buildApp({
+      store,
+      metrics,
+      log,
+      mounts,
+      readiness,
+      metricsToken: config.metricsToken,
+      corsOrigins: config.corsOrigins,
+    });
     ({ url } = await app.start(config.http.port, config.http.host));
   } catch (err) {
     await ingest?.stop(0);

@@ -10,6 +10,7 @@ import type { ServiceDeps } from "../service-deps.js";
 import { admitHttp } from "./auth.js";
 import { createQueryCache, DEFAULT_QUERY_CACHE } from "./query-cache.js";
 import { createSendGuard } from "./send-guard.js";
+import { refuseSseSingleConnection } from "./transport/sse-single-connection.js";
 import { createGraphqlWsServer } from "./ws.js";
 import { createStatsYoga } from "./yoga.js";
 
@@ -61,7 +62,15 @@ export function createGraphqlMount(
   });
   live.onResync(() => resyncs.inc());
 
-  const yoga = createStatsYoga({ store: deps.store, live, log: deps.log, limits, guard });
+  let closing: Promise<void> | undefined;
+  const yoga = createStatsYoga({
+    store: deps.store,
+    live,
+    log: deps.log,
+    limits,
+    guard,
+    closing: () => closing !== undefined,
+  });
   const ws = createGraphqlWsServer(yoga, limits, guard, deps.log, deps.tokens);
   const cache = onFlushed
     ? createQueryCache(yoga, {
@@ -71,10 +80,10 @@ export function createGraphqlMount(
       })
     : undefined;
   if (cache) onFlushed?.(() => cache.invalidate());
-  let closing: Promise<void> | undefined;
   return {
     prefix: "/graphql",
     async handle(req, res) {
+      if (refuseSseSingleConnection(req, res)) return;
       // Before the cache: its hits skip Yoga, and an unauthenticated request gets nothing.
       if (!admitHttp(deps.tokens, req, res)) return;
       if (cache && (await cache.handle(req, res))) return;
@@ -82,10 +91,12 @@ export function createGraphqlMount(
     },
     upgrade: (req, socket, head) => ws.handleUpgrade(req, socket, head),
     close() {
-      // Ends every subscription (clients see them complete), then the sockets. Idempotent.
-      closing ??= live
+      // A shutdown, not the end of the subscriptions: clients must reconnect (to the next process)
+      // and subscribe again. So WebSockets close first, with 1001 "Going away" and no `complete`;
+      // then ending the feed ends the SSE streams, also without `complete` (sse.ts). Idempotent.
+      closing ??= ws
         .close()
-        .then(() => ws.close())
+        .then(() => live.close())
         .finally(() => guard.close());
       return closing;
     },

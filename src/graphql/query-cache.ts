@@ -22,7 +22,7 @@
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { createAnswerCache } from "../http/answer-cache.js";
-import { passesCsrfCheck } from "./limits.js";
+import { passesCsrfCheck } from "./plugins/use-csrf-prevention.js";
 import type { StatsYoga } from "./yoga.js";
 
 export interface QueryCacheOptions {
@@ -54,7 +54,7 @@ export const DEFAULT_QUERY_CACHE: QueryCacheOptions = {
   maxEntries: 2_000,
   maxBodyBytes: 256 * 1024,
   maxRequestBytes: 1024 * 1024,
-  csrfPrevention: true,
+  csrfPrevention: false,
 };
 
 export function createQueryCache(yoga: StatsYoga, opts: QueryCacheOptions = DEFAULT_QUERY_CACHE): QueryCache {
@@ -75,7 +75,7 @@ export function createQueryCache(yoga: StatsYoga, opts: QueryCacheOptions = DEFA
       const accept = req.headers.accept ?? "";
       if (!wantsPlainResult(accept)) return false;
       // Yoga gives the 403.
-      if (opts.csrfPrevention && !passesCsrfCheck(req.headers)) return false;
+      if (opts.csrfPrevention && !passesCsrfCheck((h) => req.headers[h])) return false;
       let body: string | undefined;
       if (method === "GET") {
         if (!(req.url ?? "").includes("query=")) return false;

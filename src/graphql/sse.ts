@@ -6,6 +6,11 @@
  * Same wire format (`event: next` / `event: complete`, a `:` comment as keep-alive); anything
  * that is not a live stream (an error instead of a subscription) goes to Yoga's processor.
  *
+ * When the server shuts down (`closing()` true), a stream ends WITHOUT `event: complete`: to
+ * graphql-sse, urql and EventSource that is a dropped connection, and they reconnect (to the
+ * next process, which sends the current state first); `complete` would tell them the
+ * subscription is over for good.
+ *
  * A message is produced only when the response has written the previous ones (no read-ahead),
  * so a client that reads slowly gets the newest state, and one that stopped reading is closed
  * by the send guard (send-guard.ts) — what waits for it is bounded meanwhile.
@@ -19,7 +24,7 @@ import type { ServerContext } from "./yoga.js";
 const KEEP_ALIVE_MS = 12_000;
 type FetchAPI = Parameters<ReturnType<typeof getSSEProcessor>>[1];
 
-export function useFramedSse(guard: SendGuard): Plugin {
+export function useFramedSse(guard: SendGuard, closing: () => boolean = () => false): Plugin {
   const yogaSse = getSSEProcessor();
   const encoder = new TextEncoder();
   const frames = new WeakMap<object, Uint8Array>();
@@ -77,7 +82,7 @@ export function useFramedSse(guard: SendGuard): Plugin {
           if (value != null) controller.enqueue(frame(value));
           if (done) {
             finish();
-            controller.enqueue(COMPLETE);
+            if (!closing()) controller.enqueue(COMPLETE);
             controller.close();
           } else {
             watched?.check();

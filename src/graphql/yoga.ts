@@ -31,9 +31,11 @@ export interface StatsYogaOptions {
   limits: GraphqlLimits;
   /** Closes SSE subscribers that stop reading. */
   guard: SendGuard;
+  /** True once the server is shutting down: SSE streams then end without `complete` (clients reconnect). */
+  closing?: () => boolean;
 }
 
-export function createStatsYoga({ store, live, log, limits, guard }: StatsYogaOptions): StatsYoga {
+export function createStatsYoga({ store, live, log, limits, guard, closing }: StatsYogaOptions): StatsYoga {
   return createYoga<ServerContext, GraphqlContext>({
     schema,
     graphqlEndpoint: "/graphql",
@@ -41,9 +43,11 @@ export function createStatsYoga({ store, live, log, limits, guard }: StatsYogaOp
     // mount's door (auth.ts) left the principal; one never let in reads nothing.
     context: ({ req }) => ({ store, live, principal: principalOf(req) }),
     landingPage: false,
+    // CORS is the HTTP server's, for every route alike (src/http/cors.ts); Yoga's would add credentials.
+    cors: false,
     maxRequestBodySize: limits.maxRequestBytes,
     batching: { limit: limits.maxBatch },
-    plugins: [...limitPlugins(limits), useSharedSubscriptionExecution(), useFramedSse(guard)],
+    plugins: [...limitPlugins(limits), useSharedSubscriptionExecution(), useFramedSse(guard, closing)],
     graphiql: { title: "stats-server · GraphQL", defaultQuery: defaultQuery(new Date().getUTCFullYear()) },
     logging: {
       debug: (...args) => log.debug({ args }, "yoga"),

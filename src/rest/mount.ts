@@ -6,7 +6,7 @@
  */
 import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from "node:http";
 import type { Mount } from "../app.js";
-import { authenticateRequest } from "../auth/request.js";
+import { authenticateRequest, FORBIDDEN_CHALLENGE } from "../auth/request.js";
 import { canRead, type Principal } from "../auth/tokens.js";
 import { createAnswerCache } from "../http/answer-cache.js";
 import { createRateLimitedLog } from "../log.js";
@@ -62,7 +62,9 @@ export function createRestMount(deps: ServiceDeps, onFlushed?: (listener: () => 
     const route = parseRoute(path.slice(prefix.length));
     if (isRouteError(route)) return send(res, route.status, renderError(route.message));
     if ("account" in route && !canRead(principal, route.account)) {
-      return send(res, 403, renderError(`this API token may not read account ${route.account}`));
+      return send(res, 403, renderError(`this API token may not read account ${route.account}`), JSON_TYPE, {
+        "WWW-Authenticate": FORBIDDEN_CHALLENGE,
+      });
     }
     const host = hostOf(req);
     if (host === undefined) return send(res, 400, BAD_HOST);
