@@ -10,9 +10,13 @@ import type { ServiceDeps } from "../service-deps.js";
 import { admitHttp } from "./auth.js";
 import { createQueryCache, DEFAULT_QUERY_CACHE } from "./query-cache.js";
 import { createSendGuard } from "./send-guard.js";
+import { createSseShutdown } from "./sse.js";
 import { refuseSseSingleConnection } from "./transport/sse-single-connection.js";
 import { createGraphqlWsServer } from "./ws.js";
 import { createStatsYoga } from "./yoga.js";
+
+/** At shutdown, how long SSE responses get to end cleanly (they need one write each). */
+const SSE_END_GRACE_MS = 1_000;
 
 /**
  * `live` is the process's feed (the mount closes it, ending every subscription first).
@@ -62,15 +66,8 @@ export function createGraphqlMount(
   });
   live.onResync(() => resyncs.inc());
 
-  let closing: Promise<void> | undefined;
-  const yoga = createStatsYoga({
-    store: deps.store,
-    live,
-    log: deps.log,
-    limits,
-    guard,
-    closing: () => closing !== undefined,
-  });
+  const sseShutdown = createSseShutdown();
+  const yoga = createStatsYoga({ store: deps.store, live, log: deps.log, limits, guard, sseShutdown });
   const ws = createGraphqlWsServer(yoga, limits, guard, deps.log, deps.tokens);
   const cache = onFlushed
     ? createQueryCache(yoga, {
@@ -80,6 +77,7 @@ export function createGraphqlMount(
       })
     : undefined;
   if (cache) onFlushed?.(() => cache.invalidate());
+  let closing: Promise<void> | undefined;
   return {
     prefix: "/graphql",
     async handle(req, res) {
@@ -93,10 +91,13 @@ export function createGraphqlMount(
     close() {
       // A shutdown, not the end of the subscriptions: clients must reconnect (to the next process)
       // and subscribe again. So WebSockets close first, with 1001 "Going away" and no `complete`;
-      // then ending the feed ends the SSE streams, also without `complete` (sse.ts). Idempotent.
+      // then ending the feed ends the SSE streams, also without `complete` (sse.ts), and their
+      // responses are given a moment to end cleanly before the server drops connections. Idempotent.
+      if (!closing) sseShutdown.begin();
       closing ??= ws
         .close()
         .then(() => live.close())
+        .then(() => sseShutdown.ended(SSE_END_GRACE_MS))
         .finally(() => guard.close());
       return closing;
     },

@@ -15,7 +15,7 @@ import { limitPlugins } from "./limits.js";
 import { schema } from "./schema/index.js";
 import type { SendGuard } from "./send-guard.js";
 import { useSharedSubscriptionExecution } from "./shared-execution.js";
-import { useFramedSse } from "./sse.js";
+import { type SseShutdown, useFramedSse } from "./sse.js";
 
 export interface ServerContext {
   req: IncomingMessage;
@@ -31,11 +31,11 @@ export interface StatsYogaOptions {
   limits: GraphqlLimits;
   /** Closes SSE subscribers that stop reading. */
   guard: SendGuard;
-  /** True once the server is shutting down: SSE streams then end without `complete` (clients reconnect). */
-  closing?: () => boolean;
+  /** The server's shutdown, as SSE streams see it: they then end without `complete` (clients reconnect). */
+  sseShutdown?: SseShutdown;
 }
 
-export function createStatsYoga({ store, live, log, limits, guard, closing }: StatsYogaOptions): StatsYoga {
+export function createStatsYoga({ store, live, log, limits, guard, sseShutdown }: StatsYogaOptions): StatsYoga {
   return createYoga<ServerContext, GraphqlContext>({
     schema,
     graphqlEndpoint: "/graphql",
@@ -47,7 +47,7 @@ export function createStatsYoga({ store, live, log, limits, guard, closing }: St
     cors: false,
     maxRequestBodySize: limits.maxRequestBytes,
     batching: { limit: limits.maxBatch },
-    plugins: [...limitPlugins(limits), useSharedSubscriptionExecution(), useFramedSse(guard, closing)],
+    plugins: [...limitPlugins(limits), useSharedSubscriptionExecution(), useFramedSse(guard, sseShutdown)],
     graphiql: { title: "stats-server · GraphQL", defaultQuery: defaultQuery(new Date().getUTCFullYear()) },
     logging: {
       debug: (...args) => log.debug({ args }, "yoga"),

@@ -91,9 +91,10 @@ describe("live clients across a restart (SIGTERM, then a new process on the same
       const closed = await raw.closed;
       assert.equal(closed.code, 1001, "WebSocket closed with 1001 Going Away");
       assert.ok(!raw.messages.some((m) => m.type === "complete"), "no complete message before the close");
-      const body = await sseText;
-      assert.match(body, /event: next/);
-      assert.doesNotMatch(body, /event: complete/, "the SSE stream ends without complete");
+      const sse = await sseText;
+      assert.match(sse.text, /event: next/);
+      assert.doesNotMatch(sse.text, /event: complete/, "the SSE stream ends without complete");
+      assert.equal(sse.end, "ended", "the SSE response ends properly, not cut");
 
       // The port stays closed until graphql-ws's default settings have given up on it.
       const downAt = Date.now();
@@ -140,8 +141,8 @@ describe("live clients across a restart (SIGTERM, then a new process on the same
   });
 });
 
-/** The whole body of an SSE subscription response (POST), up to its end, however it ends. */
-async function readSse(url: string, query: string): Promise<string> {
+/** The whole body of an SSE subscription response (POST), and whether it ended or was cut. */
+async function readSse(url: string, query: string): Promise<{ text: string; end: "ended" | "cut" }> {
   const res = await fetch(url, {
     method: "POST",
     headers: { "content-type": "application/json", accept: "text/event-stream" },
@@ -153,11 +154,11 @@ async function readSse(url: string, query: string): Promise<string> {
   try {
     for (;;) {
       const { value, done } = await reader.read();
-      if (done) break;
+      if (done) return { text, end: "ended" };
       text += decoder.decode(value, { stream: true });
     }
   } catch {
     // The connection was cut rather than ended: what arrived still tells.
+    return { text, end: "cut" };
   }
-  return text;
 }
