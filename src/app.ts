@@ -5,7 +5,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { Duplex } from "node:stream";
 import { bearerMatches, METRICS_CHALLENGE } from "./auth/request.js";
-import { applyCors, type CorsOrigins } from "./http/cors.js";
+import { applyCors, type CorsOrigins, upgradeAllowed } from "./http/cors.js";
 import type { Logger } from "./log.js";
 import type { Metrics } from "./metrics.js";
 import type { StatsStore } from "./store/types.js";
@@ -122,7 +122,9 @@ export function buildApp(deps: AppDeps): App {
       server.on("upgrade", (req: IncomingMessage, socket: Duplex, head: Buffer) => {
         const path = (req.url ?? "/").split("?")[0] as string;
         const mount = mounts.find((m) => m.upgrade && (path === m.prefix || path.startsWith(`${m.prefix}/`)));
-        if (mount?.upgrade) mount.upgrade(req, socket, head);
+        if (mount?.upgrade && !upgradeAllowed(corsOrigins, req.headers.origin)) {
+          socket.end("HTTP/1.1 403 Forbidden\r\nContent-Length: 0\r\nConnection: close\r\n\r\n");
+        } else if (mount?.upgrade) mount.upgrade(req, socket, head);
         else socket.destroy();
       });
       const s = server;

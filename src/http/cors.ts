@@ -32,6 +32,15 @@ export function corsOriginError(origins: readonly string[]): string | undefined 
 }
 
 /**
+ * May a WebSocket upgrade from this Origin proceed? Browsers apply no CORS to WebSockets, so with a
+ * list of origins the server checks itself (a page elsewhere could otherwise read over graphql-ws
+ * what it may not fetch). Requests without an Origin are not from a browser page: allowed.
+ */
+export function upgradeAllowed(origins: CorsOrigins, origin: string | undefined): boolean {
+  return origins[0] === "*" || origin === undefined || origins.includes(origin);
+}
+
+/**
  * Sets the CORS headers of the response to `req`; answers a preflight (204) itself and returns
  * true then, so the route never sees it.
  */

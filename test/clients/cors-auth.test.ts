@@ -5,6 +5,7 @@
  */
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
+import WebSocket from "ws";
 import { type ServerProcess, spawnServer } from "../helpers/ingest.js";
 import { startRedis, type TestRedis } from "../helpers/redis.js";
 import { wiring } from "../helpers/service.js";
@@ -97,5 +98,23 @@ describe("CORS with API tokens and --cors-origins", () => {
     assert.equal(read.headers.get("access-control-allow-origin"), null);
     await read.body?.cancel();
     t.diagnostic("--cors-origins: listed origin allowed with Authorization; other origin: no CORS headers");
+  });
+
+  it("--cors-origins also holds for WebSockets (which browsers do not check): another origin's upgrade is refused", async () => {
+    const open = (origin: string) =>
+      new Promise<string>((resolve) => {
+        const socket = new WebSocket(`${server.url.replace("http", "ws")}/graphql`, "graphql-transport-ws", { origin });
+        socket.once("open", () => {
+          socket.close();
+          resolve("open");
+        });
+        socket.once("unexpected-response", (_req, res) => {
+          resolve(String(res.statusCode));
+          socket.terminate();
+        });
+        socket.once("error", () => resolve("error"));
+      });
+    assert.equal(await open(DASHBOARD), "open");
+    assert.equal(await open("https://evil.example"), "403");
   });
 });
