@@ -36,13 +36,15 @@ export interface Config {
   tokens: string;
   /** Bearer token that /metrics requires ("" = open). */
   metricsToken: string;
+  /** Origins that may read every route cross-origin: ["*"] (any) or a list. */
+  corsOrigins: string[];
   /** GraphQL limits, the same on HTTP (queries, SSE) and WebSocket. */
   graphql: GraphqlLimits;
 }
 
 export interface GraphqlLimits {
   introspection: boolean;
-  /** Yoga's CSRF prevention: GET and simple POSTs need a preflight-forcing header (or a token). */
+  /** CSRF prevention (off by default): GET and simple POSTs need a preflight-forcing header (or a token). */
   csrfPrevention: boolean;
   maxDepth: number;
   maxAliases: number;
@@ -269,8 +271,15 @@ export const OPTIONS: readonly OptionSpec[] = [
     flag: "csrf-prevention",
     env: "STATS_CSRF_PREVENTION",
     kind: "bool",
-    def: "true",
-    help: "refuse GraphQL GETs and simple POSTs without x-graphql-yoga-csrf, apollo-require-preflight or Authorization (false lets a browser EventSource subscribe without a token)",
+    def: "false",
+    help: "refuse GraphQL GETs and simple POSTs without x-graphql-yoga-csrf, apollo-require-preflight or Authorization (off: the API has no mutations and no cookies; on, a browser EventSource needs ?token=)",
+  },
+  {
+    flag: "cors-origins",
+    env: "STATS_CORS_ORIGINS",
+    kind: "list",
+    def: "*",
+    help: "origins whose browser pages may read every route (CORS, never with credentials); * = any",
   },
   {
     flag: "max-query-depth",
@@ -497,6 +506,10 @@ export function parseConfig(argv: readonly string[], env: NodeJS.ProcessEnv = {}
   const shard = shardText === "" ? undefined : parseShard(shardText);
   if (shardText !== "" && !shard) throw new ConfigError(`--shard must be i/n with 0 ≤ i < n, got "${shardText}"`);
 
+  const corsOrigins = list("cors-origins");
+  const corsError = corsOriginError(corsOrigins);
+  if (corsError) throw new ConfigError(`--cors-origins ${corsError}`);
+
   const store = str("store") as Config["store"];
   const pubsubText = str("pubsub");
   const topics = fromEnvOrFlag(get("topic")) ? raw(get("topic")) : [""];
@@ -528,6 +541,7 @@ export function parseConfig(argv: readonly string[], env: NodeJS.ProcessEnv = {}
     tokensFile: str("tokens-file"),
     tokens: str("tokens"),
     metricsToken: str("metrics-token"),
+    corsOrigins,
     graphql: {
       introspection: bool("introspection"),
       csrfPrevention: bool("csrf-prevention"),
@@ -559,4 +573,14 @@ function parseHostPort(text: string): { host: string; port: number } | undefined
   const port = Number(m[3]);
   if (port > 65_535) return undefined;
   return { host: m[1] ?? (m[2] || "0.0.0.0"), port };
+}
+
+const ORIGIN = /^[a-z][a-z0-9+.-]*:\/\/[^\s/?#]+$/i;
+
+/** Checks `--cors-origins` values; returns a reason when one is not `*` or an origin. */
+export function corsOriginError(origins: readonly string[]): string | undefined {
+  if (origins.length === 0) return "needs at least one origin, or *";
+  if (origins.includes("*")) return origins.length === 1 ? undefined : "* cannot be combined with other origins";
+  const bad = origins.find((o) => !ORIGIN.test(o));
+  return bad === undefined ? undefined : `"${bad}" is not an origin like https://dash.example.com[:port]`;
 }

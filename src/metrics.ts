@@ -8,7 +8,15 @@ import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from "prom
 
 export function createMetrics(opts: { defaultMetrics?: boolean } = {}) {
   const registry = new Registry();
-  if (opts.defaultMetrics ?? true) collectDefaultMetrics({ register: registry, prefix: "stats_process_" });
+  if (opts.defaultMetrics ?? true) {
+    // The standard names (process_*, nodejs_*) that Node.js dashboards and alerts look for.
+    collectDefaultMetrics({ register: registry });
+    // prom-client also exports these unlabelled sums as gauges ending in _total, which breaks
+    // Prometheus naming (promtool: "non-counter metrics should not have _total suffix");
+    // sum(nodejs_active_handles) etc. give the same number.
+    for (const name of ["nodejs_active_handles_total", "nodejs_active_requests_total", "nodejs_active_resources_total"])
+      registry.removeSingleMetric(name);
+  }
   const registers = [registry];
   // What the pending gauges report at scrape time (the flusher registers itself).
   let pending = () => ({ deltas: 0, events: 0 });

@@ -39,4 +39,7 @@ export function bearerMatches(authorization: string | undefined, expected: strin
   return presented !== "" && timingSafeEqual(digest(presented), digest(expected));
 }
 
+/** The WWW-Authenticate of a 403: a valid token, but not for this account (RFC 6750 §3.1). */
+export const FORBIDDEN_CHALLENGE = `${REALM}, error="insufficient_scope"`;
+
 export const METRICS_CHALLENGE = 'Bearer realm="stats-server metrics"';

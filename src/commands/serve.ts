@@ -53,9 +53,11 @@ export async function startService(
   let url: string;
   /** Closes whatever was opened, in reverse order (also when the start fails half-way). */
   const close = async () => {
-    // Every subscription ends (clients see them complete) before the sockets close.
-    await live?.close();
+    // The GraphQL mount ends the feed's subscriptions itself while it closes (after its
+    // WebSockets went, so that clients reconnect rather than see them complete); closing the
+    // feed here again is a no-op then, and ends it when no mount did.
     await app?.stop();
+    await live?.close();
     await bus?.close();
     await store.close();
   };
@@ -87,7 +89,15 @@ export async function startService(
       createRestMount({ pathPrefix: config.pathPrefix, store, log, tokens }, onFlushed),
     );
 
-    app = buildApp({ store, metrics, log, mounts, readiness, metricsToken: config.metricsToken });
+    app = buildApp({
+      store,
+      metrics,
+      log,
+      mounts,
+      readiness,
+      metricsToken: config.metricsToken,
+      corsOrigins: config.corsOrigins,
+    });
     ({ url } = await app.start(config.http.port, config.http.host));
   } catch (err) {
     await ingest?.stop(0);

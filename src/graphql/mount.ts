@@ -13,7 +13,8 @@ import type { Logger } from "../log.js";
 import type { Metrics } from "../metrics.js";
 import { admitHttp } from "./transport/admission.js";
 import { createQueryCache, DEFAULT_QUERY_CACHE } from "./transport/query-cache.js";
-import { useFramedSse } from "./transport/sse.js";
+import { createSseShutdown, useFramedSse } from "./transport/sse.js";
+import { refuseSseSingleConnection } from "./transport/sse-single-connection.js";
 import { createGraphqlWsServer } from "./transport/ws.js";
 import { createStatsYoga } from "./yoga.js";
 
@@ -25,9 +26,12 @@ export interface GraphqlMountDeps {
   tokens: TokenTable;
 }
 
+/** At shutdown, how long SSE responses get to end cleanly (they need one write each). */
+const SSE_END_GRACE_MS = 1_000;
+
 /**
- * `live` is the process's feed; its owner (commands/serve.ts) closes it before the mount, so
- * every subscription has ended when the sockets close.
+ * `live` is the process's feed. Its owner (commands/serve.ts) closes it too, after the server;
+ * the mount ends it first at shutdown, in the order that makes clients reconnect (close()).
  * `onFlushed`, when given, means every flush is heard here: answers are then kept until the next.
  */
 export function createGraphqlMount(
@@ -49,12 +53,13 @@ export function createGraphqlMount(
   metrics.observeSendBuffers(() => guard.bufferedBytes());
   live.onResync(() => metrics.liveResyncs.inc());
 
+  const sseShutdown = createSseShutdown();
   const yoga = createStatsYoga({
     store: deps.store,
     live,
     log: deps.log,
     limits,
-    transportPlugins: [useFramedSse(guard)],
+    transportPlugins: [useFramedSse(guard, sseShutdown)],
   });
   const ws = createGraphqlWsServer(yoga, limits, guard, deps.log, deps.tokens);
   // Without flush announcements nothing may be kept (maxEntries 0), but queries still take the
@@ -71,6 +76,7 @@ export function createGraphqlMount(
   return {
     prefix: "/graphql",
     async handle(req, res) {
+      if (refuseSseSingleConnection(req, res)) return;
       // Before the cache: its hits skip Yoga, and an unauthenticated request gets nothing.
       const context = admitHttp(deps.tokens, req, res);
       if (!context) return;
@@ -79,8 +85,16 @@ export function createGraphqlMount(
     },
     upgrade: (req, socket, head) => ws.handleUpgrade(req, socket, head),
     close() {
-      // The sockets (the feed's owner has ended every subscription first). Idempotent.
-      closing ??= ws.close().finally(() => guard.close());
+      // A shutdown, not the end of the subscriptions: clients must reconnect (to the next process)
+      // and subscribe again. So WebSockets close first, with 1001 "Going away" and no `complete`;
+      // then ending the feed ends the SSE streams, also without `complete` (sse.ts), and their
+      // responses are given a moment to end cleanly before the server drops connections. Idempotent.
+      if (!closing) sseShutdown.begin();
+      closing ??= ws
+        .close()
+        .then(() => live.close())
+        .then(() => sseShutdown.ended(SSE_END_GRACE_MS))
+        .finally(() => guard.close());
       return closing;
     },
   };

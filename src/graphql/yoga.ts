@@ -32,6 +32,8 @@ export function createStatsYoga({ store, live, log, limits, transportPlugins }: 
     // Both transports hand over who their door (transport/admission.ts) let in.
     context: ({ principal }) => ({ store, live, principal }),
     landingPage: false,
+    // CORS is the HTTP server's, for every route alike (src/http/cors.ts); Yoga's would add credentials.
+    cors: false,
     maxRequestBodySize: limits.maxRequestBytes,
     batching: { limit: limits.maxBatch },
     plugins: [

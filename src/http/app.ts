@@ -8,6 +8,7 @@ import { bearerMatches, METRICS_CHALLENGE } from "../auth/request.js";
 import type { StatsStore } from "../domain/types.js";
 import type { Logger } from "../log.js";
 import type { Metrics } from "../metrics.js";
+import { applyCors, type CorsOrigins, upgradeAllowed } from "./cors.js";
 
 export interface Mount {
   /** Path prefix this mount answers, e.g. "/graphql" or "/api/stats". */
@@ -32,6 +33,8 @@ export interface AppDeps {
   readiness?: ReadinessCheck[];
   /** Bearer token that /metrics requires ("" or absent: /metrics is open). */
   metricsToken?: string;
+  /** Origins allowed to read every route cross-origin (default any). */
+  corsOrigins?: CorsOrigins;
 }
 
 export interface App {
@@ -60,6 +63,7 @@ export function buildApp(deps: AppDeps): App {
     },
     ...(deps.readiness ?? []),
   ];
+  const corsOrigins = deps.corsOrigins ?? ["*"];
   let server: Server | undefined;
 
   const json = (res: ServerResponse, status: number, body: unknown) => {
@@ -68,6 +72,8 @@ export function buildApp(deps: AppDeps): App {
   };
 
   const handler = (req: IncomingMessage, res: ServerResponse): void => {
+    // Before any route, so that every answer (errors included) carries the CORS headers.
+    if (applyCors(corsOrigins, req, res)) return;
     const path = (req.url ?? "/").split("?")[0] as string;
     const route = async () => {
       if (path === "/healthz") return json(res, 200, { status: "ok" });
@@ -116,7 +122,9 @@ export function buildApp(deps: AppDeps): App {
       server.on("upgrade", (req: IncomingMessage, socket: Duplex, head: Buffer) => {
         const path = (req.url ?? "/").split("?")[0] as string;
         const mount = mounts.find((m) => m.upgrade && (path === m.prefix || path.startsWith(`${m.prefix}/`)));
-        if (mount?.upgrade) mount.upgrade(req, socket, head);
+        if (mount?.upgrade && !upgradeAllowed(corsOrigins, req.headers.origin)) {
+          socket.end("HTTP/1.1 403 Forbidden\r\nContent-Length: 0\r\nConnection: close\r\n\r\n");
+        } else if (mount?.upgrade) mount.upgrade(req, socket, head);
         else socket.destroy();
       });
       const s = server;

@@ -5,7 +5,7 @@
  * HTTP in, one store round trip, one string out.
  */
 import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from "node:http";
-import { authenticateRequest } from "../auth/request.js";
+import { authenticateRequest, FORBIDDEN_CHALLENGE } from "../auth/request.js";
 import { canRead, type Principal, type TokenTable } from "../auth/tokens.js";
 import type { StatsStore } from "../domain/types.js";
 import { createAnswerCache } from "../http/answer-cache.js";
@@ -70,7 +70,9 @@ export function createRestMount(deps: RestMountDeps, onFlushed?: (listener: () =
     const route = parseRoute(path.slice(prefix.length));
     if (isRouteError(route)) return send(res, route.status, renderError(route.message));
     if ("account" in route && !canRead(principal, route.account)) {
-      return send(res, 403, renderError(`this API token may not read account ${route.account}`));
+      return send(res, 403, renderError(`this API token may not read account ${route.account}`), JSON_TYPE, {
+        "WWW-Authenticate": FORBIDDEN_CHALLENGE,
+      });
     }
     const host = hostOf(req);
     if (host === undefined) return send(res, 400, BAD_HOST);

@@ -26,6 +26,9 @@ const ALLOWED_STATUS = new Set([200, 400, 404, 405, 414]);
 const ALLOWED_STATUS_WITH_TOKENS = new Set([...ALLOWED_STATUS, 401, 403]);
 /** Headers a REST answer may carry; anything else would be an injected one. */
 const ALLOWED_HEADERS = new Set([
+  // CORS on every answer (default --cors-origins *); checked to be exactly "*" below, never reflected.
+  "access-control-allow-origin",
+  "access-control-expose-headers",
   "allow",
   "cache-control",
   "connection",
@@ -221,6 +224,7 @@ function check(c: Case, a: HttpAnswer, allowed: ReadonlySet<number>): void {
     return;
   }
   for (const name of Object.keys(a.headers)) assert.ok(ALLOWED_HEADERS.has(name), `${what}: header ${name}`);
+  assert.equal(a.headers["access-control-allow-origin"], "*", `${what}: CORS`);
   const jsonp = a.headers["content-type"] === "text/javascript";
   if (c.method === "HEAD") {
     assert.equal(a.body, "", what);

@@ -40,13 +40,14 @@ export interface ServerProcess {
 
 /**
  * Spawns the executable with `args` plus the HTTP flag `httpArgs` gives for a free port (default
- * `--http 127.0.0.1:<port>`), and waits for /healthz.
+ * `--http 127.0.0.1:<port>`), or for `port` (to start again where a stopped one listened), and
+ * waits for /healthz.
  */
 export async function spawnServer(
   args: string[],
-  opts: { env?: NodeJS.ProcessEnv; httpArgs?: (port: number) => string[] } = {},
+  opts: { env?: NodeJS.ProcessEnv; httpArgs?: (port: number) => string[]; port?: number } = {},
 ): Promise<ServerProcess> {
-  const port = await freePort();
+  const port = opts.port ?? (await freePort());
   const httpArgs = opts.httpArgs ?? ((p) => ["--http", `127.0.0.1:${p}`]);
   const proc = spawn(process.execPath, [BIN, ...args, ...httpArgs(port)], {
     env: { ...process.env, ...opts.env },

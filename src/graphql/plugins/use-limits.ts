@@ -5,35 +5,17 @@
  *   validation rules, so an answer is never computed for an operation over a limit);
  * - introspection off: graphql-js's own rule, and the "Did you mean …?" hints that would let a
  *   client rebuild the schema anyway are masked (Armor);
- * - CSRF: a GET or form POST needs a header a browser cannot add without a CORS preflight, or
- *   a valid API token (also as `?token=`: see ServerContext.credentialed).
+ * - CSRF (with --csrf-prevention): a GET or form POST needs a header a browser cannot add
+ *   without a CORS preflight, or a valid API token (use-csrf-prevention.ts).
  *
  * Limit errors are validation errors with `extensions.code` BAD_USER_INPUT, saying which limit
  * and what was found.
  */
 import { EnvelopArmor } from "@escape.tech/graphql-armor";
-import { useCSRFPrevention } from "@graphql-yoga/plugin-csrf-prevention";
 import { GraphQLError, NoSchemaIntrospectionCustomRule, type ValidationContext } from "graphql";
 import type { Plugin } from "graphql-yoga";
 import type { GraphqlLimits } from "../../config.js";
-import type { ServerContext } from "../context.js";
-
-/**
- * Headers that make a browser preflight a cross-origin request (so their presence proves the
- * request passed CORS): Yoga's own, the one Apollo clients send, and Authorization.
- */
-export const CSRF_HEADERS = ["x-graphql-yoga-csrf", "apollo-require-preflight", "authorization"] as const;
-
-/** Content types a browser sends cross-origin without a preflight (Yoga's CSRF plugin's list). */
-const SIMPLE_CONTENT_TYPES = ["application/x-www-form-urlencoded", "multipart/form-data", "text/plain"];
-
-/** True when Yoga's CSRF check would let the request through (the query cache asks before serving). */
-export function passesCsrfCheck(headers: Record<string, string | string[] | undefined>): boolean {
-  const type = headers["content-type"];
-  if (typeof type === "string" && type !== "" && !SIMPLE_CONTENT_TYPES.some((t) => type.toLowerCase().startsWith(t)))
-    return true;
-  return CSRF_HEADERS.some((h) => headers[h] !== undefined);
-}
+import { useCsrfPrevention } from "./use-csrf-prevention.js";
 
 /** A rejected limit as a validation error: the message without Armor's misleading "Syntax Error:" prefix. */
 function report(ctx: ValidationContext | null, error: GraphQLError): void {
@@ -63,7 +45,7 @@ export function limitPlugins(limits: GraphqlLimits): Array<Plugin | ArmorPlugin>
     },
     blockFieldSuggestion: { enabled: !limits.introspection },
   });
-  const plugins: Array<Plugin | ArmorPlugin> = limits.csrfPrevention ? [useCsrfUnlessCredentialed()] : [];
+  const plugins: Array<Plugin | ArmorPlugin> = limits.csrfPrevention ? [useCsrfPrevention()] : [];
   plugins.push(...armor.protect().plugins);
   if (!limits.introspection) {
     const noIntrospection: Plugin = {
@@ -74,16 +56,4 @@ export function limitPlugins(limits: GraphqlLimits): Array<Plugin | ArmorPlugin>
     plugins.push(noIntrospection);
   }
   return plugins;
-}
-
-/** Yoga's CSRF prevention, except for a request that came with a valid API token. */
-function useCsrfUnlessCredentialed(): Plugin {
-  const csrf = useCSRFPrevention({ requestHeaders: [...CSRF_HEADERS] });
-  return {
-    onRequestParse(payload) {
-      // Every HTTP request reaches Yoga through the mount's door, which sets this (ServerContext).
-      if ((payload.serverContext as Partial<ServerContext>).credentialed) return;
-      return csrf.onRequestParse?.(payload);
-    },
-  };
 }

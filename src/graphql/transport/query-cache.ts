@@ -23,7 +23,7 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { createAnswerCache } from "../../http/answer-cache.js";
 import type { ServerContext } from "../context.js";
-import { passesCsrfCheck } from "../plugins/use-limits.js";
+import { passesCsrfCheck } from "../plugins/use-csrf-prevention.js";
 import type { StatsYoga } from "../yoga.js";
 import { acceptsPlainJson, executeDirect, getParams, postParams } from "./direct-query.js";
 
@@ -60,7 +60,7 @@ export const DEFAULT_QUERY_CACHE: QueryCacheOptions = {
   maxEntries: 2_000,
   maxBodyBytes: 256 * 1024,
   maxRequestBytes: 1024 * 1024,
-  csrfPrevention: true,
+  csrfPrevention: false,
 };
 
 /** Distinct documents the direct path knows (Yoga's own parse cache holds 1,000). */
@@ -96,7 +96,7 @@ export function createQueryCache(yoga: StatsYoga, opts: QueryCacheOptions = DEFA
       const accept = req.headers.accept ?? "";
       if (!wantsPlainResult(accept)) return false;
       // Yoga gives the 403.
-      if (opts.csrfPrevention && !context.credentialed && !passesCsrfCheck(req.headers)) return false;
+      if (opts.csrfPrevention && !context.credentialed && !passesCsrfCheck((h) => req.headers[h])) return false;
       let body: string | undefined;
       if (method === "GET") {
         if (!(req.url ?? "").includes("query=")) return false;

@@ -6,6 +6,12 @@
  * Same wire format (`event: next` / `event: complete`, a `:` comment as keep-alive); anything
  * that is not a live stream (an error instead of a subscription) goes to Yoga's processor.
  *
+ * When the server shuts down (`shutdown.begin()`), a stream ends WITHOUT `event: complete`: to
+ * graphql-sse and EventSource that is a dropped connection, and they reconnect (to the next
+ * process, which sends the current state first); `complete` would tell them the subscription is
+ * over for good. `shutdown.ended()` waits for the streams' responses to end properly, so the
+ * server does not cut them half-way (a cut is a reconnect too, but not a clean one).
+ *
  * A message is produced only when the response has written the previous ones (no read-ahead),
  * so a client that reads slowly gets the newest state, and one that stopped reading is closed
  * by the send guard (http/send-guard.ts) — what waits for it is bounded meanwhile.
@@ -19,7 +25,44 @@ import type { ServerContext } from "../context.js";
 const KEEP_ALIVE_MS = 12_000;
 type FetchAPI = Parameters<ReturnType<typeof getSSEProcessor>>[1];
 
-export function useFramedSse(guard: SendGuard): Plugin {
+export interface SseShutdown {
+  readonly closing: boolean;
+  /** From now on, streams that end send no `complete`. */
+  begin(): void;
+  track(res: ServerResponse): void;
+  /** Resolves once every tracked response has ended, or after `withinMs`. */
+  ended(withinMs: number): Promise<void>;
+}
+
+export function createSseShutdown(): SseShutdown {
+  let closing = false;
+  const open = new Set<ServerResponse>();
+  return {
+    get closing() {
+      return closing;
+    },
+    begin() {
+      closing = true;
+    },
+    track(res) {
+      open.add(res);
+      res.once("close", () => open.delete(res));
+    },
+    async ended(withinMs) {
+      if (open.size === 0) return;
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([
+        Promise.all([...open].map((res) => new Promise((resolve) => res.once("close", resolve)))),
+        new Promise((resolve) => {
+          timer = setTimeout(resolve, withinMs);
+        }),
+      ]);
+      clearTimeout(timer);
+    },
+  };
+}
+
+export function useFramedSse(guard: SendGuard, shutdown: SseShutdown = createSseShutdown()): Plugin {
   const yogaSse = getSSEProcessor();
   const encoder = new TextEncoder();
   const frames = new WeakMap<object, Uint8Array>();
@@ -57,6 +100,7 @@ export function useFramedSse(guard: SendGuard): Plugin {
           if (!res || res.writableLength === 0) controller.enqueue(PING);
         }, KEEP_ALIVE_MS);
         if (!res) return;
+        shutdown.track(res);
         // Gone (or closed by the guard): detach even if the response never asks for more.
         res.once("close", () => {
           finish();
@@ -77,7 +121,7 @@ export function useFramedSse(guard: SendGuard): Plugin {
           if (value != null) controller.enqueue(frame(value));
           if (done) {
             finish();
-            controller.enqueue(COMPLETE);
+            if (!shutdown.closing) controller.enqueue(COMPLETE);
             controller.close();
           } else {
             watched?.check();
