@@ -45,7 +45,9 @@ async function serve(config: Config, log: Logger): Promise<number> {
   const service = await startService(config, log);
   log.info(
     { role: config.role, store: config.store, zmq: config.zmq, bind: config.zmqBind, redis: config.redis },
-    `stats-server listening on ${service.url} (GraphQL ${service.url}/graphql, REST ${service.url}${config.pathPrefix})`,
+    config.role === "ingest"
+      ? `stats-server (ingest) serving ${service.url}/healthz, /readyz and /metrics`
+      : `stats-server listening on ${service.url} (GraphQL ${service.url}/graphql, REST ${service.url}${config.pathPrefix})`,
   );
   if (config.store === "redis") {
     waitForStore(() => service.store.ping(), 3_000).catch((err: unknown) =>

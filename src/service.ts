@@ -5,8 +5,10 @@
 import { type App, buildApp, type Mount, type ReadinessCheck } from "./app.js";
 import { loadTokenTable } from "./auth/load.js";
 import type { Config } from "./config.js";
+import { shardTrouble } from "./domain/shard-view.js";
 import { createGraphqlMount } from "./graphql/mount.js";
 import { type Ingest, startIngest } from "./ingest/service.js";
+import { openShardRegistry, type ShardRegistry } from "./ingest/shard-registry.js";
 import { createLiveFeed } from "./live/feed.js";
 import { publishAppliedBatches } from "./live/publish.js";
 import { createLiveBus, type LiveBus } from "./live/pubsub.js";
@@ -47,10 +49,12 @@ export async function startService(
   let ingest: Ingest | undefined;
   let bus: LiveBus | undefined;
   let app: App | undefined;
+  let shards: ShardRegistry | undefined;
   let url: string;
   /** Closes whatever was opened, in reverse order (also when the start fails half-way). */
   const close = async () => {
     await app?.stop();
+    await shards?.stop();
     await bus?.close();
     await store.close();
   };
@@ -67,19 +71,45 @@ export async function startService(
       });
     }
 
+    // Every process watches the shard registry; an ingest process also holds its shard there and is
+    // not ready while a shard is missing or claimed twice (an API process still answers).
+    const registry = openShardRegistry(config, metrics, log);
+    shards = registry;
+    if (ingest) {
+      readiness.push({
+        name: "shards",
+        check: async () => {
+          const view = registry.view();
+          return view !== undefined && !shardTrouble(view);
+        },
+      });
+    }
+    await Promise.race([registry.firstRound, new Promise((r) => setTimeout(r, 1_000).unref())]);
+
     // The live bus: batches this process flushes go out on it; the feed below listens on it.
     bus = createLiveBus(config, log);
     if (ingest) publishAppliedBatches(ingest.flusher, bus);
 
-    const deps: ServiceDeps = { config, store, metrics, log, ingest, tokens };
-    // One feed per process. Answers (GraphQL and REST) are cached between flushes only where every
-    // flush is heard: on a Redis bus, or in the process that flushes (an API process on a memory
-    // bus hears of none).
-    const live = createLiveFeed(bus, store, log);
-    const onFlushed = bus.kind === "redis" || ingest ? live.onFlushed : undefined;
-    mounts.push(createGraphqlMount(deps, live, onFlushed), createRestMount(deps, onFlushed));
+    // --role ingest serves only /healthz, /readyz and /metrics.
+    if (config.role !== "ingest") {
+      const deps: ServiceDeps = { config, store, metrics, log, ingest, tokens };
+      // One feed per process. Answers (GraphQL and REST) are cached between flushes only where every
+      // flush is heard: on a Redis bus, or in the process that flushes (an API process on a memory
+      // bus hears of none).
+      const live = createLiveFeed(bus, store, log);
+      const onFlushed = bus.kind === "redis" || ingest ? live.onFlushed : undefined;
+      mounts.push(createGraphqlMount(deps, live, onFlushed), createRestMount(deps, onFlushed));
+    }
 
-    app = buildApp({ store, metrics, log, mounts, readiness, metricsToken: config.metricsToken });
+    app = buildApp({
+      store,
+      metrics,
+      log,
+      mounts,
+      readiness,
+      readyDetail: () => ({ shards: registry.report() }),
+      metricsToken: config.metricsToken,
+    });
     ({ url } = await app.start(config.http.port, config.http.host));
   } catch (err) {
     await ingest?.stop(0);

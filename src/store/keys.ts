@@ -15,6 +15,10 @@ export interface KeySpace {
   events(kind: Kind, account: string): string;
   years(kind: Kind, account: string, event: string): string;
   guard(batchId: string): string;
+  /** Sorted set of every ingest process that registered a shard (member `i/n id`, score: last beat, ms). */
+  shardRegistry(): string;
+  /** One ingest process's heartbeat: present (with a TTL) while that process is alive. */
+  shardHeartbeat(instanceId: string): string;
   /** SCAN pattern matching every counter key of a kind. */
   scanPattern(kind: Kind): string;
   /** Parses a counter key back; undefined when it is not one of ours. */
@@ -47,6 +51,8 @@ export function createKeySpace(prefix = ""): KeySpace {
     events: (kind, account) => `${prefix}index:${kind}:events:${account}`,
     years: (kind, account, event) => `${prefix}index:${kind}:years:${account}:${event}`,
     guard: (batchId) => `${prefix}applied:${batchId}`,
+    shardRegistry: () => `${prefix}ingest:shards`,
+    shardHeartbeat: (instanceId) => `${prefix}ingest:shard:${instanceId}`,
     scanPattern: (kind) => `${prefix}${kind}:*`,
     parseCounter(key) {
       if (!key.startsWith(prefix)) return undefined;
