@@ -44,7 +44,7 @@ export interface ServerProcess {
  */
 export async function spawnServer(
   args: string[],
-  opts: { env?: NodeJS.ProcessEnv; httpArgs?: (port: number) => string[] } = {},
+  opts: { env?: NodeJS.ProcessEnv; httpArgs?: (port: number) => string[]; startWithinMs?: number } = {},
 ): Promise<ServerProcess> {
   const port = await freePort();
   const httpArgs = opts.httpArgs ?? ((p) => ["--http", `127.0.0.1:${p}`]);
@@ -75,7 +75,7 @@ export async function spawnServer(
         return (await fetch(`${url}/healthz`)).ok;
       },
       "stats-server /healthz",
-      20_000,
+      opts.startWithinMs ?? 20_000,
     );
   } catch (e) {
     proc.kill("SIGKILL");

@@ -44,7 +44,8 @@ describe("shard registry: real processes on a three-master cluster", () => {
   let common: string[];
 
   const spawn = async (flags: string[]) => {
-    const p = await spawnServer([...common, ...flags]);
+    // A loaded 2-core machine can take long to start a process; the deadlines that matter come later.
+    const p = await spawnServer([...common, ...flags], { startWithinMs: 90_000 });
     procs.push(p);
     return p;
   };
@@ -62,8 +63,10 @@ describe("shard registry: real processes on a three-master cluster", () => {
       "--log-level",
       "warn",
     ];
-    ingest = await Promise.all([0, 1].map((i) => spawn(["--role", "ingest", "--shard", `${i}/2`])));
-    apis = await Promise.all([0, 1].map(() => spawn(["--role", "api"])));
+    ingest = [];
+    for (const i of [0, 1]) ingest.push(await spawn(["--role", "ingest", "--shard", `${i}/2`]));
+    apis = [];
+    for (const _ of [0, 1]) apis.push(await spawn(["--role", "api"]));
   });
   after(async () => {
     await Promise.all(procs.map((p) => p.stop("SIGKILL")));
@@ -103,7 +106,7 @@ describe("shard registry: real processes on a three-master cluster", () => {
       }),
     );
     console.log(
-      `# shard killed → missing on the API processes after ${seen.join(" and ")} ms (heartbeat ${HEARTBEAT_MS} ms)`,
+      `shard killed → missing on the API processes after ${seen.join(" and ")} ms (heartbeat ${HEARTBEAT_MS} ms)`,
     );
     for (const ms of seen) assert.ok(ms <= 3 * HEARTBEAT_MS, `seen after ${ms} ms > 3 heartbeats`);
     for (const api of apis) {
