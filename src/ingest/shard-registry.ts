@@ -145,7 +145,10 @@ export function startShardRegistry(opts: ShardRegistryOptions): ShardRegistry {
     async stop() {
       clearInterval(beatTimer);
       clearInterval(readTimer);
-      if (claim) await store.retire(claim).catch(() => undefined);
+      if (claim) {
+        const retired = store.retire(claim).catch(() => undefined);
+        await Promise.race([retired, new Promise((r) => setTimeout(r, 1_000).unref())]);
+      }
       await store.close();
     },
   };
@@ -161,7 +164,8 @@ export function openShardRegistry(
     cfg.store === "memory"
       ? createMemoryShardRegistry()
       : createRedisShardRegistry(
-          createRedisClient(cfg.redis, cfg.redisCluster, log, "shard-registry"),
+          // Queued while connecting, so the first beat registers as soon as Redis answers.
+          createRedisClient(cfg.redis, cfg.redisCluster, log, "shard-registry", { enableOfflineQueue: true }),
           createKeySpace(cfg.keyPrefix),
         );
   const shard = cfg.role === "api" ? undefined : (cfg.shard ?? { index: 0, count: 1 });

@@ -61,7 +61,9 @@ export function createRedisShardRegistry(client: Redis | Cluster, keys: KeySpace
       return { live, lastCount: latest?.claim.count ?? 0 };
     },
     async close() {
-      await client.quit().catch(() => client.disconnect());
+      // QUIT on a client that is not connected would wait in its offline queue: drop it instead.
+      if (client.status === "ready") await client.quit().catch(() => client.disconnect());
+      else client.disconnect();
     },
   };
 }
