@@ -108,7 +108,13 @@ export function startShardRegistry(opts: ShardRegistryOptions): ShardRegistry {
     if (reading) return;
     reading = true;
     try {
-      const { live, lastCount } = await store.read();
+      let { live, lastCount } = await store.read();
+      if (claim && !live.some((c) => c.id === claim.id)) {
+        // Our own heartbeat lapsed (Redis was away, or restarted): renew it now rather than report
+        // ourselves missing until the next beat.
+        await beat();
+        ({ live, lastCount } = await store.read());
+      }
       const v = viewShards(live, lastCount);
       current = v;
       readFailed = false;
