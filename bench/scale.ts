@@ -137,7 +137,21 @@ async function ingestRound(redis: TestRedis, shards: number, round: number): Pro
   const servers: Array<Proc & { url: string; child: ChildProcess }> = [];
   try {
     for (let i = 0; i < shards; i++) {
-      const args = ["--role", "ingest", "--shard", `${i}/${shards}`, "--redis", redis.url, "--zmq", endpoint];
+      // --zmq-hwm 0: the publisher sends its burst faster than a starved process takes it; with a
+      // receive high-water mark the SUB socket stops reading, the ZMTP heartbeat then times the
+      // connection out and libzmq 4.3.5 aborts the process (zeromq/libzmq#3937, #4767).
+      const args = [
+        "--role",
+        "ingest",
+        "--shard",
+        `${i}/${shards}`,
+        "--redis",
+        redis.url,
+        "--zmq",
+        endpoint,
+        "--zmq-hwm",
+        "0",
+      ];
       servers.push(await startServer(`ingest ${i}/${shards}`, [...args, "--key-prefix", prefix]));
     }
     const procs: Proc[] = [
@@ -145,6 +159,13 @@ async function ingestRound(redis: TestRedis, shards: number, round: number): Pro
       { name: "publisher", pid: pub.pid as number },
       { name: "redis", pid: redisPid(redis) },
     ];
+    // A process that dies mid-round (libzmq has a rare abort, zeromq/libzmq#3937) voids the round.
+    let died = "";
+    for (const [name, child] of [...servers.map((s) => [s.name, s.child] as const), ["publisher", pub] as const]) {
+      child.once("exit", (code, signal) => {
+        died ||= `${name} exited (${signal ?? code})`;
+      });
+    }
     const startedMsg = await next(pub, "started");
     const before = procs.map((p) => cpuMs(p.pid));
     const t0 = Number(startedMsg["at"]);
@@ -164,6 +185,7 @@ async function ingestRound(redis: TestRedis, shards: number, round: number): Pro
         n = now;
         lastChange = doneAt = Date.now();
       }
+      if (died) throw new Error(`round void: ${died}`);
       if (n >= EVENTS || Date.now() - lastChange > SETTLE_MS || Date.now() > limit) break;
       await sleep(10);
     }
@@ -244,6 +266,18 @@ function report(what: string, unit: string, one: Figures[], two: Figures[]): voi
   console.log(`  ratio 2/1   ${median(ratios).toFixed(2)}× (median of per-round ratios; ideal 2.00×)`);
 }
 
+/** Runs a round again (at most twice more) when a process died during it; says so. */
+async function retried<T>(round: () => Promise<T>): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await round();
+    } catch (err) {
+      if (attempt >= 3 || !String(err).includes("round void")) throw err;
+      console.log(`  (${String(err)}; running the round again)`);
+    }
+  }
+}
+
 async function main(): Promise<void> {
   const redis = await startRedis();
   try {
@@ -257,7 +291,7 @@ async function main(): Promise<void> {
       const two: Figures[] = [];
       for (let r = 0; r < ROUNDS; r++) {
         const order = r % 2 === 0 ? [1, 2] : [2, 1];
-        for (const k of order) (k === 1 ? one : two).push(await ingestRound(redis, k, r));
+        for (const k of order) (k === 1 ? one : two).push(await retried(() => ingestRound(redis, k, r)));
         for (const [k, f] of [
           [1, one.at(-1)],
           [2, two.at(-1)],
