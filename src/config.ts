@@ -20,6 +20,8 @@ export interface Config {
   pathPrefix: string;
   role: "all" | "ingest" | "api";
   shard: Shard | undefined;
+  /** How often an ingest process renews its shard registration; every process reads twice as often. */
+  shardHeartbeatMs: number;
   trackEvents: string[];
   funnelEvents: string[];
   timeSource: "receive" | "event";
@@ -162,7 +164,7 @@ export const OPTIONS: readonly OptionSpec[] = [
     kind: "string",
     def: "all",
     choices: ["all", "ingest", "api"],
-    help: "all, ingest (event bus → Redis only) or api (HTTP only)",
+    help: "all, ingest (event bus → Redis; HTTP serves only /healthz, /readyz, /metrics) or api (HTTP only)",
   },
   {
     flag: "shard",
@@ -170,6 +172,14 @@ export const OPTIONS: readonly OptionSpec[] = [
     kind: "string",
     def: "",
     help: "i/n: ingest only the accounts of shard i of n (several ingest processes, one stream)",
+  },
+  {
+    flag: "shard-heartbeat",
+    env: "STATS_SHARD_HEARTBEAT",
+    kind: "duration",
+    def: "1s",
+    unit: "ms",
+    help: "how often an ingest process renews its shard in the Redis registry (it expires after 2 intervals)",
   },
   {
     flag: "track-events",
@@ -528,6 +538,7 @@ export function parseConfig(argv: readonly string[], env: NodeJS.ProcessEnv = {}
     pathPrefix,
     role: str("role") as Config["role"],
     shard,
+    shardHeartbeatMs: duration("shard-heartbeat"),
     trackEvents: names("track-events"),
     funnelEvents: names("funnel-events"),
     timeSource: str("time-source") as Config["timeSource"],

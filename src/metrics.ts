@@ -125,6 +125,22 @@ export function createMetrics(opts: { defaultMetrics?: boolean } = {}) {
       help: "Times the live bus reconnected and every watched period was read again (updates may have been missed meanwhile).",
       registers,
     }),
+    ingestShards: new Gauge({
+      name: "stats_ingest_shards",
+      help: "Ingest shards 0..n-1 by state in the shard registry: alive (a live process holds it), missing (none does), duplicate (two or more do; also counted alive).",
+      labelNames: ["state"] as const,
+      registers,
+    }),
+    ingestShardsExpected: new Gauge({
+      name: "stats_ingest_shards_expected",
+      help: "n of --shard i/n that the live ingest processes agree on (0: none ever registered).",
+      registers,
+    }),
+    ingestShardsDisagreeing: new Gauge({
+      name: "stats_ingest_shards_disagreeing",
+      help: "Live ingest processes whose n differs from the expected n (they split the accounts differently).",
+      registers,
+    }),
     /** Makes the pending gauges read `source` at every scrape. */
     observePending(source: () => { deltas: number; events: number }) {
       pending = source;

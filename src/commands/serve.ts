@@ -7,10 +7,12 @@
 
 import { loadTokenTable } from "../auth/load.js";
 import type { Config } from "../config.js";
+import { shardTrouble } from "../domain/shard-view.js";
 import type { StatsStore } from "../domain/types.js";
 import { createGraphqlMount } from "../graphql/mount.js";
 import { type App, buildApp, type Mount, type ReadinessCheck } from "../http/app.js";
 import { type Ingest, startIngest } from "../ingest/ingest.js";
+import { openShardRegistry, type ShardRegistry } from "../ingest/shard-registry.js";
 import { createLiveFeed, type LiveFeed } from "../live/feed.js";
 import { publishAppliedBatches } from "../live/publish.js";
 import { createLiveBus, type LiveBus } from "../live/pubsub.js";
@@ -50,6 +52,7 @@ export async function startService(
   let bus: LiveBus | undefined;
   let live: LiveFeed | undefined;
   let app: App | undefined;
+  let shards: ShardRegistry | undefined;
   let url: string;
   /** Closes whatever was opened, in reverse order (also when the start fails half-way). */
   const close = async () => {
@@ -58,6 +61,7 @@ export async function startService(
     // feed here again is a no-op then, and ends it when no mount did.
     await app?.stop();
     await live?.close();
+    await shards?.stop();
     await bus?.close();
     await store.close();
   };
@@ -74,20 +78,38 @@ export async function startService(
       });
     }
 
+    // Every process watches the shard registry; an ingest process also holds its shard there and is
+    // not ready while a shard is missing or claimed twice (an API process still answers).
+    const registry = openShardRegistry(config, metrics, log);
+    shards = registry;
+    if (ingest) {
+      readiness.push({
+        name: "shards",
+        check: async () => {
+          const view = registry.view();
+          return view !== undefined && !shardTrouble(view);
+        },
+      });
+    }
+    await Promise.race([registry.firstRound, new Promise((r) => setTimeout(r, 1_000).unref())]);
+
     // The live bus: batches this process flushes go out on it; the feed below listens on it.
     bus = createLiveBus(config, log);
     if (ingest) publishAppliedBatches(ingest.flusher, bus);
 
-    // One feed per process. Answers (GraphQL and REST) are cached between flushes only where every
-    // flush is heard: on a Redis bus, or in the process that flushes (an API process on a memory
-    // bus hears of none).
-    const feed = createLiveFeed(bus, store, log);
-    live = feed;
-    const onFlushed = bus.kind === "redis" || ingest ? feed.onFlushed : undefined;
-    mounts.push(
-      createGraphqlMount({ limits: config.graphql, store, metrics, log, tokens }, feed, onFlushed),
-      createRestMount({ pathPrefix: config.pathPrefix, store, log, tokens }, onFlushed),
-    );
+    // --role ingest serves only /healthz, /readyz and /metrics.
+    if (config.role !== "ingest") {
+      // One feed per process. Answers (GraphQL and REST) are cached between flushes only where
+      // every flush is heard: on a Redis bus, or in the process that flushes (an API process on a
+      // memory bus hears of none).
+      const feed = createLiveFeed(bus, store, log);
+      live = feed;
+      const onFlushed = bus.kind === "redis" || ingest ? feed.onFlushed : undefined;
+      mounts.push(
+        createGraphqlMount({ limits: config.graphql, store, metrics, log, tokens }, feed, onFlushed),
+        createRestMount({ pathPrefix: config.pathPrefix, store, log, tokens }, onFlushed),
+      );
+    }
 
     app = buildApp({
       store,
@@ -95,6 +117,7 @@ export async function startService(
       log,
       mounts,
       readiness,
+      readyDetail: () => ({ shards: registry.report() }),
       metricsToken: config.metricsToken,
       corsOrigins: config.corsOrigins,
     });
@@ -133,7 +156,9 @@ export async function serve(config: Config): Promise<number> {
   const service = await startService(config, log);
   log.info(
     { role: config.role, store: config.store, zmq: config.zmq, bind: config.zmqBind, redis: config.redis },
-    `stats-server listening on ${service.url} (GraphQL ${service.url}/graphql, REST ${service.url}${config.pathPrefix})`,
+    config.role === "ingest"
+      ? `stats-server (ingest) serving ${service.url}/healthz, /readyz and /metrics`
+      : `stats-server listening on ${service.url} (GraphQL ${service.url}/graphql, REST ${service.url}${config.pathPrefix})`,
   );
   if (config.store === "redis") {
     waitForStore(() => service.store.ping(), 3_000).catch((err: unknown) =>

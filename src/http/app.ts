@@ -31,6 +31,8 @@ export interface AppDeps {
   mounts?: Mount[];
   /** Extra readiness checks (the event bus, when this process ingests). */
   readiness?: ReadinessCheck[];
+  /** Extra fields of the /readyz JSON, e.g. `shards` (informative; only `readiness` decides the status). */
+  readyDetail?: () => Record<string, unknown>;
   /** Bearer token that /metrics requires ("" or absent: /metrics is open). */
   metricsToken?: string;
   /** Origins allowed to read every route cross-origin (default any). */
@@ -83,6 +85,7 @@ export function buildApp(deps: AppDeps): App {
         return json(res, ready ? 200 : 503, {
           status: ready ? "ready" : "not ready",
           checks: Object.fromEntries(results.map(([n, ok]) => [n, ok ? "ok" : "down"])),
+          ...deps.readyDetail?.(),
         });
       }
       if (path === "/metrics") {
@@ -102,7 +105,7 @@ export function buildApp(deps: AppDeps): App {
       if (path === "/") {
         return json(res, 200, {
           service: "stats-server",
-          endpoints: ["/graphql", ...mounts.map((m) => m.prefix), "/healthz", "/readyz", "/metrics"],
+          endpoints: [...mounts.map((m) => m.prefix), "/healthz", "/readyz", "/metrics"],
         });
       }
       return json(res, 404, { error: "not found" });

@@ -22,6 +22,10 @@ export interface KeySpace {
    * hear each other.
    */
   channel(topic: string): string;
+  /** Sorted set of every ingest process that registered a shard (member `i/n id`, score: last beat, ms). */
+  shardRegistry(): string;
+  /** One ingest process's heartbeat: present (with a TTL) while that process is alive. */
+  shardHeartbeat(instanceId: string): string;
   /** SCAN pattern matching every counter key of a kind. */
   scanPattern(kind: Kind): string;
   /** Parses a counter key back; undefined when it is not one of ours. */
@@ -54,6 +58,8 @@ export function createKeySpace(prefix = ""): KeySpace {
     years: (kind, account, event) => `${prefix}index:${kind}:years:${account}:${event}`,
     guard: (batchId) => `${prefix}applied:${batchId}`,
     channel: (topic) => `${prefix}live:${topic}`,
+    shardRegistry: () => `${prefix}ingest:shards`,
+    shardHeartbeat: (instanceId) => `${prefix}ingest:shard:${instanceId}`,
     scanPattern: (kind) => `${prefix}${kind}:*`,
     parseCounter(key) {
       if (!key.startsWith(prefix)) return undefined;

@@ -45,7 +45,12 @@ export interface ServerProcess {
  */
 export async function spawnServer(
   args: string[],
-  opts: { env?: NodeJS.ProcessEnv; httpArgs?: (port: number) => string[]; port?: number } = {},
+  opts: {
+    env?: NodeJS.ProcessEnv;
+    httpArgs?: (port: number) => string[];
+    port?: number;
+    startWithinMs?: number;
+  } = {},
 ): Promise<ServerProcess> {
   const port = opts.port ?? (await freePort());
   const httpArgs = opts.httpArgs ?? ((p) => ["--http", `127.0.0.1:${p}`]);
@@ -76,7 +81,7 @@ export async function spawnServer(
         return (await fetch(`${url}/healthz`)).ok;
       },
       "stats-server /healthz",
-      20_000,
+      opts.startWithinMs ?? 20_000,
     );
   } catch (e) {
     proc.kill("SIGKILL");

@@ -99,12 +99,13 @@ describe("ingest: Redis layout of the old service", () => {
       assert.deepEqual(await hash(`funnels:${account}:order:${Y}:${M}:${D}`), statuses);
     }
 
-    // Nothing else was written but the index and the batch guards.
+    // Nothing else was written but the index, the batch guards and this process's shard registration.
     const keys = (await r.keys(`${prefix}*`)).map((k) => k.slice(prefix.length)).sort();
     const counters = keys.filter((k) => k.startsWith("track:") || k.startsWith("funnels:"));
     assert.equal(counters.length, 7 * 4 + 2 * 3);
+    assert.equal(keys.filter((k) => k.startsWith("ingest:")).length, 2, "ingest:shards and one ingest:shard:{id}");
     assert.ok(
-      keys.every((k) => /^(track|funnels|index|applied):/.test(k)),
+      keys.every((k) => /^(track|funnels|index|applied|ingest):/.test(k)),
       keys.join(" "),
     );
 

@@ -1,0 +1,75 @@
+/**
+ * What the shard registry's entries mean: given the ingest processes that are alive (each claiming
+ * shard i of n), which shards are covered, missing or claimed twice, and which processes disagree
+ * on n. Pure: the registry (src/store/shard-registry.ts) reads Redis, this decides.
+ */
+
+/** One ingest process's registration: `--shard index/count` (0/1 when unsharded). */
+export interface ShardClaim {
+  /** Unique per process run: host:pid:random. */
+  id: string;
+  index: number;
+  count: number;
+}
+
+export interface ShardView {
+  /** n the live processes agree on (the most common; ties → the larger), else the last one seen; 0 = none ever. */
+  expected: number;
+  /** Shard indexes with exactly one or more live processes (sorted). */
+  alive: number[];
+  /** Shard indexes 0..expected-1 with no live process (sorted). */
+  missing: number[];
+  /** Shard indexes claimed by two or more live processes, with the processes. */
+  duplicate: Array<{ shard: number; instances: string[] }>;
+  /** Live processes whose n is not `expected`: they own a different split of the accounts. */
+  disagreeing: Array<{ instance: string; shard: string }>;
+}
+
+/**
+ * @param live       claims whose heartbeat has not expired
+ * @param lastCount  n of the most recently seen claim, alive or not (the fallback when none is alive)
+ */
+export function viewShards(live: readonly ShardClaim[], lastCount = 0): ShardView {
+  const votes = new Map<number, number>();
+  for (const c of live) votes.set(c.count, (votes.get(c.count) ?? 0) + 1);
+  let expected = lastCount;
+  let best = 0;
+  for (const [count, n] of votes) {
+    if (n > best || (n === best && count > expected)) {
+      expected = count;
+      best = n;
+    }
+  }
+
+  const byIndex = new Map<number, string[]>();
+  const disagreeing: ShardView["disagreeing"] = [];
+  for (const c of live) {
+    if (c.count !== expected) {
+      disagreeing.push({ instance: c.id, shard: `${c.index}/${c.count}` });
+      continue;
+    }
+    const ids = byIndex.get(c.index);
+    if (ids) ids.push(c.id);
+    else byIndex.set(c.index, [c.id]);
+  }
+
+  const alive: number[] = [];
+  const missing: number[] = [];
+  const duplicate: ShardView["duplicate"] = [];
+  for (let i = 0; i < expected; i++) {
+    const ids = byIndex.get(i);
+    if (!ids) {
+      missing.push(i);
+      continue;
+    }
+    alive.push(i);
+    if (ids.length > 1) duplicate.push({ shard: i, instances: [...ids].sort() });
+  }
+  disagreeing.sort((a, b) => a.instance.localeCompare(b.instance));
+  return { expected, alive, missing, duplicate, disagreeing };
+}
+
+/** True when the view shows an operator error or a gap: a shard missing, claimed twice, or split differently. */
+export function shardTrouble(view: ShardView): boolean {
+  return view.missing.length > 0 || view.duplicate.length > 0 || view.disagreeing.length > 0;
+}
