@@ -7,7 +7,14 @@ import { createLogger, type Logger } from "./log.js";
 import { startService } from "./service.js";
 import { createStore } from "./store/create-store.js";
 
+/** Subcommands with their own flags, loaded only when asked for. */
+const COMMANDS: Record<string, () => Promise<{ run(argv: readonly string[]): Promise<number> }>> = {
+  simulate: () => import("./commands/simulate.js"),
+};
+
 async function main(): Promise<number> {
+  const command = COMMANDS[process.argv[2] ?? ""];
+  if (command) return (await command()).run(process.argv.slice(3));
   let parsed: ReturnType<typeof parseConfig>;
   try {
     parsed = parseConfig(process.argv.slice(2), process.env);
