@@ -10,6 +10,7 @@ import { createStore } from "./store/create-store.js";
 /** Subcommands with their own flags, loaded only when asked for. */
 const COMMANDS: Record<string, () => Promise<{ run(argv: readonly string[]): Promise<number> }>> = {
   simulate: () => import("./commands/simulate.js"),
+  replay: () => import("./commands/replay.js"),
 };
 
 async function main(): Promise<number> {
