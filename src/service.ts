@@ -6,6 +6,7 @@ import { type App, buildApp, type Mount, type ReadinessCheck } from "./app.js";
 import { loadTokenTable } from "./auth/load.js";
 import type { Config } from "./config.js";
 import { createGraphqlMount } from "./graphql/mount.js";
+import { createAssetsMount, createDashboardMount } from "./http/web-mount.js";
 import { type Ingest, startIngest } from "./ingest/service.js";
 import { createLiveFeed } from "./live/feed.js";
 import { publishAppliedBatches } from "./live/publish.js";
@@ -77,7 +78,12 @@ export async function startService(
     // bus hears of none).
     const live = createLiveFeed(bus, store, log);
     const onFlushed = bus.kind === "redis" || ingest ? live.onFlushed : undefined;
-    mounts.push(createGraphqlMount(deps, live, onFlushed), createRestMount(deps, onFlushed));
+    mounts.push(
+      createGraphqlMount(deps, live, onFlushed),
+      createRestMount(deps, onFlushed),
+      createDashboardMount(),
+      createAssetsMount(),
+    );
 
     app = buildApp({ store, metrics, log, mounts, readiness, metricsToken: config.metricsToken });
     ({ url } = await app.start(config.http.port, config.http.host));
