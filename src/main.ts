@@ -11,6 +11,7 @@ import { createStore } from "./store/create-store.js";
 const COMMANDS: Record<string, () => Promise<{ run(argv: readonly string[]): Promise<number> }>> = {
   simulate: () => import("./commands/simulate.js"),
   replay: () => import("./commands/replay.js"),
+  demo: () => import("./commands/demo.js"),
 };
 
 async function main(): Promise<number> {

@@ -83,7 +83,8 @@ export async function startSimulator(opts: SimulatorOptions): Promise<Simulator>
   const done = loop().finally(() => pub.close());
 
   return {
-    endpoint: opts.endpoint,
+    // The address actually bound (a `tcp://127.0.0.1:*` asks the OS for a free port).
+    endpoint: pub.lastEndpoint ?? opts.endpoint,
     get sent() {
       return sent;
     },

@@ -24,6 +24,7 @@ const state = {
   funnel: params.get("funnel") ?? "order",
 };
 const number = new Intl.NumberFormat("en");
+const compact = new Intl.NumberFormat("en", { notation: "compact", maximumFractionDigits: 1 });
 
 const live = createLive({
   endpoint: "/graphql",
@@ -64,7 +65,10 @@ function chart(id: string, label: string, bars: boolean): uPlot {
           ...(bars && barPaths ? { paths: barPaths } : {}),
         },
       ],
-      axes: [{ stroke: "#667" }, { stroke: "#667", size: 56 }],
+      axes: [
+        { stroke: "#667" },
+        { stroke: "#667", size: 50, values: (_u, ticks) => ticks.map((t) => compact.format(t)) },
+      ],
     },
     [[], []],
     el,
