@@ -11,7 +11,8 @@ test("demo prints its URLs, serves the dashboard, fills history and counts live 
   const port = await freePort();
   const demo = runCli(["demo", "--http", `127.0.0.1:${port}`, "--rate", "50"]);
   try {
-    const out = await eventually(() => /Ctrl-C to stop/.test(demo.output().stdout) && demo.output().stdout, "URLs", 60_000);
+    await eventually(() => /Ctrl-C to stop/.test(demo.output().stdout), "URLs", 60_000);
+    const out = demo.output().stdout;
     const base = `http://127.0.0.1:${port}`;
     assert.match(out, new RegExp(`dashboard +${base}/\\n`));
     assert.match(out, new RegExp(`GraphiQL +${base}/graphql\\n`));
@@ -29,10 +30,14 @@ test("demo prints its URLs, serves the dashboard, fills history and counts live 
     };
     const first = await monthTotal();
     assert.ok(first > 0, "the month so far is filled with simulated history");
-    const later = await eventually(async () => {
-      const t = await monthTotal();
-      return t > first && t;
-    }, "live simulated events counted", 30_000);
+    const later = await eventually(
+      async () => {
+        const t = await monthTotal();
+        return t > first && t;
+      },
+      "live simulated events counted",
+      30_000,
+    );
     console.log(`demo: month total ${first} at start, ${later} a moment later`);
   } finally {
     demo.child.kill("SIGINT");
