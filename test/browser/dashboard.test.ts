@@ -36,7 +36,7 @@ after(async () => {
   await redis?.stop();
 });
 
-const text = (page: Page, id: string) => page.locator(`#${id}`).innerText();
+const text = async (page: Page, id: string) => (await page.locator(`#${id}`).textContent()) ?? "";
 const number = async (page: Page, id: string) => Number((await text(page, id)).replace(/[^0-9]/g, "") || "NaN");
 const canvas = (page: Page, id: string) =>
   page.locator(`#${id} canvas`).evaluate((c) => (c as HTMLCanvasElement).toDataURL());
@@ -67,7 +67,7 @@ async function publishAndSee(page: Page, n: number, chartId: string, what: strin
 test("the dashboard updates live over WebSocket, from events published on ZeroMQ", async () => {
   const page = await openDashboard();
   assert.match(await text(page, "connection"), /live · WebSocket/);
-  assert.match(await page.locator(".note").innerText(), /Times in UTC/);
+  assert.match((await page.locator(".note").textContent()) ?? "", /Times in UTC/);
   assert.equal(await page.locator("#graphiql").getAttribute("href"), "/graphql");
   await publishAndSee(page, 7, "chart-today", "WebSocket");
   await page.screenshot({ path: join(ARTIFACTS, "dashboard.png"), fullPage: true });
@@ -109,7 +109,8 @@ test("GraphiQL loads from the service alone and runs its example query", async (
     null,
     { timeout: 30_000 },
   );
-  // Monaco renders spaces as no-break spaces.
+  // Monaco renders spaces as no-break spaces. innerText: the lines as they are laid out, as a person reads them.
+  // biome-ignore lint/performance/useDomNodeTextContent: the rendered lines, with their breaks
   const response = (await page.locator(".graphiql-response").innerText()).replace(/\s+/g, " ");
   assert.match(response, /"granularity": "MONTH"/);
   assert.match(response, /"accounts": \[ "acme", "all" \]/);

@@ -27,7 +27,8 @@ test("the demo's dashboard shows the month so far and counts up live without a r
   const page = await browser.context.newPage();
   await page.goto(`${base}/`);
   await page.waitForSelector("#connection[data-state=live]", { timeout: 30_000 });
-  const total = async () => Number((await page.locator("#total-month").innerText()).replace(/[^0-9]/g, "") || "0");
+  const total = async () =>
+    Number(((await page.locator("#total-month").textContent()) ?? "").replace(/[^0-9]/g, "") || "0");
   await page.waitForFunction(() => /\d/.test(document.getElementById("total-month")?.textContent ?? ""), null, {
     timeout: 30_000,
   });
