@@ -133,6 +133,20 @@ test("a replay killed half-way and run again applies every event exactly once", 
   assert.equal(Number(await redis.client.hget(`${prefix}track:all:unique:2020`, "5")), total / 10);
 });
 
+test("--dry-run checks every line and writes nothing", async () => {
+  const prefix = redis.prefix();
+  const input = [line("pageview", "acme", "2013-09-05T16:07:00Z"), "[]", line("order", "acme", "2014-01-02")].join(
+    "\n",
+  );
+  const run = await runCli(["replay", "-", "--dry-run", "--redis", redis.url, "--key-prefix", prefix], {
+    stdin: input,
+  }).result;
+  assert.equal(run.code, 3);
+  assert.equal(run.stderr.trim(), "line 2: not_object");
+  assert.equal(summaryOf(run.stdout).applied, 2);
+  assert.deepEqual(await redis.client.keys(`${prefix}*`), [], "nothing written");
+});
+
 test("replay refuses a missing file and a memory store with exit 2", async () => {
   const missing = await runCli(["replay", join(dir, "nope.ndjson"), "--redis", redis.url]).result;
   assert.equal(missing.code, 2);
