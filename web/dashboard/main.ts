@@ -193,8 +193,6 @@ function onPick(): void {
 for (const id of ["account", "event", "funnel-event"]) $(id).addEventListener("change", onPick);
 
 for (const el of document.querySelectorAll<HTMLElement>(".zone")) el.textContent = ZONE_LABEL;
-const graphiql = $<HTMLAnchorElement>("graphiql");
-if (token) graphiql.href = `/graphql?token=${encodeURIComponent(token)}`;
 fill($("account"), [], state.account);
 fill($("event"), [], state.event);
 fill($("funnel-event"), [], state.funnel);
