@@ -1,11 +1,12 @@
 #!/usr/bin/env node
 // Compiles src/ into dist/: one ESM bundle per entry, split into shared chunks so that a lazily
-// imported command (the server, reindex) is loaded only when it runs. Every npm dependency but the
+// imported command (the server, reindex) is loaded only when it runs; and the dashboard's browser
+// bundle into dist/dashboard/. Every npm dependency but the
 // native `zeromq` addon is bundled: start-up then reads a few files instead of ~1,500 (see the
 // commit that introduced this for the figures). Lua scripts are copied beside the bundle, where
 // `new URL("./lua/…", import.meta.url)` finds them. Types are checked by `npm run typecheck`,
 // not here.
-import { cp, mkdir, readdir, rm } from "node:fs/promises";
+import { cp, mkdir, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { basename, join } from "node:path";
 import { build } from "esbuild";
 
@@ -31,6 +32,27 @@ await build({
   banner: { js: 'import { createRequire as __cr } from "node:module"; const require = __cr(import.meta.url);' },
   logLevel: "warning",
 });
+// The dashboard (web/dashboard/): one minified script for browsers, its styles (uPlot's and ours)
+// and its page, served by src/http/dashboard.ts.
+const dashboard = join(out, "dashboard");
+await build({
+  absWorkingDir: root,
+  entryPoints: ["web/dashboard/main.ts"],
+  outfile: join(dashboard, "dashboard.js"),
+  bundle: true,
+  minify: true,
+  format: "iife",
+  target: "es2020",
+  legalComments: "none",
+  logLevel: "warning",
+});
+const css = await Promise.all([
+  readFile(join(root, "node_modules/uplot/dist/uPlot.min.css"), "utf8"),
+  readFile(join(root, "web/dashboard/style.css"), "utf8"),
+]);
+await writeFile(join(dashboard, "dashboard.css"), css.join("\n"));
+await cp(join(root, "web/dashboard/index.html"), join(dashboard, "index.html"));
+
 await mkdir(join(out, "lua"), { recursive: true });
 const files = await readdir(join(root, "src"), { recursive: true });
 for (const file of files.filter((f) => f.endsWith(".lua"))) {

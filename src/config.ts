@@ -379,6 +379,9 @@ export function helpText(): string {
     "",
     "  (no command)  run the service: ingest the event bus, serve GraphQL, REST, health and metrics",
     "  reindex       rebuild the account/event/year index from existing keys (SCAN), then exit",
+    "  simulate      publish realistic events on a ZeroMQ PUB socket (stats-server simulate --help)",
+    "  replay FILE   apply NDJSON events with their own times, exactly once (stats-server replay --help)",
+    "  demo          in-memory store + simulator + API + dashboard, in one process (stats-server demo --help)",
     "",
     "Options (flag, environment variable, default):",
   ];

@@ -9,7 +9,16 @@ const COMMANDS: Record<Config["command"], () => Promise<{ run(config: Config): P
   reindex: async () => ({ run: (await import("./commands/reindex.js")).reindex }),
 };
 
+/** Subcommands with flags of their own (not the service's), loaded only when asked for. */
+const TOOLS: Record<string, () => Promise<{ run(argv: readonly string[]): Promise<number> }>> = {
+  simulate: () => import("./commands/simulate.js"),
+  replay: () => import("./commands/replay.js"),
+  demo: () => import("./commands/demo.js"),
+};
+
 async function main(): Promise<number> {
+  const tool = TOOLS[process.argv[2] ?? ""];
+  if (tool) return (await tool()).run(process.argv.slice(3));
   let parsed: ReturnType<typeof parseConfig>;
   try {
     parsed = parseConfig(process.argv.slice(2), process.env);

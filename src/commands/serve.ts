@@ -11,6 +11,7 @@ import { shardTrouble } from "../domain/shard-view.js";
 import type { StatsStore } from "../domain/types.js";
 import { createGraphqlMount } from "../graphql/mount.js";
 import { type App, buildApp, type Mount, type ReadinessCheck } from "../http/app.js";
+import { createAssetsMount, createDashboardMount } from "../http/web-mount.js";
 import { type Ingest, startIngest } from "../ingest/ingest.js";
 import { openShardRegistry, type ShardRegistry } from "../ingest/shard-registry.js";
 import { createLiveFeed, type LiveFeed } from "../live/feed.js";
@@ -108,6 +109,8 @@ export async function startService(
       mounts.push(
         createGraphqlMount({ limits: config.graphql, store, metrics, log, tokens }, feed, onFlushed),
         createRestMount({ pathPrefix: config.pathPrefix, store, log, tokens }, onFlushed),
+        createDashboardMount(),
+        createAssetsMount(),
       );
     }
 

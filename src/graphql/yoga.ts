@@ -6,6 +6,7 @@
 import { createYoga, maskError, type Plugin, type YogaServerInstance } from "graphql-yoga";
 import type { GraphqlLimits } from "../config.js";
 import type { StatsStore } from "../domain/types.js";
+import { renderOfflineGraphiQL } from "../http/graphiql.js";
 import type { LiveFeed } from "../live/feed.js";
 import type { Logger } from "../log.js";
 import type { GraphqlContext, ServerContext } from "./context.js";
@@ -42,7 +43,9 @@ export function createStatsYoga({ store, live, log, limits, transportPlugins }: 
       useSharedSubscriptionExecution(),
       ...transportPlugins,
     ],
-    graphiql: { title: "stats-server · GraphQL", defaultQuery: defaultQuery(new Date().getUTCFullYear()) },
+    // Served from this process, nothing from a CDN (src/http/graphiql.ts); opens on two tabs.
+    graphiql: () => graphiqlOptions(new Date()),
+    renderGraphiQL: renderOfflineGraphiQL,
     logging: {
       debug: (...args) => log.debug({ args }, "yoga"),
       info: (...args) => log.info({ args }, "yoga"),
@@ -66,12 +69,36 @@ export function createStatsYoga({ store, live, log, limits, transportPlugins }: 
   });
 }
 
+/** GraphiQL's title and its two first tabs: a `stats` query, and a live subscription to try. */
+function graphiqlOptions(now: Date) {
+  const year = now.getUTCFullYear();
+  return {
+    title: "stats-server · GraphQL",
+    defaultQuery: defaultQuery(year),
+    defaultTabs: [{ query: defaultQuery(year) }, { query: subscriptionExample(now) }],
+  };
+}
+
+/** The live counterpart: today's hours, sent now and again after every flush. */
+export function subscriptionExample(now: Date): string {
+  const [y, m, d] = [now.getUTCFullYear(), now.getUTCMonth() + 1, now.getUTCDate()];
+  return `# Live: press ▶ and keep watching. The current Stats comes first, then a fresh one after
+# every flush that changed today's counts (over SSE here; graphql-ws works too).
+
+subscription Today {
+  stats(account: "all", event: "pageview", year: ${y}, month: ${m}, day: ${d}) {
+    granularity
+    total
+    segments { key count }
+  }
+}
+`;
+}
+
 /** What GraphiQL opens on: a query that works on any server, and the live counterpart in a comment. */
 export function defaultQuery(year: number): string {
   return `# stats-server GraphQL. Press ▶ to run; the Docs panel lists every field.
-#
-# Live: replace "query" by "subscription" below (without "accounts") to get this
-# year's Stats now and again after every flush; or try
+# The "Today" tab holds a live subscription; or try
 #   subscription { increments(account: "all") { account event at count } }
 
 query Overview {

@@ -103,6 +103,9 @@ export function buildApp(deps: AppDeps): App {
         return res.end();
       }
       if (path === "/") {
+        // A browser gets the dashboard; API clients keep the JSON index.
+        const dashboard = mounts.find((m) => m.prefix === "/dashboard");
+        if (dashboard && (req.headers.accept ?? "").includes("text/html")) return dashboard.handle(req, res);
         return json(res, 200, {
           service: "stats-server",
           endpoints: [...mounts.map((m) => m.prefix), "/healthz", "/readyz", "/metrics"],

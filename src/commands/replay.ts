@@ -1,0 +1,232 @@
+/**
+ * `stats-server replay FILE|-`: applies newline-delimited JSON events (the JSON part of a bus
+ * message, with its `time`) to Redis, bucketed by their own times, through the same decoding,
+ * counting and exactly-once flush as live ingest. Chunks of lines are applied under ids made from
+ * their content (src/ingest/replay-chunks.ts), so re-running a replay that was cut off applies only
+ * what it had not applied yet.
+ *
+ * Exit codes: 0 every line applied; 3 done, but some lines were rejected (each is reported);
+ * 1 stopped because the store failed (re-run the same command); 2 bad usage.
+ */
+import { createReadStream } from "node:fs";
+import { access } from "node:fs/promises";
+import { createInterface } from "node:readline";
+import { type Config, ConfigError, parseConfig, parseDuration } from "../config.js";
+import type { Batch, StatsStore } from "../domain/types.js";
+import { type RejectReason, ReplayChunker } from "../ingest/replay-chunks.js";
+import { createLogger } from "../log.js";
+import { createKeySpace } from "../store/keys.js";
+import { createRedisBackend } from "../store/redis-backend.js";
+import { createRedisClient } from "../store/redis-connection.js";
+import { createStatsStore } from "../store/stats-store.js";
+import { positiveNumber, progressLine } from "./args.js";
+
+export const REPLAY_HELP = `Usage: stats-server replay FILE|- [options]
+
+Applies newline-delimited JSON events, e.g.
+  {"type":"pageview","time":"2013-09-05T16:07:00Z","data":{"account":"acme","unq":"1"}}
+to Redis in the buckets of their own "time" (ISO 8601, unix seconds or ms, or Ruby's form), exactly
+once: lines go in chunks whose ids come from their content, and a chunk already applied is skipped,
+so a replay that was cut off can simply be run again. Rejected lines are printed to stderr as
+"line N: reason". A summary (JSON) goes to stdout.
+
+  --chunk-lines <n>   lines per chunk, the unit applied at once and skipped on a re-run (default 5000)
+  --run <name>        a name for this application: the same data replayed under another name is
+                      applied again (default: none; identical data is applied once)
+  --guard-ttl <d>     how long Redis remembers an applied chunk (default 90d); a re-run after that
+                      applies it again
+  --dry-run           read and check every line, write nothing
+  --timeout <d>       how long to keep retrying an unreachable Redis before giving up (default 30s)
+
+Store and counting flags are the service's: --redis, --redis-cluster, --key-prefix,
+--track-events, --funnel-events, --minute-retention, --log-level (see stats-server --help).
+
+Exit status: 0 every line applied; 3 finished, some lines rejected; 1 stopped (Redis failed:
+run it again); 2 bad usage.
+`;
+
+interface ReplayOptions {
+  file: string;
+  chunkLines: number;
+  run: string;
+  guardTtlSeconds: number;
+  dryRun: boolean;
+  timeoutMs: number;
+  config: Config;
+}
+
+const OWN_FLAGS = new Set(["chunk-lines", "run", "guard-ttl", "timeout"]);
+
+export function parseReplayArgs(argv: readonly string[]): ReplayOptions | "help" {
+  if (argv.includes("--help") || argv.includes("-h")) return "help";
+  const [file, ...rest] = argv;
+  if (file === undefined || (file.startsWith("-") && file !== "-")) {
+    throw new ConfigError(
+      "replay needs a FILE (or - for stdin) as its first argument (see stats-server replay --help)",
+    );
+  }
+  const own = new Map<string, string>();
+  const forwarded: string[] = [];
+  for (let i = 0; i < rest.length; i++) {
+    const arg = rest[i] as string;
+    const body = arg.replace(/^--?/, "");
+    const eq = body.indexOf("=");
+    const name = eq < 0 ? body : body.slice(0, eq);
+    if (arg === "--dry-run") own.set("dry-run", "true");
+    else if (arg.startsWith("-") && OWN_FLAGS.has(name)) {
+      const value = eq >= 0 ? body.slice(eq + 1) : rest[++i];
+      if (value === undefined) throw new ConfigError(`--${name} needs a value`);
+      own.set(name, value);
+    } else forwarded.push(arg);
+  }
+  const config = parseConfig(forwarded, process.env);
+  if (config === "help") return "help";
+  const duration = (flag: string, def: string, unit: "ms" | "s") => {
+    const text = own.get(flag) ?? def;
+    const v = parseDuration(text, unit);
+    if (v === undefined || v <= 0) throw new ConfigError(`--${flag} must be a duration like 30s, 90d; got "${text}"`);
+    return v;
+  };
+  const dryRun = own.has("dry-run");
+  if (config.store === "memory" && !dryRun) {
+    throw new ConfigError("replay writes to Redis: with --store memory everything would be lost when it exits");
+  }
+  return {
+    file,
+    chunkLines: positiveNumber("chunk-lines", own.get("chunk-lines") ?? "5000", { integer: true }),
+    run: own.get("run") ?? "",
+    guardTtlSeconds: Math.round(duration("guard-ttl", "90d", "s") / 1000),
+    dryRun,
+    timeoutMs: duration("timeout", "30s", "ms"),
+    config,
+  };
+}
+
+export async function run(argv: readonly string[]): Promise<number> {
+  const opts = parseReplayArgs(argv);
+  if (opts === "help") {
+    process.stdout.write(REPLAY_HELP);
+    return 0;
+  }
+  if (opts.file !== "-") {
+    await access(opts.file).catch((err: NodeJS.ErrnoException) => {
+      throw new ConfigError(`cannot read ${opts.file}: ${err.code ?? err.message}`);
+    });
+  }
+  const log = createLogger(opts.config.logLevel);
+  let writes = 0;
+  let skippedWrites = 0;
+  let store: StatsStore | undefined;
+  if (!opts.dryRun) {
+    const { config } = opts;
+    const backend = createRedisBackend(createRedisClient(config.redis, config.redisCluster, log, "replay"));
+    // Counts the chunks Redis reports as applied before: what a re-run skipped.
+    const counting = {
+      ...backend,
+      async applyOnce(...args: Parameters<typeof backend.applyOnce>) {
+        const applied = await backend.applyOnce(...args);
+        writes++;
+        if (!applied) skippedWrites++;
+        return applied;
+      },
+    };
+    store = createStatsStore(counting, createKeySpace(config.keyPrefix), {
+      minuteRetentionSeconds: config.minuteRetentionSeconds,
+      guardTtlSeconds: opts.guardTtlSeconds,
+    });
+  }
+
+  const chunker = new ReplayChunker({
+    rules: { trackEvents: new Set(opts.config.trackEvents), funnelEvents: new Set(opts.config.funnelEvents) },
+    linesPerChunk: opts.chunkLines,
+    run: opts.run,
+  });
+  const progress = progressLine();
+  const rejectedBy = new Map<RejectReason, number>();
+  let rejected = 0;
+  let applied = 0;
+  let chunks = 0;
+  let skippedChunks = 0;
+  let skippedEvents = 0;
+  const t0 = performance.now();
+  const show = () =>
+    progress.show(
+      `replay: ${chunker.lines.toLocaleString("en")} lines · ${applied.toLocaleString("en")} events applied · ${rejected} rejected · ${Math.round(chunker.lines / Math.max((performance.now() - t0) / 1000, 0.001)).toLocaleString("en")} lines/s`,
+    );
+  const timer = setInterval(show, 500);
+
+  const apply = async (batch: Batch) => {
+    chunks++;
+    const [w, s] = [writes, skippedWrites];
+    if (store && batch.deltas.length > 0) await applyWithRetry(store, batch, opts.timeoutMs);
+    // Every write of the chunk was found applied before: a re-run skipping what it had done.
+    if (writes > w && skippedWrites - s === writes - w) {
+      skippedChunks++;
+      skippedEvents += batch.events;
+    } else applied += batch.events;
+  };
+
+  const input = opts.file === "-" ? process.stdin : createReadStream(opts.file);
+  const lines = createInterface({ input, crlfDelay: Number.POSITIVE_INFINITY });
+  let failure: unknown;
+  try {
+    for await (const text of lines) {
+      const { rejected: reason, chunk } = chunker.add(text);
+      if (reason) {
+        rejected++;
+        rejectedBy.set(reason, (rejectedBy.get(reason) ?? 0) + 1);
+        if (progress.tty) progress.show("");
+        process.stderr.write(`line ${chunker.lines}: ${reason}\n`);
+      }
+      if (chunk) await apply(chunk);
+    }
+    const last = chunker.end();
+    if (last) await apply(last);
+  } catch (err) {
+    failure = err;
+  } finally {
+    clearInterval(timer);
+    lines.close();
+    if (progress.tty) show();
+    progress.done();
+    await store?.close();
+  }
+
+  const summary = {
+    file: opts.file,
+    lines: chunker.lines,
+    applied,
+    rejected,
+    rejectedBy: Object.fromEntries([...rejectedBy].sort()),
+    chunks,
+    alreadyApplied: { chunks: skippedChunks, events: skippedEvents },
+    dryRun: opts.dryRun,
+    seconds: Math.round((performance.now() - t0) / 100) / 10,
+    ...(failure
+      ? { stoppedAtLine: chunker.lines, error: String(failure instanceof Error ? failure.message : failure) }
+      : {}),
+  };
+  process.stdout.write(`${JSON.stringify(summary)}\n`);
+  if (failure) {
+    process.stderr.write(
+      `replay: stopped at line ${chunker.lines}: ${summary.error}. Nothing was applied twice; run the same command again to apply the rest.\n`,
+    );
+    return 1;
+  }
+  return rejected > 0 ? 3 : 0;
+}
+
+/** Applies a chunk, retrying (same id: never twice) with a capped backoff until `timeoutMs` has passed. */
+async function applyWithRetry(store: StatsStore, batch: Batch, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let delay = 50;
+  for (;;) {
+    try {
+      return await store.apply(batch);
+    } catch (err) {
+      if (Date.now() + delay > deadline) throw err;
+      await new Promise((r) => setTimeout(r, delay));
+      delay = Math.min(delay * 2, 2_000);
+    }
+  }
+}
