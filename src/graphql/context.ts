@@ -8,4 +8,13 @@ export interface GraphqlContext {
   live: LiveFeed;
   /** Whose API token the operation came with: the accounts it may read (all, when tokens are off). */
   principal: Principal;
+  /** Time windows (DESIGN §7): the clock, and what limits a window. */
+  series: SeriesContext;
+}
+
+export interface SeriesContext {
+  now: () => number;
+  maxPoints: number;
+  /** How long minute counts are kept (ms). */
+  minuteRetentionMs: number;
 }

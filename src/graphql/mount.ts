@@ -61,7 +61,12 @@ export function createGraphqlMount(
   });
   live.onResync(() => resyncs.inc());
 
-  const yoga = createStatsYoga({ store: deps.store, live, log: deps.log, limits, guard });
+  const series = {
+    now: Date.now,
+    maxPoints: limits.maxSeriesPoints,
+    minuteRetentionMs: deps.config.minuteRetentionSeconds * 1000,
+  };
+  const yoga = createStatsYoga({ store: deps.store, live, log: deps.log, limits, guard, series });
   const ws = createGraphqlWsServer(yoga, limits, guard, deps.log, deps.tokens);
   const cache = onFlushed
     ? createQueryCache(yoga, {

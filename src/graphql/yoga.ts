@@ -10,7 +10,7 @@ import type { GraphqlLimits } from "../config.js";
 import type { LiveFeed } from "../live/feed.js";
 import type { Logger } from "../log.js";
 import type { StatsStore } from "../store/types.js";
-import type { GraphqlContext } from "./context.js";
+import type { GraphqlContext, SeriesContext } from "./context.js";
 import { limitPlugins } from "./limits.js";
 import { schema } from "./schema/index.js";
 import type { SendGuard } from "./send-guard.js";
@@ -31,15 +31,16 @@ export interface StatsYogaOptions {
   limits: GraphqlLimits;
   /** Closes SSE subscribers that stop reading. */
   guard: SendGuard;
+  series: SeriesContext;
 }
 
-export function createStatsYoga({ store, live, log, limits, guard }: StatsYogaOptions): StatsYoga {
+export function createStatsYoga({ store, live, log, limits, guard, series }: StatsYogaOptions): StatsYoga {
   return createYoga<ServerContext, GraphqlContext>({
     schema,
     graphqlEndpoint: "/graphql",
     // Both transports hand over the HTTP request (graphql-ws: the upgrade request), on which the
     // mount's door (auth.ts) left the principal; one never let in reads nothing.
-    context: ({ req }) => ({ store, live, principal: principalOf(req) }),
+    context: ({ req }) => ({ store, live, principal: principalOf(req), series }),
     landingPage: false,
     maxRequestBodySize: limits.maxRequestBytes,
     batching: { limit: limits.maxBatch },

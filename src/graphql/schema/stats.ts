@@ -5,7 +5,7 @@ import { checkAccess } from "../access.js";
 import { builder } from "../builder.js";
 import { checkExact, checkSeriesArgs } from "../errors.js";
 
-const GranularityEnum = builder.enumType("Granularity", {
+export const GranularityEnum = builder.enumType("Granularity", {
   description: "The unit of a period's segments.",
   values: {
     MONTH: { description: "the 12 months of a year" },
