@@ -1,5 +1,6 @@
 import type { Principal } from "../auth/tokens.js";
 import type { LiveFeed } from "../live/feed.js";
+import type { SeriesFeed } from "../live/series-feed.js";
 import type { StatsStore } from "../store/types.js";
 
 /** What every resolver gets: the store for queries, the live feed (fed by the typed bus) for subscriptions. */
@@ -10,6 +11,8 @@ export interface GraphqlContext {
   principal: Principal;
   /** Time windows (DESIGN §7): the clock, and what limits a window. */
   series: SeriesContext;
+  /** Live time windows (series / funnelSeries subscriptions). */
+  liveSeries: SeriesFeed;
 }
 
 export interface SeriesContext {

@@ -6,6 +6,7 @@
 import { Counter, Gauge } from "prom-client";
 import type { Mount } from "../app.js";
 import type { LiveFeed } from "../live/feed.js";
+import { createSeriesFeed } from "../live/series-feed.js";
 import type { ServiceDeps } from "../service-deps.js";
 import { admitHttp } from "./auth.js";
 import { createQueryCache, DEFAULT_QUERY_CACHE } from "./query-cache.js";
@@ -29,7 +30,7 @@ export function createGraphqlMount(
     help: "GraphQL subscriptions (stats, funnel, increments) open on this process, over SSE and WebSocket.",
     registers,
     collect() {
-      this.set(live.subscribers);
+      this.set(live.subscribers + liveSeries.subscribers);
     },
   });
   const dropped = new Counter({
@@ -66,7 +67,8 @@ export function createGraphqlMount(
     maxPoints: limits.maxSeriesPoints,
     minuteRetentionMs: deps.config.minuteRetentionSeconds * 1000,
   };
-  const yoga = createStatsYoga({ store: deps.store, live, log: deps.log, limits, guard, series });
+  const liveSeries = createSeriesFeed(live, deps.store, deps.log, series);
+  const yoga = createStatsYoga({ store: deps.store, live, log: deps.log, limits, guard, series, liveSeries });
   const ws = createGraphqlWsServer(yoga, limits, guard, deps.log, deps.tokens);
   const cache = onFlushed
     ? createQueryCache(yoga, {
@@ -88,8 +90,9 @@ export function createGraphqlMount(
     upgrade: (req, socket, head) => ws.handleUpgrade(req, socket, head),
     close() {
       // Ends every subscription (clients see them complete), then the sockets. Idempotent.
-      closing ??= live
+      closing ??= liveSeries
         .close()
+        .then(() => live.close())
         .then(() => ws.close())
         .finally(() => guard.close());
       return closing;

@@ -8,6 +8,7 @@ import { createYoga, maskError, type YogaServerInstance } from "graphql-yoga";
 import { principalOf } from "../auth/request.js";
 import type { GraphqlLimits } from "../config.js";
 import type { LiveFeed } from "../live/feed.js";
+import type { SeriesFeed } from "../live/series-feed.js";
 import type { Logger } from "../log.js";
 import type { StatsStore } from "../store/types.js";
 import type { GraphqlContext, SeriesContext } from "./context.js";
@@ -32,15 +33,17 @@ export interface StatsYogaOptions {
   /** Closes SSE subscribers that stop reading. */
   guard: SendGuard;
   series: SeriesContext;
+  liveSeries: SeriesFeed;
 }
 
-export function createStatsYoga({ store, live, log, limits, guard, series }: StatsYogaOptions): StatsYoga {
+export function createStatsYoga(opts: StatsYogaOptions): StatsYoga {
+  const { store, live, log, limits, guard, series, liveSeries } = opts;
   return createYoga<ServerContext, GraphqlContext>({
     schema,
     graphqlEndpoint: "/graphql",
     // Both transports hand over the HTTP request (graphql-ws: the upgrade request), on which the
     // mount's door (auth.ts) left the principal; one never let in reads nothing.
-    context: ({ req }) => ({ store, live, principal: principalOf(req), series }),
+    context: ({ req }) => ({ store, live, principal: principalOf(req), series, liveSeries }),
     landingPage: false,
     maxRequestBodySize: limits.maxRequestBytes,
     batching: { limit: limits.maxBatch },

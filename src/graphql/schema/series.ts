@@ -192,3 +192,32 @@ builder.queryField("funnelSeries", (t) =>
       exactFunnel(await readFunnelSeries(ctx.store, planFromArgs("funnels", args, ctx, info))),
   }),
 );
+
+builder.subscriptionField("series", (t) =>
+  t.field({
+    type: SeriesRef,
+    description:
+      "The window's Series now, then a new one after every flush that changed it; with last: N it also slides when a new segment begins in the zone.",
+    args: seriesArgs,
+    subscribe: (_root, args, ctx, info) =>
+      // Checked here, per subscriber (access included): the field's resolve is shared and has no context.
+      ctx.liveSeries.watch(planFromArgs("track", args, ctx, info), args.last ?? undefined) as Promise<
+        AsyncIterable<SeriesView>
+      >,
+    resolve: (s) => exactSeries(s),
+  }),
+);
+
+builder.subscriptionField("funnelSeries", (t) =>
+  t.field({
+    type: FunnelSeriesRef,
+    description:
+      "The window's FunnelSeries now, then a new one after every flush that changed it; with last: N it also slides.",
+    args: seriesArgs,
+    subscribe: (_root, args, ctx, info) =>
+      ctx.liveSeries.watch(planFromArgs("funnels", args, ctx, info), args.last ?? undefined) as Promise<
+        AsyncIterable<FunnelSeriesView>
+      >,
+    resolve: (s) => exactFunnel(s),
+  }),
+);
