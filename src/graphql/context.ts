@@ -2,6 +2,7 @@ import type { Principal } from "../auth/tokens.js";
 import type { LiveFeed } from "../live/feed.js";
 import type { SeriesFeed } from "../live/series-feed.js";
 import type { StatsStore } from "../store/types.js";
+import type { CostMeter } from "./series-cost.js";
 
 /** What every resolver gets: the store for queries, the live feed (fed by the typed bus) for subscriptions. */
 export interface GraphqlContext {
@@ -13,11 +14,15 @@ export interface GraphqlContext {
   series: SeriesContext;
   /** Live time windows (series / funnelSeries subscriptions). */
   liveSeries: SeriesFeed;
+  /** What this operation's series fields have charged against --max-query-cost. */
+  seriesCost: CostMeter;
 }
 
 export interface SeriesContext {
   now: () => number;
   maxPoints: number;
+  /** --max-query-cost, which series points count against. */
+  maxCost: number;
   /** How long minute counts are kept (ms). */
   minuteRetentionMs: number;
 }

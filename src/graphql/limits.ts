@@ -15,6 +15,7 @@ import { useCSRFPrevention } from "@graphql-yoga/plugin-csrf-prevention";
 import { GraphQLError, NoSchemaIntrospectionCustomRule, type ValidationContext } from "graphql";
 import type { Plugin } from "graphql-yoga";
 import type { GraphqlLimits } from "../config.js";
+import { useCostLimit } from "./plugins/use-cost-limit.js";
 
 /**
  * Headers that make a browser preflight a cross-origin request (so their presence proves the
@@ -49,7 +50,8 @@ export function limitPlugins(limits: GraphqlLimits): Array<Plugin | ArmorPlugin>
   const armor = new EnvelopArmor({
     maxDepth: { n: limits.maxDepth, ...rule() },
     maxAliases: { n: limits.maxAliases, ...rule() },
-    costLimit: { maxCost: limits.maxCost, ...rule() },
+    // Ours (plugins/use-cost-limit.ts): the same formula, with series points charged by what they return.
+    costLimit: { enabled: false },
     maxDirectives: { n: 50, ...rule() },
     // Counted by the lexer, so parsing stops at the limit: it must throw, and Yoga and ws.ts
     // turn the error into a GraphQLError response.
@@ -64,7 +66,7 @@ export function limitPlugins(limits: GraphqlLimits): Array<Plugin | ArmorPlugin>
   const plugins: Array<Plugin | ArmorPlugin> = limits.csrfPrevention
     ? [useCSRFPrevention({ requestHeaders: [...CSRF_HEADERS] })]
     : [];
-  plugins.push(...armor.protect().plugins);
+  plugins.push(...armor.protect().plugins, useCostLimit(limits.maxCost));
   if (!limits.introspection) {
     const noIntrospection: Plugin = {
       onValidate({ addValidationRule }) {

@@ -65,6 +65,7 @@ export function createGraphqlMount(
   const series = {
     now: Date.now,
     maxPoints: limits.maxSeriesPoints,
+    maxCost: limits.maxCost,
     minuteRetentionMs: deps.config.minuteRetentionSeconds * 1000,
   };
   const liveSeries = createSeriesFeed(live, deps.store, deps.log, series);

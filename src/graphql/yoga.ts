@@ -43,7 +43,14 @@ export function createStatsYoga(opts: StatsYogaOptions): StatsYoga {
     graphqlEndpoint: "/graphql",
     // Both transports hand over the HTTP request (graphql-ws: the upgrade request), on which the
     // mount's door (auth.ts) left the principal; one never let in reads nothing.
-    context: ({ req }) => ({ store, live, principal: principalOf(req), series, liveSeries }),
+    context: ({ req }) => ({
+      store,
+      live,
+      principal: principalOf(req),
+      series,
+      liveSeries,
+      seriesCost: { spent: undefined },
+    }),
     landingPage: false,
     maxRequestBodySize: limits.maxRequestBytes,
     batching: { limit: limits.maxBatch },

@@ -345,3 +345,53 @@ describe("GraphQL series and funnelSeries over a real Redis", () => {
     }
   });
 });
+
+describe("series cost counts points (default limits)", () => {
+  let redis: TestRedis;
+  let service: Service;
+  before(async () => {
+    redis = await startRedis();
+    service = await startTestService(["--redis", redis.url, "--role", "api", "--key-prefix", redis.prefix()]);
+    await eventually(async () => (await fetch(`${service.url}/readyz`)).status === 200, "the store connected");
+  });
+  after(async () => {
+    await service.stop();
+    await redis.stop();
+  });
+  const post = async (text: string) => {
+    const res = await fetch(`${service.url}/graphql`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ query: text }),
+    });
+    return (await res.json()) as {
+      data?: unknown;
+      errors?: Array<{ message: string; extensions?: { code?: string } }>;
+    };
+  };
+  const fields = "from to total points { start local count }";
+
+  it("a month by day with previous passes; last: 1500 costs what it returns", async () => {
+    const month = await post(
+      `{ series(account: "a", event: "pageview", granularity: DAY, timeZone: "America/Santiago", from: "2026-11-01T03:00:00Z", to: "2026-12-01T03:00:00Z") { ${fields} previous { ${fields} } } }`,
+    );
+    assert.equal(month.errors, undefined, JSON.stringify(month.errors));
+    // 1500 points of 3 values: 4500, plus the static 16.25, under the default 5000.
+    const minutes = await post(
+      `{ series(account: "a", event: "pageview", granularity: MINUTE, last: 1500) { ${fields} } }`,
+    );
+    assert.equal(minutes.errors, undefined, JSON.stringify(minutes.errors));
+    // The same with previous is over 9000; two aliased windows of 1000 points over 6000 together.
+    for (const text of [
+      `{ series(account: "a", event: "pageview", granularity: MINUTE, last: 1500) { ${fields} previous { total } } }`,
+      `{ a: series(account: "a", event: "pageview", granularity: MINUTE, last: 1000) { ${fields} } b: series(account: "a", event: "pageview", granularity: HOUR, last: 1000) { ${fields} } }`,
+    ]) {
+      const r = await post(text);
+      assert.equal(r.errors?.[0]?.extensions?.code, "BAD_USER_INPUT", JSON.stringify(r.errors));
+      assert.match(
+        r.errors?.[0]?.message ?? "",
+        /Query Cost limit of 5000 exceeded, found (90|60)\d\d(\.\d+)?: series returns \d+ points/,
+      );
+    }
+  });
+});

@@ -18,6 +18,7 @@ import { checkAccess } from "../access.js";
 import { builder } from "../builder.js";
 import type { GraphqlContext } from "../context.js";
 import { badUserInput, checkExact, checkName } from "../errors.js";
+import { chargePoints } from "../series-cost.js";
 import { StatusCountRef } from "./funnel.js";
 import { GranularityEnum } from "./stats.js";
 
@@ -141,7 +142,9 @@ export function planFromArgs(
       now,
       ctx.series.maxPoints,
     );
-    const target = { kind, account: args.account, event: args.event, window, withPrevious: selects(info, "previous") };
+    const withPrevious = selects(info, "previous");
+    chargePoints(ctx.seriesCost, ctx.series.maxCost, info, window.segments.length, withPrevious);
+    const target = { kind, account: args.account, event: args.event, window, withPrevious };
     return planSeries(target, now, ctx.series);
   } catch (err) {
     if (err instanceof WindowError || err instanceof PlanError) throw badUserInput(err.message);
