@@ -34,6 +34,8 @@ export interface ReadPlan {
   reads: HashRef[];
   /** Per segment, the terms whose sum is its count. */
   terms: Term[][];
+  /** The earliest UTC hour whose minute counts are read, if any (they must still be kept). */
+  oldestMinuteHour: number | undefined;
 }
 
 export class PlanError extends Error {
@@ -55,18 +57,22 @@ const DAY = 86_400_000;
 
 type Level = "month" | "day" | "hour" | "minute";
 
-interface Block {
+/** `count` consecutive aligned UTC blocks of one level under one parent, the first at (year, month, day, hour, minute). */
+interface Run {
   level: Level;
   year: number;
   month: number;
   day: number;
   hour: number;
   minute: number;
+  count: number;
 }
 
-/** Cuts [s, e) (whole minutes) into aligned UTC blocks, largest first. */
-function blocks(s: number, e: number): Block[] {
-  const out: Block[] = [];
+type Block = Omit<Run, "count">;
+
+/** Cuts [s, e) (whole minutes) into runs of aligned UTC blocks, largest first: runs never cross their parent. */
+function runs(s: number, e: number): Run[] {
+  const out: Run[] = [];
   let t = s;
   while (t < e) {
     const d = new Date(t);
@@ -75,36 +81,60 @@ function blocks(s: number, e: number): Block[] {
     const day = d.getUTCDate();
     const hour = d.getUTCHours();
     const minute = d.getUTCMinutes();
-    const block = { year, month, day, hour, minute };
-    const nextMonth = Date.UTC(year, month, 1);
-    if (day === 1 && hour === 0 && minute === 0 && nextMonth <= e) {
-      out.push({ level: "month", ...block });
-      t = nextMonth;
+    const at = { year, month, day, hour, minute };
+    if (day === 1 && hour === 0 && minute === 0 && Date.UTC(year, month, 1) <= e) {
+      // Whole months, up to the year's end.
+      let count = 0;
+      let next = t;
+      while (month + count <= 12 && Date.UTC(year, month - 1 + count + 1, 1) <= e) {
+        count++;
+        next = Date.UTC(year, month - 1 + count, 1);
+      }
+      out.push({ level: "month", ...at, count });
+      t = next;
     } else if (hour === 0 && minute === 0 && t + DAY <= e) {
-      out.push({ level: "day", ...block });
-      t += DAY;
+      const monthEnd = Date.UTC(year, month, 1);
+      const count = Math.floor((Math.min(e, monthEnd) - t) / DAY);
+      out.push({ level: "day", ...at, count });
+      t += count * DAY;
     } else if (minute === 0 && t + HOUR <= e) {
-      out.push({ level: "hour", ...block });
-      t += HOUR;
+      const count = Math.min(24 - hour, Math.floor((e - t) / HOUR));
+      out.push({ level: "hour", ...at, count });
+      t += count * HOUR;
     } else {
-      out.push({ level: "minute", ...block });
-      t += MINUTE;
+      const count = Math.min(60 - minute, Math.floor((e - t) / MINUTE));
+      out.push({ level: "minute", ...at, count });
+      t += count * MINUTE;
     }
   }
   return out;
 }
 
-/** For a track block: the parent hash holding it, and its field there. */
-function trackRead(b: Block): { ref: HashRef; field: number } {
-  switch (b.level) {
+/** The blocks of a run, one by one. */
+function blocksOf(r: Run): Block[] {
+  const out: Block[] = [];
+  for (let i = 0; i < r.count; i++) {
+    const b: Block = { level: r.level, year: r.year, month: r.month, day: r.day, hour: r.hour, minute: r.minute };
+    if (r.level === "month") b.month += i;
+    else if (r.level === "day") b.day += i;
+    else if (r.level === "hour") b.hour += i;
+    else b.minute += i;
+    out.push(b);
+  }
+  return out;
+}
+
+/** A track run's parent hash, and the field of its first block there. */
+function trackRun(r: Run): { ref: HashRef; first: number } {
+  switch (r.level) {
     case "month":
-      return { ref: { year: b.year }, field: b.month };
+      return { ref: { year: r.year }, first: r.month };
     case "day":
-      return { ref: { year: b.year, month: b.month }, field: b.day };
+      return { ref: { year: r.year, month: r.month }, first: r.day };
     case "hour":
-      return { ref: { year: b.year, month: b.month, day: b.day }, field: b.hour };
+      return { ref: { year: r.year, month: r.month, day: r.day }, first: r.hour };
     case "minute":
-      return { ref: { year: b.year, month: b.month, day: b.day, hour: b.hour }, field: b.minute };
+      return { ref: { year: r.year, month: r.month, day: r.day, hour: r.hour }, first: r.minute };
   }
 }
 
@@ -164,19 +194,21 @@ export function planReads(segments: ReadonlyArray<{ start: number; end: number }
     return i;
   };
   const oldestMinuteHour = opts.now - opts.minuteRetention;
+  let oldestRead: number | undefined;
   const terms = segments.map(({ start, end }) => {
     if (start % MINUTE !== 0 || end % MINUTE !== 0) {
       throw new PlanError(`${opts.describe} fall inside a UTC minute, which no stored count can split`);
     }
-    const bs = blocks(start, end);
-    for (const b of bs) {
-      if (b.level !== "minute") continue;
+    const rs = runs(start, end);
+    for (const r of rs) {
+      if (r.level !== "minute") continue;
       if (opts.kind === "funnels") {
         throw new PlanError(
           `${opts.describe} fall inside UTC hours, and funnels are counted per UTC hour (no minutes): use an HOUR, DAY or MONTH window in a zone whose offset is whole hours`,
         );
       }
-      const hourStart = Date.UTC(b.year, b.month - 1, b.day, b.hour);
+      const hourStart = Date.UTC(r.year, r.month - 1, r.day, r.hour);
+      oldestRead = Math.min(oldestRead ?? hourStart, hourStart);
       if (hourStart <= oldestMinuteHour) {
         throw new PlanError(
           `${opts.describe} fall inside UTC hours, which needs minute counts; they are kept ${duration(opts.minuteRetention)} (--minute-retention), and this window needs them from ${new Date(hourStart).toISOString()}: ask for a window after ${new Date(oldestMinuteHour + HOUR - (oldestMinuteHour % HOUR)).toISOString()}`,
@@ -184,14 +216,18 @@ export function planReads(segments: ReadonlyArray<{ start: number; end: number }
       }
     }
     if (opts.kind === "track") {
-      return bs.map((b): Term => {
-        const { ref, field } = trackRead(b);
-        return { read: readOf(ref), field: String(field), sign: 1 };
-      });
+      const terms: Term[] = [];
+      for (const r of rs) {
+        const { ref, first } = trackRun(r);
+        const read = readOf(ref);
+        for (let i = 0; i < r.count; i++) terms.push({ read, field: String(first + i), sign: 1 });
+      }
+      return terms;
     }
+    const bs = rs.flatMap(blocksOf);
     return funnelTerms(bs, readOf);
   });
-  return { reads, terms };
+  return { reads, terms, oldestMinuteHour: oldestRead };
 }
 
 /** Funnel blocks as hashes; a run of more than half a parent's children becomes parent minus the rest. */

@@ -3,8 +3,10 @@
  * every hash of both in one round trip. Shared by the queries and the live feed.
  */
 import { planReads, type ReadPlan, type SeriesKind } from "../domain/read-plan.js";
+import { segmentStart } from "../domain/segments.js";
 import { type FunnelSeriesView, funnelSeriesView, type SeriesView, seriesView } from "../domain/series-view.js";
-import { previousWindow, type Window } from "../domain/window.js";
+import { previousWindow, resolveWindow, type Window, type WindowRequest } from "../domain/window.js";
+import { zoneOf } from "../domain/zone.js";
 import type { StatsStore } from "../store/types.js";
 
 export interface SeriesTarget {
@@ -35,6 +37,52 @@ export function planSeries(target: SeriesTarget, now: number, opts: SeriesReadOp
     planReads(w.segments, { kind: target.kind, now, minuteRetention: opts.minuteRetentionMs, describe }),
   );
   return { target, windows, plans };
+}
+
+/**
+ * Windows and plans are the same for every request of one window until its segment changes
+ * (`last: N`) or forever (`from`/`to`): they are kept, keyed by what determines them, and a kept
+ * plan that reads minute counts is re-checked against the retention on every use.
+ */
+const kept = new Map<string, { windows: Window[]; plans: ReadPlan[] }>();
+const KEEP_AT_MOST = 2_000;
+
+export interface PlanRequest {
+  kind: SeriesKind;
+  account: string;
+  event: string;
+  window: WindowRequest;
+  withPrevious: boolean;
+}
+
+/** Resolves and plans a request (WindowError / PlanError for a client's mistake), reusing a kept plan. */
+export function planRequest(
+  req: PlanRequest,
+  now: number,
+  opts: SeriesReadOptions & { maxPoints: number },
+): PlannedSeries {
+  const w = req.window;
+  const zone = zoneOf(w.timeZone);
+  let key: string | undefined;
+  if (zone && w.last !== undefined && w.from === undefined && w.to === undefined) {
+    key = `${req.kind}|${zone.name}|${w.granularity}|L${w.last}|${req.withPrevious}|${segmentStart(zone, w.granularity, now)}`;
+  } else if (zone && w.last === undefined && w.from !== undefined && w.to !== undefined) {
+    key = `${req.kind}|${zone.name}|${w.granularity}|${w.from}-${w.to}|${req.withPrevious}`;
+  }
+  const hit = key === undefined ? undefined : kept.get(key);
+  const stillKept = (p: ReadPlan) =>
+    p.oldestMinuteHour === undefined || p.oldestMinuteHour > now - opts.minuteRetentionMs;
+  if (hit && hit.plans.every(stillKept)) {
+    const target = { ...req, window: hit.windows[0] as Window };
+    return { target, windows: hit.windows, plans: hit.plans };
+  }
+  const window = resolveWindow(w, now, opts.maxPoints);
+  const planned = planSeries({ ...req, window }, now, opts);
+  if (key !== undefined) {
+    if (kept.size >= KEEP_AT_MOST) kept.clear();
+    kept.set(key, { windows: planned.windows, plans: planned.plans });
+  }
+  return planned;
 }
 
 /** Every hash of a planned target in one round trip, sliced per window. */

@@ -11,8 +11,8 @@ import {
 } from "graphql";
 import { PlanError, type SeriesKind } from "../../domain/read-plan.js";
 import type { FunnelPointView, FunnelSeriesView, PointView, SeriesView } from "../../domain/series-view.js";
-import { resolveWindow, WindowError } from "../../domain/window.js";
-import { type PlannedSeries, planSeries, readFunnelSeries, readSeries } from "../../live/series-read.js";
+import { WindowError } from "../../domain/window.js";
+import { type PlannedSeries, planRequest, readFunnelSeries, readSeries } from "../../live/series-read.js";
 import type { Granularity } from "../../store/period.js";
 import { checkAccess } from "../access.js";
 import { builder } from "../builder.js";
@@ -131,21 +131,21 @@ export function planFromArgs(
   checkAccess(ctx.principal, args.account);
   const now = ctx.series.now();
   try {
-    const window = resolveWindow(
-      {
-        granularity: args.granularity,
-        timeZone: args.timeZone ?? "UTC",
-        from: args.from?.getTime(),
-        to: args.to?.getTime(),
-        last: args.last ?? undefined,
-      },
-      now,
-      ctx.series.maxPoints,
-    );
     const withPrevious = selects(info, "previous");
-    chargePoints(ctx.seriesCost, ctx.series.maxCost, info, window.segments.length, withPrevious);
-    const target = { kind, account: args.account, event: args.event, window, withPrevious };
-    return planSeries(target, now, ctx.series);
+    const window = {
+      granularity: args.granularity,
+      timeZone: args.timeZone ?? "UTC",
+      from: args.from?.getTime(),
+      to: args.to?.getTime(),
+      last: args.last ?? undefined,
+    };
+    const planned = planRequest(
+      { kind, account: args.account, event: args.event, window, withPrevious },
+      now,
+      ctx.series,
+    );
+    chargePoints(ctx.seriesCost, ctx.series.maxCost, info, planned.target.window.segments.length, withPrevious);
+    return planned;
   } catch (err) {
     if (err instanceof WindowError || err instanceof PlanError) throw badUserInput(err.message);
     throw err;
