@@ -52,6 +52,8 @@ export interface GraphqlLimits {
   maxAliases: number;
   maxTokens: number;
   maxCost: number;
+  /** Points of one series/funnelSeries window (DESIGN §7). */
+  maxSeriesPoints: number;
   /** Bytes of one HTTP request body or one WebSocket message. */
   maxRequestBytes: number;
   /** Operations in one batched HTTP request. */
@@ -320,6 +322,13 @@ export const OPTIONS: readonly OptionSpec[] = [
     help: "cost of one operation (object field 2, scalar field 1, times 1.5 per level)",
   },
   {
+    flag: "max-series-points",
+    env: "STATS_MAX_SERIES_POINTS",
+    kind: "int",
+    def: "1500",
+    help: "points one series or funnelSeries answer may have (more is a BAD_USER_INPUT error, never a truncated answer)",
+  },
+  {
     flag: "max-request-body",
     env: "STATS_MAX_REQUEST_BODY",
     kind: "int",
@@ -563,6 +572,7 @@ export function parseConfig(argv: readonly string[], env: NodeJS.ProcessEnv = {}
       maxAliases: int("max-query-aliases", 0),
       maxTokens: int("max-query-tokens", 1),
       maxCost: int("max-query-cost", 1),
+      maxSeriesPoints: int("max-series-points", 1),
       maxRequestBytes: int("max-request-body", 1),
       maxBatch: int("max-batch-operations", 1),
       maxWsOperations: int("max-ws-operations", 1),

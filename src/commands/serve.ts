@@ -107,7 +107,18 @@ export async function startService(
       live = feed;
       const onFlushed = bus.kind === "redis" || ingest ? feed.onFlushed : undefined;
       mounts.push(
-        createGraphqlMount({ limits: config.graphql, store, metrics, log, tokens }, feed, onFlushed),
+        createGraphqlMount(
+          {
+            limits: config.graphql,
+            store,
+            metrics,
+            log,
+            tokens,
+            minuteRetentionSeconds: config.minuteRetentionSeconds,
+          },
+          feed,
+          onFlushed,
+        ),
         createRestMount({ pathPrefix: config.pathPrefix, store, log, tokens }, onFlushed),
         createDashboardMount(),
         createAssetsMount(),

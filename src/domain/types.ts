@@ -23,7 +23,7 @@ export interface TrackDelta {
   count: number;
 }
 
-/** A coalesced funnel delta: `count` events of `event` with `status` for `account` on one UTC day. */
+/** A coalesced funnel delta: `count` events of `event` with `status` for `account` in one UTC hour. */
 export interface FunnelDelta {
   kind: "funnels";
   account: string;
@@ -32,6 +32,7 @@ export interface FunnelDelta {
   year: number;
   month: number;
   day: number;
+  hour: number;
   count: number;
 }
 

@@ -2,6 +2,7 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Principal } from "../auth/tokens.js";
 import type { StatsStore } from "../domain/types.js";
 import type { LiveFeed } from "../live/feed.js";
+import type { SeriesFeed } from "../live/series-feed.js";
 
 /** What every resolver gets: the store for queries, the live feed (fed by the typed bus) for subscriptions. */
 export interface GraphqlContext {
@@ -9,6 +10,21 @@ export interface GraphqlContext {
   live: LiveFeed;
   /** Whose API token the operation came with: the accounts it may read (all, when tokens are off). */
   principal: Principal;
+  /** Time windows (DESIGN §7): the clock, and what limits a window. */
+  series: SeriesContext;
+  /** Live time windows (series / funnelSeries subscriptions). */
+  liveSeries: SeriesFeed;
+  /** What this operation's series fields have charged against --max-query-cost. */
+  seriesCost: CostMeter;
+}
+
+export interface SeriesContext {
+  now: () => number;
+  maxPoints: number;
+  /** --max-query-cost, which series points count against. */
+  maxCost: number;
+  /** How long minute counts are kept (ms). */
+  minuteRetentionMs: number;
 }
 
 /**
@@ -25,4 +41,10 @@ export interface ServerContext {
    * carries no ambient credential a foreign page could forge, so the CSRF check lets it pass.
    */
   credentialed: boolean;
+}
+
+/** Per operation (one GraphQL context): its static cost and what its series fields have charged since. */
+export interface CostMeter {
+  /** undefined until the first series field charges (then: the operation's static cost). */
+  spent: number | undefined;
 }

@@ -9,6 +9,7 @@ import type { StatsStore } from "../domain/types.js";
 import type { Mount } from "../http/app.js";
 import { createSendGuard } from "../http/send-guard.js";
 import type { LiveFeed } from "../live/feed.js";
+import { createSeriesFeed } from "../live/series-feed.js";
 import type { Logger } from "../log.js";
 import type { Metrics } from "../metrics.js";
 import { admitHttp } from "./transport/admission.js";
@@ -24,6 +25,8 @@ export interface GraphqlMountDeps {
   metrics: Metrics;
   log: Logger;
   tokens: TokenTable;
+  /** How far back minute data reaches (--minute-retention): series needing older minutes are refused. */
+  minuteRetentionSeconds: number;
 }
 
 /** At shutdown, how long SSE responses get to end cleanly (they need one write each). */
@@ -41,7 +44,7 @@ export function createGraphqlMount(
 ): Mount {
   const { limits } = deps;
   const { metrics } = deps;
-  metrics.observeSubscriptions(() => live.subscribers);
+  metrics.observeSubscriptions(() => live.subscribers + liveSeries.subscribers);
   const guard = createSendGuard({
     maxBufferBytes: limits.maxSendBufferBytes,
     stallTimeoutMs: limits.sendStallTimeoutMs,
@@ -53,6 +56,13 @@ export function createGraphqlMount(
   metrics.observeSendBuffers(() => guard.bufferedBytes());
   live.onResync(() => metrics.liveResyncs.inc());
 
+  const series = {
+    now: Date.now,
+    maxPoints: limits.maxSeriesPoints,
+    maxCost: limits.maxCost,
+    minuteRetentionMs: deps.minuteRetentionSeconds * 1000,
+  };
+  const liveSeries = createSeriesFeed(live, deps.store, deps.log, series);
   const sseShutdown = createSseShutdown();
   const yoga = createStatsYoga({
     store: deps.store,
@@ -60,6 +70,8 @@ export function createGraphqlMount(
     log: deps.log,
     limits,
     transportPlugins: [useFramedSse(guard, sseShutdown)],
+    series,
+    liveSeries,
   });
   const ws = createGraphqlWsServer(yoga, limits, guard, deps.log, deps.tokens);
   // Without flush announcements nothing may be kept (maxEntries 0), but queries still take the
@@ -87,11 +99,12 @@ export function createGraphqlMount(
     close() {
       // A shutdown, not the end of the subscriptions: clients must reconnect (to the next process)
       // and subscribe again. So WebSockets close first, with 1001 "Going away" and no `complete`;
-      // then ending the feed ends the SSE streams, also without `complete` (sse.ts), and their
+      // then ending the feeds ends the SSE streams, also without `complete` (sse.ts), and their
       // responses are given a moment to end cleanly before the server drops connections. Idempotent.
       if (!closing) sseShutdown.begin();
       closing ??= ws
         .close()
+        .then(() => liveSeries.close())
         .then(() => live.close())
         .then(() => sseShutdown.ended(SSE_END_GRACE_MS))
         .finally(() => guard.close());

@@ -8,8 +8,9 @@ import type { GraphqlLimits } from "../config.js";
 import type { StatsStore } from "../domain/types.js";
 import { renderOfflineGraphiQL } from "../http/graphiql.js";
 import type { LiveFeed } from "../live/feed.js";
+import type { SeriesFeed } from "../live/series-feed.js";
 import type { Logger } from "../log.js";
-import type { GraphqlContext, ServerContext } from "./context.js";
+import type { GraphqlContext, SeriesContext, ServerContext } from "./context.js";
 import { useJitQueries } from "./plugins/use-jit-queries.js";
 import { limitPlugins } from "./plugins/use-limits.js";
 import { useSharedSubscriptionExecution } from "./plugins/use-shared-execution.js";
@@ -24,14 +25,17 @@ export interface StatsYogaOptions {
   limits: GraphqlLimits;
   /** The transports' own plugins (SSE framing), after the shared ones. */
   transportPlugins: Plugin[];
+  series: SeriesContext;
+  liveSeries: SeriesFeed;
 }
 
-export function createStatsYoga({ store, live, log, limits, transportPlugins }: StatsYogaOptions): StatsYoga {
+export function createStatsYoga(opts: StatsYogaOptions): StatsYoga {
+  const { store, live, log, limits, transportPlugins, series, liveSeries } = opts;
   return createYoga<ServerContext, GraphqlContext>({
     schema,
     graphqlEndpoint: "/graphql",
     // Both transports hand over who their door (transport/admission.ts) let in.
-    context: ({ principal }) => ({ store, live, principal }),
+    context: ({ principal }) => ({ store, live, principal, series, liveSeries, seriesCost: { spent: undefined } }),
     landingPage: false,
     // CORS is the HTTP server's, for every route alike (src/http/cors.ts); Yoga's would add credentials.
     cors: false,

@@ -1,6 +1,6 @@
 /**
  * Coalescing (pure): events accumulate as deltas per (account, event, minute) and per
- * (account, event, status, day), so a flush writes each counter once however many events it
+ * (account, event, status, hour), so a flush writes each counter once however many events it
  * holds. Memory grows with distinct keys, never with event count.
  */
 import type { Delta, FunnelDelta, TrackDelta } from "../domain/types.js";
@@ -36,7 +36,7 @@ export class Coalescer {
   }
 
   addFunnel(account: string, event: string, status: string, b: Bucket, count = 1): void {
-    const id = `f\0${account}\0${event}\0${status}\0${b.year}\0${b.month}\0${b.day}`;
+    const id = `f\0${account}\0${event}\0${status}\0${b.year}\0${b.month}\0${b.day}\0${b.hour}`;
     const existing = this.#deltas.get(id);
     if (existing) {
       existing.count += count;
@@ -50,6 +50,7 @@ export class Coalescer {
       year: b.year,
       month: b.month,
       day: b.day,
+      hour: b.hour,
       count,
     };
     this.#deltas.set(id, delta);

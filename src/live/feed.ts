@@ -36,9 +36,9 @@ export interface LiveFeed {
   increments(filter: IncrementFilter): AsyncIterableIterator<Increment>;
   /**
    * Called once per flushed batch heard on the bus, before any subscriber is updated, and when
-   * the bus reconnects (flushes may have been missed).
+   * the bus reconnects (flushes may have been missed; then without a batch).
    */
-  onFlushed(listener: () => void): void;
+  onFlushed(listener: (batch?: FlushedBatch) => void): void;
   /** Called when the bus reconnected and every watched period is being read again. */
   onResync(listener: () => void): void;
   /** Subscribers currently attached (stats + funnel + increments). */
@@ -74,7 +74,7 @@ export function createLiveFeed(bus: LiveBus, store: StatsStore, log: Logger, opt
   let pending = new Map<string, PeriodRef>();
   let refreshing = false;
   let closed = false;
-  const flushListeners: Array<() => void> = [];
+  const flushListeners: Array<(batch?: FlushedBatch) => void> = [];
   const resyncListeners: Array<() => void> = [];
 
   const view = (ref: PeriodRef, counts: Map<string, number>): View =>
@@ -118,7 +118,7 @@ export function createLiveFeed(bus: LiveBus, store: StatsStore, log: Logger, opt
   };
 
   const onBatch = (batch: FlushedBatch) => {
-    for (const listener of flushListeners) listener();
+    for (const listener of flushListeners) listener(batch);
     if (incrementSinks.size > 0) {
       const increments = incrementsOf(batch.deltas);
       for (const { filter, channel } of incrementSinks) {

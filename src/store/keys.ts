@@ -2,7 +2,8 @@
  * Every Redis key this service reads or writes is built here, and only here.
  *
  * Counter keys follow the 2013 service's layout exactly (DESIGN.md §3): unpadded numbers,
- * `track:{account}:{event}:{Y}[:{M}[:{D}[:{h}]]]` and `funnels:{account}:{event}:{Y}[:{M}[:{D}]]`.
+ * `track:{account}:{event}:{Y}[:{M}[:{D}[:{h}]]]` and `funnels:{account}:{event}:{Y}[:{M}[:{D}[:{h}]]]`
+ * (the funnel day and hour levels are ours; DESIGN §3, §7).
  * The index keys are ours; they live under `index:` so that a SCAN of `track:*` never meets them.
  * So are the exactly-once guards (`applied:`) and the live bus's pub/sub channels (`live:`).
  * `prefix` (empty in production) isolates tests, and services, that share a Redis.
@@ -68,8 +69,7 @@ export function createKeySpace(prefix = ""): KeySpace {
       if (kind !== "track" && kind !== "funnels") return undefined;
       if (account === undefined || event === undefined) return undefined;
       if (!isName(account) || !isName(event)) return undefined;
-      const maxDepth = kind === "track" ? 4 : 3;
-      if (nums.length < 1 || nums.length > maxDepth || !nums.every((n) => INT.test(n))) {
+      if (nums.length < 1 || nums.length > 4 || !nums.every((n) => INT.test(n))) {
         return undefined;
       }
       const [year, month, day, hour] = nums.map(Number);

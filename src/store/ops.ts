@@ -57,6 +57,7 @@ export function batchWrites(keys: KeySpace, deltas: readonly Delta[]): Write[] {
       incr(keys.counter(kind, account, event, { year }), d.status, d.count);
       incr(keys.counter(kind, account, event, { year, month }), d.status, d.count);
       incr(keys.counter(kind, account, event, { year, month, day }), d.status, d.count);
+      incr(keys.counter(kind, account, event, { year, month, day, hour: d.hour }), d.status, d.count);
     }
     add(keys.accounts(kind), account);
     add(keys.events(kind, account), event);

@@ -97,12 +97,13 @@ describe("ingest: Redis layout of the old service", () => {
       assert.deepEqual(await hash(`funnels:${account}:order:${Y}`), statuses);
       assert.deepEqual(await hash(`funnels:${account}:order:${Y}:${M}`), statuses);
       assert.deepEqual(await hash(`funnels:${account}:order:${Y}:${M}:${D}`), statuses);
+      assert.deepEqual(await hash(`funnels:${account}:order:${Y}:${M}:${D}:${h}`), statuses);
     }
 
     // Nothing else was written but the index, the batch guards and this process's shard registration.
     const keys = (await r.keys(`${prefix}*`)).map((k) => k.slice(prefix.length)).sort();
     const counters = keys.filter((k) => k.startsWith("track:") || k.startsWith("funnels:"));
-    assert.equal(counters.length, 7 * 4 + 2 * 3);
+    assert.equal(counters.length, 7 * 4 + 2 * 4);
     assert.equal(keys.filter((k) => k.startsWith("ingest:")).length, 2, "ingest:shards and one ingest:shard:{id}");
     assert.ok(
       keys.every((k) => /^(track|funnels|index|applied|ingest):/.test(k)),
@@ -114,6 +115,7 @@ describe("ingest: Redis layout of the old service", () => {
     assert.ok(ttl > 2 * 86_400 - 60 && ttl <= 2 * 86_400, `minute key TTL ${ttl}`);
     assert.equal(await r.ttl(`${prefix}track:acme:pageview:${Y}:${M}:${D}`), -1);
     assert.equal(await r.ttl(`${prefix}funnels:acme:order:${Y}:${M}:${D}`), -1);
+    assert.equal(await r.ttl(`${prefix}funnels:acme:order:${Y}:${M}:${D}:${h}`), -1);
 
     // The listing index names what has data.
     assert.deepEqual(await service.store.accounts("track"), ["acme", "all", "beta.co_x-1", "gamma"]);

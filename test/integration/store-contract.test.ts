@@ -54,6 +54,7 @@ const funnel = (account: string, status: string, at: Partial<FunnelDelta> = {}, 
   year: 2013,
   month: 9,
   day: 5,
+  hour: 16,
   count,
   ...at,
 });
@@ -92,6 +93,7 @@ function contract(name: string, setup: () => Promise<Harness>) {
           funnel("acme", "checkout", {}, 2),
           funnel("acme", "closed"),
           funnel("acme", "checkout", { day: 6 }),
+          funnel("acme", "closed", { hour: 17 }, 4),
         ]),
       );
       await store.apply(batch([track("acme", "pageview", {}, 10), funnel("acme", "closed", { month: 10, day: 1 })]));
@@ -103,12 +105,16 @@ function contract(name: string, setup: () => Promise<Harness>) {
       assert.deepEqual(await p({ year: 2013, month: 9, day: 5 }), { "16": 15, "17": 1 });
       assert.deepEqual(await p({ year: 2013, month: 9, day: 5, hour: 16 }), { "7": 13, "8": 2 });
 
-      const f = (period: { year: number; month?: number; day?: number }) =>
+      const f = (period: { year: number; month?: number; day?: number; hour?: number }) =>
         store.counts("funnels", "acme", "order", period).then(obj);
-      assert.deepEqual(await f({ year: 2013 }), { checkout: 3, closed: 2 });
-      assert.deepEqual(await f({ year: 2013, month: 9 }), { checkout: 3, closed: 1 });
-      assert.deepEqual(await f({ year: 2013, month: 9, day: 5 }), { checkout: 2, closed: 1 });
+      assert.deepEqual(await f({ year: 2013 }), { checkout: 3, closed: 6 });
+      assert.deepEqual(await f({ year: 2013, month: 9 }), { checkout: 3, closed: 5 });
+      assert.deepEqual(await f({ year: 2013, month: 9, day: 5 }), { checkout: 2, closed: 5 });
       assert.deepEqual(await f({ year: 2013, month: 10, day: 1 }), { closed: 1 });
+      // The funnel hour level (DESIGN §7): statuses per UTC hour.
+      assert.deepEqual(await f({ year: 2013, month: 9, day: 5, hour: 16 }), { checkout: 2, closed: 1 });
+      assert.deepEqual(await f({ year: 2013, month: 9, day: 5, hour: 17 }), { closed: 4 });
+      assert.deepEqual(await f({ year: 2013, month: 9, day: 6, hour: 16 }), { checkout: 1 });
 
       // Several periods in one round trip, in the order asked; a period without data is empty.
       const many = await store.countsMany([
@@ -165,13 +171,14 @@ function contract(name: string, setup: () => Promise<Harness>) {
         "track:all:pageview:2011",
         "funnels:old1:order:2010",
         "funnels:old1:order:2010:1:2",
+        "funnels:old1:order:2009:1:2:23",
       ];
       const junk = [
         "track:weird key",
         "track:a:b:notanumber",
         "track:a:b",
         "track:a:b:2013:1:2:3:4",
-        "funnels:a:b:2013:1:2:3",
+        "funnels:a:b:2013:1:2:3:4",
         "track:bad*name:pageview:2013",
         "track:a:b:02013",
       ];
@@ -189,7 +196,7 @@ function contract(name: string, setup: () => Promise<Harness>) {
       assert.deepEqual(await store.years("track", "old1", "pageview"), [2012, 2013]);
       assert.deepEqual(await store.years("track", "old2", "pageview"), [2011]);
       assert.deepEqual(await store.accounts("funnels"), ["old1"]);
-      assert.deepEqual(await store.years("funnels", "old1", "order"), [2010]);
+      assert.deepEqual(await store.years("funnels", "old1", "order"), [2009, 2010]);
       // The data itself is untouched, and a second run is idempotent.
       assert.deepEqual(obj(await store.counts("track", "old1", "pageview", { year: 2012 })), { "1": 1 });
       assert.deepEqual(await store.reindex(), report);
@@ -214,6 +221,9 @@ function contract(name: string, setup: () => Promise<Harness>) {
       });
       assert.deepEqual(obj(await store.counts("track", "ttl", "pageview", { year: 2013 })), { "9": 2 });
       assert.deepEqual(obj(await store.counts("funnels", "ttl", "order", { year: 2013, month: 9, day: 5 })), {
+        paid: 1,
+      });
+      assert.deepEqual(obj(await store.counts("funnels", "ttl", "order", { year: 2013, month: 9, day: 5, hour: 16 })), {
         paid: 1,
       });
     });

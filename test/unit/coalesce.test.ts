@@ -118,7 +118,7 @@ describe("batch writes: the DESIGN §3 example", () => {
     assert.deepEqual(get("p:track:acme:pageview:2013:9:5"), { "16": 2, "17": 1 });
     assert.deepEqual(get("p:track:acme:pageview:2013:9:5:16"), { "7": 1, "59": 1 });
   });
-  it("funnels write year, month and day keys, none expiring", () => {
+  it("funnels write year, month, day and hour keys, none expiring", () => {
     const c = new Coalescer();
     accumulate(c, ev({ type: "order", status: "paid" }), at, rules);
     const keys = batchWrites(createKeySpace(), c.drain().deltas)
@@ -129,9 +129,11 @@ describe("batch writes: the DESIGN §3 example", () => {
       "funnels:acme:order:2013",
       "funnels:acme:order:2013:9",
       "funnels:acme:order:2013:9:5",
+      "funnels:acme:order:2013:9:5:16",
       "funnels:all:order:2013",
       "funnels:all:order:2013:9",
       "funnels:all:order:2013:9:5",
+      "funnels:all:order:2013:9:5:16",
     ]);
   });
   it("chunks keep each key whole and stay under the argument budget", () => {

@@ -36,6 +36,7 @@ const funnel = (account: string, status: string, count = 1): FunnelDelta => ({
   year: 2013,
   month: 9,
   day: 5,
+  hour: 16,
   count,
 });
 

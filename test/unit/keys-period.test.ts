@@ -13,6 +13,11 @@ describe("key space", () => {
       "track:acme:pageview:2013:9:5:6",
     );
     assert.equal(k.counter("funnels", "acme", "order", { year: 2013, month: 9 }), "funnels:acme:order:2013:9");
+    assert.equal(
+      k.counter("funnels", "acme", "order", { year: 2013, month: 9, day: 5, hour: 16 }),
+      "funnels:acme:order:2013:9:5:16",
+    );
+    assert.equal(k.parseCounter("funnels:acme:order:2013:9:5:16")?.period.hour, 16);
   });
   it("parses counter keys back and refuses what is not one", () => {
     assert.deepEqual(k.parseCounter("track:acme:pageview:2013:9:5:16"), {
@@ -26,7 +31,7 @@ describe("key space", () => {
       "track:acme:pageview:x",
       "track:acme:pageview:2013:09",
       "track:a b:pageview:2013",
-      "funnels:acme:order:2013:9:5:16",
+      "funnels:acme:order:2013:9:5:16:7",
       "track:acme:pageview:2013:9:5:16:7",
       "index:track:accounts",
       "other:acme:pageview:2013",

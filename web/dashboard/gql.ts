@@ -7,7 +7,7 @@ import type { DocumentTypeDecoration } from '@graphql-typed-document-node/core';
 export type Granularity =
   /** the 28-31 days of a month */
   | 'DAY'
-  /** the 24 hours of a day (UTC) */
+  /** the 24 hours of a day (UTC in stats; the zone's local hours in series) */
   | 'HOUR'
   /** the 60 minutes of an hour (minute counts are kept 30 days by default) */
   | 'MINUTE'

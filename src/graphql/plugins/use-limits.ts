@@ -15,6 +15,7 @@ import { EnvelopArmor } from "@escape.tech/graphql-armor";
 import { GraphQLError, NoSchemaIntrospectionCustomRule, type ValidationContext } from "graphql";
 import type { Plugin } from "graphql-yoga";
 import type { GraphqlLimits } from "../../config.js";
+import { useCostLimit } from "./use-cost-limit.js";
 import { useCsrfPrevention } from "./use-csrf-prevention.js";
 
 /** A rejected limit as a validation error: the message without Armor's misleading "Syntax Error:" prefix. */
@@ -33,7 +34,8 @@ export function limitPlugins(limits: GraphqlLimits): Array<Plugin | ArmorPlugin>
   const armor = new EnvelopArmor({
     maxDepth: { n: limits.maxDepth, ...rule() },
     maxAliases: { n: limits.maxAliases, ...rule() },
-    costLimit: { maxCost: limits.maxCost, ...rule() },
+    // Ours (plugins/use-cost-limit.ts): the same formula, with series points charged by what they return.
+    costLimit: { enabled: false },
     maxDirectives: { n: 50, ...rule() },
     // Counted by the lexer, so parsing stops at the limit: it must throw, and Yoga and ws.ts
     // turn the error into a GraphQLError response.
@@ -46,7 +48,7 @@ export function limitPlugins(limits: GraphqlLimits): Array<Plugin | ArmorPlugin>
     blockFieldSuggestion: { enabled: !limits.introspection },
   });
   const plugins: Array<Plugin | ArmorPlugin> = limits.csrfPrevention ? [useCsrfPrevention()] : [];
-  plugins.push(...armor.protect().plugins);
+  plugins.push(...armor.protect().plugins, useCostLimit(limits.maxCost));
   if (!limits.introspection) {
     const noIntrospection: Plugin = {
       onValidate({ addValidationRule }) {

@@ -4,7 +4,7 @@ import { checkAccess } from "./access.js";
 import { builder } from "./builder.js";
 import { checkExact, checkSeriesArgs } from "./errors.js";
 
-const StatusCountRef = builder.objectRef<StatusCount>("StatusCount").implement({
+export const StatusCountRef = builder.objectRef<StatusCount>("StatusCount").implement({
   description: "How many funnel events had one status (`unknown` when they had none).",
   fields: (t) => ({
     status: t.exposeString("status"),

@@ -6,6 +6,7 @@ import "./stats.js";
 import "./funnel.js";
 import "./listing.js";
 import "./increment.js";
+import "./series.js";
 
 // Declaration order (as DESIGN §4 reads) for introspection and GraphiQL; schema.graphql is printed sorted.
 export const schema = builder.toSchema({ sortSchema: false });

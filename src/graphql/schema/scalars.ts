@@ -22,17 +22,27 @@ builder.scalarType("Count", {
   },
 });
 
+/** ISO 8601 date and time with `Z` or an offset: an instant, never a wall time in some unsaid zone. */
+const INSTANT = /^(\d{4})-(\d{2})-(\d{2})T\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?(?:Z|[+-]\d{2}:\d{2})$/i;
+
+function parseInstant(value: unknown): Date {
+  const m = typeof value === "string" ? INSTANT.exec(value) : null;
+  // Date.parse rolls 2026-02-30 over to March: a date that does not exist is refused.
+  const [y, mo, d] = m ? [Number(m[1]), Number(m[2]), Number(m[3])] : [0, 0, 0];
+  const real = mo >= 1 && mo <= 12 && d >= 1 && d <= new Date(Date.UTC(y, mo, 0)).getUTCDate();
+  const ms = m && real ? Date.parse(value as string) : Number.NaN;
+  if (Number.isNaN(ms)) {
+    throw badUserInput(
+      `DateTime must be an ISO 8601 date and time with Z or an offset, e.g. 2026-04-05T03:00:00Z or 2026-04-04T23:00:00-03:00; got ${JSON.stringify(value)}`,
+    );
+  }
+  return new Date(ms);
+}
+
 builder.scalarType("DateTime", {
-  description: "A point in time, as an ISO 8601 string in UTC, e.g. 2013-09-05T16:07:00.000Z.",
+  description:
+    "A point in time. Sent as an ISO 8601 string in UTC (2013-09-05T16:07:00.000Z); accepted with Z or an offset (2026-04-04T23:00:00-03:00).",
   serialize: (value) => value.toISOString(),
-  parseValue(value) {
-    const ms = typeof value === "string" ? Date.parse(value) : Number.NaN;
-    if (Number.isNaN(ms)) throw badUserInput(`DateTime must be an ISO 8601 string, got ${JSON.stringify(value)}`);
-    return new Date(ms);
-  },
-  parseLiteral(node) {
-    const ms = node.kind === Kind.STRING ? Date.parse(node.value) : Number.NaN;
-    if (Number.isNaN(ms)) throw badUserInput("DateTime must be an ISO 8601 string");
-    return new Date(ms);
-  },
+  parseValue: parseInstant,
+  parseLiteral: (node) => parseInstant(node.kind === Kind.STRING ? node.value : undefined),
 });

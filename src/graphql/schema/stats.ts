@@ -5,12 +5,12 @@ import { checkAccess } from "./access.js";
 import { builder } from "./builder.js";
 import { checkExact, checkSeriesArgs } from "./errors.js";
 
-const GranularityEnum = builder.enumType("Granularity", {
+export const GranularityEnum = builder.enumType("Granularity", {
   description: "The unit of a period's segments.",
   values: {
     MONTH: { description: "the 12 months of a year" },
     DAY: { description: "the 28-31 days of a month" },
-    HOUR: { description: "the 24 hours of a day (UTC)" },
+    HOUR: { description: "the 24 hours of a day (UTC in stats; the zone's local hours in series)" },
     MINUTE: { description: "the 60 minutes of an hour (minute counts are kept 30 days by default)" },
   } as const satisfies Record<Granularity, { description: string }>,
 });

@@ -1,0 +1,99 @@
+/**
+ * What an operation costs (GraphQL Armor's formula: object field 2, scalar 1, each level ×1.5,
+ * fragments once), and what series answers add: they cost what they return. A window's length is
+ * known only once its arguments (variables included) are resolved, so each series field charges
+ * its points here, against the same --max-query-cost, summed over the operation: points × the
+ * scalar values selected per point (a funnel point's status list counted once), twice when
+ * `previous` is selected. The static part is checked by plugins/use-cost-limit.ts.
+ */
+import {
+  type ASTNode,
+  type FieldNode,
+  type GraphQLResolveInfo,
+  Kind,
+  type OperationDefinitionNode,
+  type SelectionSetNode,
+  type ValidationContext,
+} from "graphql";
+import type { CostMeter } from "../context.js";
+import { badUserInput } from "./errors.js";
+
+const OBJECT_COST = 2;
+const SCALAR_COST = 1;
+const DEPTH_FACTOR = 1.5;
+
+/** Static cost of each validated operation (the same node is executed: Yoga caches parsed documents). */
+const staticCosts = new WeakMap<OperationDefinitionNode, number>();
+
+/** Kept by the cost rule (plugins/use-cost-limit.ts) when it validates an operation. */
+export function rememberStaticCost(operation: OperationDefinitionNode, cost: number): void {
+  staticCosts.set(operation, cost);
+}
+
+export function staticCostOf(operation: OperationDefinitionNode): number {
+  return staticCosts.get(operation) ?? 0;
+}
+
+export function costOf(ctx: ValidationContext, operation: OperationDefinitionNode): number {
+  const visited = new Map<string, number>();
+  const complexity = (node: ASTNode): number => {
+    if (node.kind === Kind.FIELD && node.name.value === "__schema") return 0;
+    if (node.kind === Kind.OPERATION_DEFINITION) {
+      return node.selectionSet.selections.reduce((v, child) => v + complexity(child), 0);
+    }
+    let cost = SCALAR_COST;
+    if ("selectionSet" in node && node.selectionSet) {
+      cost = OBJECT_COST;
+      for (const child of node.selectionSet.selections) cost += DEPTH_FACTOR * complexity(child);
+    } else if (node.kind === Kind.FRAGMENT_SPREAD) {
+      const name = node.name.value;
+      const seen = visited.get(name);
+      if (seen !== undefined) return cost + DEPTH_FACTOR * Math.max(seen, 0);
+      visited.set(name, -1);
+      const fragment = ctx.getFragment(name);
+      if (fragment) {
+        const fragmentCost = complexity(fragment);
+        cost += DEPTH_FACTOR * fragmentCost;
+        visited.set(name, fragmentCost);
+      }
+    }
+    return cost;
+  };
+  return complexity(operation);
+}
+
+/** Scalar values one item of `field` returns, from the selection of the field being resolved. */
+export function valuesPerItem(info: GraphQLResolveInfo, field: string): number {
+  const sub = (set: SelectionSetNode | undefined, name: string): SelectionSetNode[] =>
+    flatten(info, set).flatMap((f) => (f.name.value === name && f.selectionSet ? [f.selectionSet] : []));
+  const count = (set: SelectionSetNode): number =>
+    flatten(info, set).reduce((n, f) => n + (f.selectionSet ? count(f.selectionSet) : 1), 0);
+  return info.fieldNodes.flatMap((node) => sub(node.selectionSet, field)).reduce((n, set) => n + count(set), 0);
+}
+
+/** The fields of a selection set, through inline fragments and fragment spreads. */
+function flatten(info: GraphQLResolveInfo, set: SelectionSetNode | undefined): FieldNode[] {
+  return (set?.selections ?? []).flatMap((s) => {
+    if (s.kind === Kind.FIELD) return [s];
+    if (s.kind === Kind.INLINE_FRAGMENT) return flatten(info, s.selectionSet);
+    return flatten(info, info.fragments[s.name.value]?.selectionSet);
+  });
+}
+
+/** Charges `points` items of the resolving field's `points` selection; BAD_USER_INPUT past the limit. */
+export function chargePoints(
+  meter: CostMeter,
+  maxCost: number,
+  info: GraphQLResolveInfo,
+  points: number,
+  withPrevious: boolean,
+): void {
+  const per = valuesPerItem(info, "points");
+  const cost = points * per * (withPrevious ? 2 : 1);
+  meter.spent = (meter.spent ?? staticCostOf(info.operation)) + cost;
+  if (meter.spent > maxCost) {
+    throw badUserInput(
+      `Query Cost limit of ${maxCost} exceeded, found ${meter.spent}: ${info.fieldName} returns ${points} points${withPrevious ? " (and as many in previous)" : ""} of ${per} values each; select fewer fields or ask for fewer points`,
+    );
+  }
+}

@@ -1,0 +1,93 @@
+/**
+ * Live time windows over real graphql-ws and SSE clients, a real Redis and a real ZeroMQ socket:
+ * `series(last: 2, granularity: MINUTE)` sends its window first, slides at the minute boundary with
+ * no event at all (both transports, one shared timer), and sends a new state after a flush that
+ * changed the window.
+ */
+import assert from "node:assert/strict";
+import { after, before, describe, it } from "node:test";
+import type { Service } from "../../src/commands/serve.js";
+import { LiveSeriesDocument } from "../gql/graphql.js";
+import { subscribeSse, subscribeWs } from "../helpers/graphql.js";
+import { startRedis, type TestRedis } from "../helpers/redis.js";
+import { startTestService } from "../helpers/service.js";
+import { pageview, startPublisher, type TestPublisher } from "../helpers/zmq.js";
+
+const MINUTE = 60_000;
+
+describe("live series: sliding windows over graphql-ws and SSE", () => {
+  let redis: TestRedis;
+  let pub: TestPublisher;
+  let service: Service;
+
+  before(async () => {
+    redis = await startRedis();
+    pub = await startPublisher();
+    service = await startTestService(["--redis", redis.url, "--zmq", pub.endpoint, "--key-prefix", redis.prefix()]);
+    await pub.waitForSubscribers();
+  });
+  after(async () => {
+    await service.stop();
+    pub.close();
+    await redis.stop();
+  });
+
+  it("series(last: 2, MINUTE) slides at the minute boundary with no events, then updates on a flush", async () => {
+    const vars = { account: "quiet", event: "pageview", granularity: "MINUTE" as const, last: 2 };
+    const subs = {
+      "graphql-ws": subscribeWs(service.url, LiveSeriesDocument, vars),
+      SSE: subscribeSse(service.url, LiveSeriesDocument, vars),
+    };
+    try {
+      const firsts = new Map<string, string[]>();
+      for (const [name, sub] of Object.entries(subs)) {
+        const snapshot = await sub.next(10_000);
+        assert.equal(snapshot.errors, undefined, JSON.stringify(snapshot.errors));
+        const s = snapshot.data?.series;
+        assert.ok(s, name);
+        assert.equal(s.points.length, 2);
+        assert.equal(s.total, 0);
+        const current = Date.parse(s.points[1]?.start ?? "");
+        assert.ok(current <= Date.now() && Date.now() < current + MINUTE + 1000, `${name}: the last point is now`);
+        firsts.set(
+          name,
+          s.points.map((p) => p.start),
+        );
+      }
+
+      // No event: the next message is the slide, at the next minute boundary.
+      for (const [name, sub] of Object.entries(subs)) {
+        const before = firsts.get(name) as string[];
+        const boundary = Date.parse(before[1] as string) + MINUTE;
+        const slid = await sub.next(MINUTE + 15_000);
+        const late = Date.now() - boundary;
+        const s = slid.data?.series;
+        assert.ok(s, name);
+        assert.deepEqual(
+          s.points.map((p) => p.start),
+          [before[1], new Date(boundary).toISOString()],
+          `${name}: the oldest point dropped out, the new minute appeared`,
+        );
+        assert.equal(s.from, before[1]);
+        console.log(`${name}: slid ${late} ms after the minute boundary`);
+        assert.ok(late < 1000 + 1000, `${name}: slid ${late} ms after the boundary (contract: within 1 s)`);
+      }
+
+      // A flushed event in the window: one new state, with it counted in the current minute.
+      await pub.send(pageview("quiet"));
+      for (const [name, sub] of Object.entries(subs)) {
+        let s = (await sub.next(15_000)).data?.series;
+        // A slide may come first when the event lands near a boundary: take messages until it is counted.
+        while (s && s.total === 0) s = (await sub.next(MINUTE + 15_000)).data?.series;
+        assert.ok(s, name);
+        assert.equal(s.total, 1, name);
+        assert.equal(
+          s.points.reduce((n, p) => n + p.count, 0),
+          1,
+        );
+      }
+    } finally {
+      await Promise.all(Object.values(subs).map((s) => s.close()));
+    }
+  });
+});

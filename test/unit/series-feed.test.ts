@@ -1,0 +1,105 @@
+/**
+ * The live series feed without sockets (memory bus, memory store, a skewed clock): one timer per
+ * (zone, granularity) whatever the number of subscribers and windows, one read per watched window
+ * per flush shared by every subscriber, and a slide at the boundary with no event.
+ */
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import { pino } from "pino";
+import type { SeriesView } from "../../src/domain/series-view.js";
+import type { StatsStore, TrackDelta } from "../../src/domain/types.js";
+import { resolveWindow } from "../../src/domain/window.js";
+import { createLiveFeed } from "../../src/live/feed.js";
+import { createLiveBus } from "../../src/live/pubsub.js";
+import { createSeriesFeed } from "../../src/live/series-feed.js";
+import { planSeries } from "../../src/live/series-read.js";
+import { createKeySpace } from "../../src/store/keys.js";
+import { createMemoryBackend } from "../../src/store/memory-backend.js";
+import { createStatsStore } from "../../src/store/stats-store.js";
+
+const log = pino({ level: "silent" });
+const MINUTE = 60_000;
+const DAY = 86_400_000;
+
+describe("live series feed", () => {
+  it("shares one timer per zone and granularity and one read per window per flush; slides with no event", async () => {
+    // A clock 400 ms before a minute boundary, running at real speed.
+    const boundary = Math.ceil((Date.now() + 5 * MINUTE) / MINUTE) * MINUTE;
+    const skew = boundary - 400 - Date.now();
+    const now = () => Date.now() + skew;
+
+    const base = createStatsStore(createMemoryBackend(now), createKeySpace(""), { minuteRetentionSeconds: 3600 });
+    const reads: number[] = [];
+    const store: StatsStore = {
+      ...base,
+      countsMany(requests) {
+        reads.push(requests.length);
+        return base.countsMany(requests);
+      },
+    };
+    const bus = createLiveBus({ pubsub: "memory", redis: "", redisCluster: [], keyPrefix: "" }, log);
+    const live = createLiveFeed(bus, store, log);
+    const opts = { now, maxPoints: 1500, minuteRetentionMs: 30 * DAY };
+    const feed = createSeriesFeed(live, store, log, opts);
+    const watch = (granularity: "MINUTE" | "HOUR", timeZone: string, last: number) => {
+      const window = resolveWindow({ granularity, timeZone, last }, now(), 1500);
+      const target = { kind: "track" as const, account: "acme", event: "pageview", window, withPrevious: false };
+      return feed.watch(planSeries(target, now(), opts), last);
+    };
+    try {
+      const minuteTwo = await Promise.all(Array.from({ length: 20 }, () => watch("MINUTE", "UTC", 2)));
+      const minuteThree = await Promise.all(Array.from({ length: 5 }, () => watch("MINUTE", "UTC", 3)));
+      const hours = await Promise.all(Array.from({ length: 3 }, () => watch("HOUR", "America/Santiago", 3)));
+      const all = [...minuteTwo, ...minuteThree, ...hours];
+      for (const sub of all) assert.equal(((await sub.next()).value as SeriesView).total, 0);
+      assert.equal(feed.timers, 2, "one timer for UTC minutes, one for Santiago hours");
+      assert.equal(feed.subscribers, 28);
+
+      // A flush inside every window: one read per window (3), not per subscriber (28).
+      reads.length = 0;
+      const d = new Date(now());
+      const delta: TrackDelta = {
+        kind: "track",
+        account: "acme",
+        event: "pageview",
+        year: d.getUTCFullYear(),
+        month: d.getUTCMonth() + 1,
+        day: d.getUTCDate(),
+        hour: d.getUTCHours(),
+        minute: d.getUTCMinutes(),
+        count: 4,
+      };
+      await store.apply({ id: "b1", deltas: [delta], events: 4 });
+      await bus.pubsub.publish("flushed", { id: "b1", deltas: [delta] });
+      const updates = await Promise.all(all.map(async (s) => (await s.next()).value as SeriesView));
+      assert.ok(updates.every((u) => u.total === 4));
+      assert.ok(
+        minuteTwo.every((_, i) => updates[i] === updates[0]),
+        "the 20 subscribers of one window share one object",
+      );
+      assert.equal(reads.length, 3, `reads per flush: ${reads.join(",")}`);
+
+      // No event: at the boundary the minute windows slide, the hour windows do not.
+      const slid = await Promise.all(
+        [...minuteTwo, ...minuteThree].map(async (s) => (await s.next()).value as SeriesView),
+      );
+      const late = now() - boundary;
+      assert.ok(late >= 0 && late < 1000, `slid ${late} ms after the boundary`);
+      for (const s of slid) {
+        assert.equal(s.points.at(-1)?.start.getTime(), boundary);
+        assert.equal(s.points.at(-2)?.count, 4, "the event's minute moved down one place");
+      }
+      const quiet = await Promise.race([
+        hours[0]?.next().then(() => "message"),
+        new Promise((r) => setTimeout(() => r("silence"), 50)),
+      ]);
+      assert.equal(quiet, "silence");
+
+      for (const sub of all) await sub.return?.();
+      assert.equal(feed.timers, 0, "the last subscriber gone, no timer is left");
+    } finally {
+      await feed.close();
+      await live.close();
+    }
+  });
+});
