@@ -7,6 +7,11 @@ export function createMetrics(opts: { defaultMetrics?: boolean } = {}) {
   const registers = [registry];
   // What the pending gauges report at scrape time (the flusher registers itself).
   let pending = () => ({ deltas: 0, events: 0 });
+  let flush = () => ({ failing: false, setAsideEvents: 0 });
+  let storeState = (): { connected: boolean; maxmemoryPolicy: string | undefined } => ({
+    connected: false,
+    maxmemoryPolicy: undefined,
+  });
   return {
     registry,
     received: new Counter({
@@ -39,8 +44,30 @@ export function createMetrics(opts: { defaultMetrics?: boolean } = {}) {
     }),
     flushFailures: new Counter({
       name: "stats_flush_failures_total",
-      help: "Flush attempts that failed and will be retried.",
+      help: "Flush attempts that failed, whatever the reason (see stats_flush_errors_total).",
       registers,
+    }),
+    flushErrors: new Counter({
+      name: "stats_flush_errors_total",
+      help: "Failed flush attempts by kind (unreachable, refused: the store refuses every write, rejected: this batch) and Redis error code.",
+      labelNames: ["kind", "code"] as const,
+      registers,
+    }),
+    flushFailing: new Gauge({
+      name: "stats_flush_failing",
+      help: "1 while the last flush attempt failed (until one succeeds), else 0.",
+      registers,
+      collect() {
+        this.set(flush().failing ? 1 : 0);
+      },
+    }),
+    setAsideEvents: new Gauge({
+      name: "stats_flush_set_aside_events",
+      help: "Events in batches the store rejected, kept aside and retried every 10 s (not yet counted).",
+      registers,
+      collect() {
+        this.set(flush().setAsideEvents);
+      },
     }),
     pendingKeys: new Gauge({
       name: "stats_pending_deltas",
@@ -60,8 +87,22 @@ export function createMetrics(opts: { defaultMetrics?: boolean } = {}) {
     }),
     storeUp: new Gauge({
       name: "stats_redis_up",
-      help: "1 when the store answered its last round trip, else 0.",
+      help: "1 while the command connection to the store is established (read at scrape time), else 0. Failing writes show in stats_flush_failing.",
       registers,
+      collect() {
+        this.set(storeState().connected ? 1 : 0);
+      },
+    }),
+    maxmemoryPolicy: new Gauge({
+      name: "stats_redis_maxmemory_policy",
+      help: "1 for Redis's maxmemory-policy as last read (at connect and every reconnect). Anything but noeviction can evict the exactly-once guards.",
+      labelNames: ["policy"] as const,
+      registers,
+      collect() {
+        this.reset();
+        const policy = storeState().maxmemoryPolicy;
+        if (policy !== undefined) this.set({ policy }, 1);
+      },
     }),
     busDisconnects: new Counter({
       name: "stats_bus_disconnects_total",
@@ -76,6 +117,13 @@ export function createMetrics(opts: { defaultMetrics?: boolean } = {}) {
     /** Makes the pending gauges read `source` at every scrape. */
     observePending(source: () => { deltas: number; events: number }) {
       pending = source;
+    },
+    observeFlush(source: () => { failing: boolean; setAsideEvents: number }) {
+      flush = source;
+    },
+    /** stats_redis_up's one source: the store's connection state, read at every scrape. */
+    observeStore(source: () => { connected: boolean; maxmemoryPolicy: string | undefined }) {
+      storeState = source;
     },
   };
 }

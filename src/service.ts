@@ -65,6 +65,8 @@ export async function startService(
         // A bound socket is ready as soon as it listens; a connecting one once a publisher is there.
         check: async () => config.zmqBind || started.consumer.connections > 0,
       });
+      // Not ready while flushes fail — whatever PING says (OOM, READONLY, a rejected batch).
+      readiness.push({ name: "flush", check: async () => started.flusher.status() });
     }
 
     // The live bus: batches this process flushes go out on it; the feed below listens on it.

@@ -17,5 +17,9 @@ export interface Backend {
   ping(): Promise<void>;
   /** False while the connection is known to be down (no round trip: for fast paths such as caches). */
   connected(): boolean;
+  /** Redis's maxmemory-policy as last read (undefined: not read yet, or not Redis). */
+  maxmemoryPolicy(): string | undefined;
+  /** Conditions that do not stop the store but put its guarantees at risk (for /readyz). */
+  warnings(): string[];
   close(): Promise<void>;
 }

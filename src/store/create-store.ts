@@ -5,6 +5,7 @@
 import { Cluster, Redis, type RedisOptions } from "ioredis";
 import type { Logger } from "../log.js";
 import { createKeySpace } from "./keys.js";
+import { watchMaxmemoryPolicy } from "./maxmemory-policy.js";
 import { createMemoryBackend } from "./memory-backend.js";
 import { createRedisBackend } from "./redis-backend.js";
 import { createStatsStore } from "./stats-store.js";
@@ -71,5 +72,5 @@ export function createStore(cfg: StoreConfig, log: Logger): StatsStore {
     return createStatsStore(createMemoryBackend(), keys, opts);
   }
   const client = createRedisClient(cfg.redis, cfg.redisCluster, log, "commands");
-  return createStatsStore(createRedisBackend(client), keys, opts);
+  return createStatsStore(createRedisBackend(client, watchMaxmemoryPolicy(client, log)), keys, opts);
 }

@@ -73,6 +73,8 @@ export function createMemoryBackend(now: () => number = Date.now): Backend {
     },
     async ping() {},
     connected: () => true,
+    maxmemoryPolicy: () => undefined,
+    warnings: () => [],
     async close() {},
   };
 }

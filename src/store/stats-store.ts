@@ -81,6 +81,8 @@ export function createStatsStore(backend: Backend, keys: KeySpace, opts: StatsSt
     },
     ping: () => backend.ping(),
     connected: () => backend.connected(),
+    maxmemoryPolicy: () => backend.maxmemoryPolicy(),
+    warnings: () => backend.warnings(),
     close: () => backend.close(),
   };
 }

@@ -71,6 +71,10 @@ export interface StatsStore {
   ping(): Promise<void>;
   /** False while the connection to the store is known to be down; no round trip. */
   connected(): boolean;
+  /** Redis's maxmemory-policy as last read at (re)connect; undefined for memory or before the first read. */
+  maxmemoryPolicy(): string | undefined;
+  /** Conditions that put the guarantees at risk without stopping the store (e.g. an evicting policy). */
+  warnings(): string[];
   close(): Promise<void>;
 }
 
