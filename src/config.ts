@@ -3,6 +3,7 @@
  * environment variable and a default, all listed by `--help`. The 2013 service's flags are
  * accepted as aliases (also in Go's single-dash form, `-zmqsocket=...`).
  */
+import { NAME_PATTERN, NAME_RULE } from "./domain/names.js";
 import { parseShard, type Shard } from "./ingest/shard.js";
 
 export interface Config {
@@ -76,7 +77,7 @@ interface OptionSpec {
   choices?: string[];
 }
 
-const NAME = /^[A-Za-z0-9._-]{1,128}$/;
+const NAME = NAME_PATTERN;
 
 export const OPTIONS: readonly OptionSpec[] = [
   {
@@ -460,8 +461,7 @@ export function parseConfig(argv: readonly string[], env: NodeJS.ProcessEnv = {}
   };
   const names = (flag: string): string[] => {
     const v = list(flag);
-    for (const n of v)
-      if (!NAME.test(n)) throw new ConfigError(`--${flag}: "${n}" is not a name of [A-Za-z0-9._-]{1,128}`);
+    for (const n of v) if (!NAME.test(n)) throw new ConfigError(`--${flag}: "${n}" is not a name (${NAME_RULE})`);
     return v;
   };
 

@@ -1,6 +1,6 @@
 /** Expected failures: a bad argument becomes a GraphQL error with `extensions.code` BAD_USER_INPUT. */
 import { GraphQLError } from "graphql";
-import { NAME_PATTERN } from "../ingest/decode.js";
+import { NAME_PATTERN, NAME_RULE } from "../domain/names.js";
 import { periodError } from "../store/period.js";
 import type { Period } from "../store/types.js";
 
@@ -11,7 +11,7 @@ export function badUserInput(message: string): GraphQLError {
 /** Throws BAD_USER_INPUT unless `value` is a name as the event bus accepts it. */
 export function checkName(argument: string, value: string): void {
   if (!NAME_PATTERN.test(value)) {
-    throw badUserInput(`${argument} must be 1-128 characters of A-Z a-z 0-9 . _ - (got ${JSON.stringify(value)})`);
+    throw badUserInput(`${argument} must be ${NAME_RULE} (got ${JSON.stringify(value)})`);
   }
 }
 

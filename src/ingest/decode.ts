@@ -5,8 +5,12 @@
  * bare JSON. The JSON's `type` decides what the event is, never the topic word.
  */
 
+import { NAME_PATTERN } from "../domain/names.js";
+
+/** Re-exported: the one name rule lives in domain/names.ts. */
+export { NAME_PATTERN };
+
 export const MAX_MESSAGE_BYTES = 64 * 1024;
-export const NAME_PATTERN = /^[A-Za-z0-9._-]{1,128}$/;
 const MAX_STATUS_LENGTH = 128;
 
 export interface WireEvent {

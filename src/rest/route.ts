@@ -2,7 +2,7 @@
  * Legacy REST routing (pure): the path below the prefix → which listing or period it names, or
  * why it names none. Types and depth decide 404; names, numbers and dates decide 400.
  */
-import { NAME_PATTERN } from "../ingest/decode.js";
+import { NAME_PATTERN, NAME_RULE } from "../domain/names.js";
 import { periodError } from "../store/period.js";
 import type { Kind, Period } from "../store/types.js";
 
@@ -96,7 +96,7 @@ function echoOf(segs: readonly string[]): Echo {
 }
 
 function badName(what: string): RouteError {
-  return { status: 400, message: `${what} must be 1-128 characters of A-Z a-z 0-9 . _ -` };
+  return { status: 400, message: `${what} must be ${NAME_RULE}` };
 }
 
 function decodeSegment(s: string): string | undefined {

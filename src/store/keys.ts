@@ -6,6 +6,7 @@
  * The index keys are ours; they live under `index:` so that a SCAN of `track:*` never meets them.
  * `prefix` (empty in production) isolates tests that share a Redis.
  */
+import { NAME_PATTERN } from "../domain/names.js";
 import type { Kind, Period } from "./types.js";
 
 export interface KeySpace {
@@ -28,7 +29,7 @@ export interface ParsedCounterKey {
   period: Period;
 }
 
-const NAME = /^[A-Za-z0-9._-]{1,128}$/;
+const NAME = NAME_PATTERN;
 const INT = /^(0|[1-9][0-9]{0,3})$/;
 
 export function createKeySpace(prefix = ""): KeySpace {
