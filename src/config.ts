@@ -23,6 +23,8 @@ export interface Config {
   trackEvents: string[];
   funnelEvents: string[];
   timeSource: "receive" | "event";
+  /** Years an event's own time may fall in; max undefined = the year after the current one. */
+  eventYears: { min: number; max: number | undefined };
   flushIntervalMs: number;
   maxBatch: number;
   minuteRetentionSeconds: number;
@@ -192,6 +194,13 @@ export const OPTIONS: readonly OptionSpec[] = [
     def: "receive",
     choices: ["receive", "event"],
     help: "bucket by receive time (UTC), or by the event's time field when it parses",
+  },
+  {
+    flag: "event-years",
+    env: "STATS_EVENT_YEARS",
+    kind: "string",
+    def: "2000-",
+    help: "with --time-source event: years an event's time may fall in, FROM-TO (TO empty = next year); others use receive time, counted",
   },
   {
     flag: "flush-interval",
@@ -519,6 +528,7 @@ export function parseConfig(argv: readonly string[], env: NodeJS.ProcessEnv = {}
     trackEvents: names("track-events"),
     funnelEvents: names("funnel-events"),
     timeSource: str("time-source") as Config["timeSource"],
+    eventYears: parseYears(str("event-years")),
     flushIntervalMs: duration("flush-interval"),
     maxBatch: int("max-batch", 1),
     minuteRetentionSeconds: duration("minute-retention"),
@@ -544,6 +554,16 @@ export function parseConfig(argv: readonly string[], env: NodeJS.ProcessEnv = {}
       sendStallTimeoutMs: duration("send-stall-timeout"),
     },
   };
+}
+
+function parseYears(text: string): Config["eventYears"] {
+  const m = /^(\d{4})-(\d{4})?$/.exec(text.trim());
+  const min = Number(m?.[1]);
+  const max = m?.[2] === undefined ? undefined : Number(m[2]);
+  if (!m || min < 1970 || (max !== undefined && max < min)) {
+    throw new ConfigError(`--event-years must be FROM-TO or FROM- (years, 1970 or later, FROM ≤ TO), got "${text}"`);
+  }
+  return { min, max };
 }
 
 const UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };

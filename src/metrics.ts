@@ -36,6 +36,12 @@ export function createMetrics(opts: { defaultMetrics?: boolean } = {}) {
       labelNames: ["reason"] as const,
       registers,
     }),
+    timeFallbacks: new Counter({
+      name: "stats_event_time_fallbacks_total",
+      help: "With --time-source event: events bucketed by receive time instead, by reason (missing, unparseable, out_of_range: outside --event-years).",
+      labelNames: ["reason"] as const,
+      registers,
+    }),
     flushSeconds: new Histogram({
       name: "stats_flush_duration_seconds",
       help: "Time to apply one flush to the store, retries included.",

@@ -15,6 +15,7 @@ export type IngestConfig = Pick<
   | "trackEvents"
   | "funnelEvents"
   | "timeSource"
+  | "eventYears"
   | "shard"
   | "flushIntervalMs"
   | "maxBatch"
@@ -36,6 +37,7 @@ export function startIngest(cfg: IngestConfig, store: StatsStore, metrics: Metri
     {
       rules: { trackEvents: new Set(cfg.trackEvents), funnelEvents: new Set(cfg.funnelEvents) },
       timeSource: cfg.timeSource,
+      eventYears: cfg.eventYears,
       shard: cfg.shard,
     },
     metrics,
