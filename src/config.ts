@@ -29,6 +29,8 @@ export interface Config {
   maxBatch: number;
   minuteRetentionSeconds: number;
   heartbeatMs: number;
+  /** How long a publisher keeps us (and its queue for us) while it hears nothing from us. */
+  heartbeatTtlMs: number;
   zmqHighWaterMark: number;
   shutdownTimeoutMs: number;
   logLevel: string;
@@ -231,7 +233,15 @@ export const OPTIONS: readonly OptionSpec[] = [
     kind: "duration",
     def: "1s",
     unit: "ms",
-    help: "ZMTP heartbeat interval; a peer silent for 3 intervals is reconnected",
+    help: "ZMTP heartbeat interval; a publisher that answers nothing for 3 intervals is reconnected",
+  },
+  {
+    flag: "heartbeat-ttl",
+    env: "STATS_HEARTBEAT_TTL",
+    kind: "duration",
+    def: "60s",
+    unit: "ms",
+    help: "asks the publisher to drop us (and what it queued for us) only after hearing nothing from us this long: longer than any pause of this process (100ms to 6553s)",
   },
   {
     flag: "zmq-hwm",
@@ -533,6 +543,7 @@ export function parseConfig(argv: readonly string[], env: NodeJS.ProcessEnv = {}
     maxBatch: int("max-batch", 1),
     minuteRetentionSeconds: duration("minute-retention"),
     heartbeatMs: duration("heartbeat"),
+    heartbeatTtlMs: heartbeatTtl(duration("heartbeat-ttl")),
     zmqHighWaterMark: int("zmq-hwm", 0),
     shutdownTimeoutMs: duration("shutdown-timeout"),
     logLevel: str("log-level"),
@@ -554,6 +565,14 @@ export function parseConfig(argv: readonly string[], env: NodeJS.ProcessEnv = {}
       sendStallTimeoutMs: duration("send-stall-timeout"),
     },
   };
+}
+
+/** libzmq sends the TTL in deciseconds in 16 bits: 100 ms .. 6,553.5 s. */
+function heartbeatTtl(ms: number): number {
+  if (ms < 100 || ms > 6_553_500) {
+    throw new ConfigError(`--heartbeat-ttl must be between 100ms and 6553s, got ${ms} ms`);
+  }
+  return ms;
 }
 
 function parseYears(text: string): Config["eventYears"] {

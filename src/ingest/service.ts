@@ -20,6 +20,7 @@ export type IngestConfig = Pick<
   | "flushIntervalMs"
   | "maxBatch"
   | "heartbeatMs"
+  | "heartbeatTtlMs"
   | "zmqHighWaterMark"
 >;
 
@@ -50,6 +51,7 @@ export function startIngest(cfg: IngestConfig, store: StatsStore, metrics: Metri
       bind: cfg.zmqBind,
       topics: cfg.topics,
       heartbeatMs: cfg.heartbeatMs,
+      heartbeatTtlMs: cfg.heartbeatTtlMs,
       receiveHighWaterMark: cfg.zmqHighWaterMark,
       onConnections: (n) => metrics.busConnected.set(n),
       onDisconnect: () => metrics.busDisconnects.inc(),
