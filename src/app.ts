@@ -47,6 +47,7 @@ export interface App {
 export function buildApp(deps: AppDeps): App {
   const { store, metrics, log } = deps;
   metrics.observeStore(() => ({ connected: store.connected(), maxmemoryPolicy: store.maxmemoryPolicy() }));
+  metrics.observeCardinality(() => store.cardinality(new Date().getUTCFullYear()));
   const mounts = [...(deps.mounts ?? [])].sort((a, b) => b.prefix.length - a.prefix.length);
   const checks: ReadinessCheck[] = [
     {

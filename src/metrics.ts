@@ -1,5 +1,9 @@
 /** Prometheus metrics, one registry per service instance (tests run several in one process). */
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from "prom-client";
+import type { Cardinality } from "./store/types.js";
+
+/** Cardinality is read from the store at most this often (a scrape reads the last figures). */
+const CARDINALITY_EVERY_MS = 10_000;
 
 export function createMetrics(opts: { defaultMetrics?: boolean } = {}) {
   const registry = new Registry();
@@ -8,6 +12,16 @@ export function createMetrics(opts: { defaultMetrics?: boolean } = {}) {
   // What the pending gauges report at scrape time (the flusher registers itself).
   let pending = () => ({ deltas: 0, events: 0 });
   let flush = () => ({ failing: false, setAsideEvents: 0 });
+  let cardinalitySource: (() => Promise<Cardinality>) | undefined;
+  let cardinality: { at: number; value: Promise<Cardinality | undefined> } | undefined;
+  const readCardinality = (): Promise<Cardinality | undefined> => {
+    if (!cardinalitySource) return Promise.resolve(undefined);
+    if (!cardinality || Date.now() - cardinality.at > CARDINALITY_EVERY_MS) {
+      // A store that is down leaves the gauges empty for this scrape rather than failing it.
+      cardinality = { at: Date.now(), value: cardinalitySource().catch(() => undefined) };
+    }
+    return cardinality.value;
+  };
   let storeState = (): { connected: boolean; maxmemoryPolicy: string | undefined } => ({
     connected: false,
     maxmemoryPolicy: undefined,
@@ -120,6 +134,43 @@ export function createMetrics(opts: { defaultMetrics?: boolean } = {}) {
       help: "ZeroMQ peers currently connected.",
       registers,
     }),
+    accounts: new Gauge({
+      name: "stats_accounts",
+      help: "Accounts with data (the rollup `all` included), by kind; read from the index at most every 10 s.",
+      labelNames: ["kind"] as const,
+      registers,
+      async collect() {
+        const c = await readCardinality();
+        this.reset();
+        if (c) for (const [kind, n] of Object.entries(c.accounts)) this.set({ kind }, n);
+      },
+    }),
+    eventTypes: new Gauge({
+      name: "stats_event_types",
+      help: "Event types with data, by kind; read at most every 10 s.",
+      labelNames: ["kind"] as const,
+      registers,
+      async collect() {
+        const c = await readCardinality();
+        this.reset();
+        if (c) for (const [kind, n] of Object.entries(c.events)) this.set({ kind }, n);
+      },
+    }),
+    funnelStatuses: new Gauge({
+      name: "stats_funnel_statuses",
+      help: "Distinct statuses of each funnel event this year (over every account); read at most every 10 s.",
+      labelNames: ["event"] as const,
+      registers,
+      async collect() {
+        const c = await readCardinality();
+        this.reset();
+        if (c) for (const { event, statuses } of c.statuses) this.set({ event }, statuses);
+      },
+    }),
+    /** Makes the cardinality gauges read the store (through `source`) at most every 10 s. */
+    observeCardinality(source: () => Promise<Cardinality>) {
+      cardinalitySource = source;
+    },
     /** Makes the pending gauges read `source` at every scrape. */
     observePending(source: () => { deltas: number; events: number }) {
       pending = source;

@@ -63,6 +63,20 @@ export function createRedisBackend(client: Client, policy?: PolicyWatch): Backen
       });
     },
     smembers: (key) => redis.smembers(key),
+    async sizes(requests) {
+      const one = ({ type, key }: { type: "set" | "hash"; key: string }) =>
+        type === "set" ? redis.scard(key) : redis.hlen(key);
+      if (cluster || requests.length <= 1) return Promise.all(requests.map(one));
+      const pipeline = redis.pipeline();
+      for (const { type, key } of requests) {
+        if (type === "set") pipeline.scard(key);
+        else pipeline.hlen(key);
+      }
+      return ((await pipeline.exec()) ?? []).map(([err, n]) => {
+        if (err) throw err;
+        return n as number;
+      });
+    },
     async scan(pattern, onKeys) {
       const nodes = cluster ? (redis as Cluster).nodes("master") : [redis];
       for (const node of nodes as Redis[]) {
