@@ -3,7 +3,7 @@
  * environment variable and a default, all listed by `--help`. The 2013 service's flags are
  * accepted as aliases (also in Go's single-dash form, `-zmqsocket=...`).
  */
-import { isName } from "./domain/names.js";
+import { isName, NAME_RULE } from "./domain/names.js";
 import { parseShard, type Shard } from "./domain/shard.js";
 
 export interface Config {
@@ -25,10 +25,14 @@ export interface Config {
   trackEvents: string[];
   funnelEvents: string[];
   timeSource: "receive" | "event";
+  /** Years an event's own time may fall in; max undefined = the year after the current one. */
+  eventYears: { min: number; max: number | undefined };
   flushIntervalMs: number;
   maxBatch: number;
   minuteRetentionSeconds: number;
   heartbeatMs: number;
+  /** How long a publisher keeps us (and its queue for us) while it hears nothing from us. */
+  heartbeatTtlMs: number;
   zmqHighWaterMark: number;
   shutdownTimeoutMs: number;
   logLevel: string;
@@ -206,6 +210,13 @@ export const OPTIONS: readonly OptionSpec[] = [
     help: "bucket by receive time (UTC), or by the event's time field when it parses",
   },
   {
+    flag: "event-years",
+    env: "STATS_EVENT_YEARS",
+    kind: "string",
+    def: "2000-",
+    help: "with --time-source event: years an event's time may fall in, FROM-TO (TO empty = next year); others use receive time, counted",
+  },
+  {
     flag: "flush-interval",
     env: "STATS_FLUSH_INTERVAL",
     kind: "duration",
@@ -234,7 +245,15 @@ export const OPTIONS: readonly OptionSpec[] = [
     kind: "duration",
     def: "1s",
     unit: "ms",
-    help: "ZMTP heartbeat interval; a peer silent for 3 intervals is reconnected",
+    help: "ZMTP heartbeat interval; a publisher that answers nothing for 3 intervals is reconnected",
+  },
+  {
+    flag: "heartbeat-ttl",
+    env: "STATS_HEARTBEAT_TTL",
+    kind: "duration",
+    def: "60s",
+    unit: "ms",
+    help: "asks the publisher to drop us (and what it queued for us) only after hearing nothing from us this long: longer than any pause of this process (100ms to 6553s)",
   },
   {
     flag: "zmq-hwm",
@@ -490,8 +509,7 @@ export function parseConfig(argv: readonly string[], env: NodeJS.ProcessEnv = {}
   };
   const names = (flag: string): string[] => {
     const v = list(flag);
-    for (const n of v)
-      if (!isName(n)) throw new ConfigError(`--${flag}: "${n}" is not a name of [A-Za-z0-9._-]{1,128}`);
+    for (const n of v) if (!isName(n)) throw new ConfigError(`--${flag}: "${n}" is not a name (${NAME_RULE})`);
     return v;
   };
 
@@ -554,10 +572,12 @@ export function parseConfig(argv: readonly string[], env: NodeJS.ProcessEnv = {}
     trackEvents: names("track-events"),
     funnelEvents: names("funnel-events"),
     timeSource: str("time-source") as Config["timeSource"],
+    eventYears: parseYears(str("event-years")),
     flushIntervalMs: duration("flush-interval"),
     maxBatch: int("max-batch", 1),
     minuteRetentionSeconds: duration("minute-retention"),
     heartbeatMs: duration("heartbeat"),
+    heartbeatTtlMs: heartbeatTtl(duration("heartbeat-ttl")),
     zmqHighWaterMark: int("zmq-hwm", 0),
     shutdownTimeoutMs: duration("shutdown-timeout"),
     logLevel: str("log-level"),
@@ -581,6 +601,24 @@ export function parseConfig(argv: readonly string[], env: NodeJS.ProcessEnv = {}
       sendStallTimeoutMs: duration("send-stall-timeout"),
     },
   };
+}
+
+/** libzmq sends the TTL in deciseconds in 16 bits: 100 ms .. 6,553.5 s. */
+function heartbeatTtl(ms: number): number {
+  if (ms < 100 || ms > 6_553_500) {
+    throw new ConfigError(`--heartbeat-ttl must be between 100ms and 6553s, got ${ms} ms`);
+  }
+  return ms;
+}
+
+function parseYears(text: string): Config["eventYears"] {
+  const m = /^(\d{4})-(\d{4})?$/.exec(text.trim());
+  const min = Number(m?.[1]);
+  const max = m?.[2] === undefined ? undefined : Number(m[2]);
+  if (!m || min < 1970 || (max !== undefined && max < min)) {
+    throw new ConfigError(`--event-years must be FROM-TO or FROM- (years, 1970 or later, FROM ≤ TO), got "${text}"`);
+  }
+  return { min, max };
 }
 
 const UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };

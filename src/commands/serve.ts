@@ -77,6 +77,8 @@ export async function startService(
         // A bound socket is ready as soon as it listens; a connecting one once a publisher is there.
         check: async () => config.zmqBind || started.consumer.connections > 0,
       });
+      // Not ready while flushes fail — whatever PING says (OOM, READONLY, a rejected batch).
+      readiness.push({ name: "flush", check: async () => started.flusher.status() });
     }
 
     // Every process watches the shard registry; an ingest process also holds its shard there and is

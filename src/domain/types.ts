@@ -63,16 +63,36 @@ export interface StatsStore {
   countsMany(
     requests: ReadonlyArray<{ kind: Kind; account: string; event: string; period: Period }>,
   ): Promise<Counts[]>;
-  accounts(kind: Kind): Promise<string[]>;
-  events(kind: Kind, account: string): Promise<string[]>;
+  /**
+   * Listings, sorted. Read from the index at most once a second per listing (and again at once
+   * when this process adds a name to it): repeating them, or paging through them, is cheap.
+   * The array is shared: never mutate it.
+   */
+  accounts(kind: Kind): Promise<readonly string[]>;
+  events(kind: Kind, account: string): Promise<readonly string[]>;
   years(kind: Kind, account: string, event: string): Promise<number[]>;
+  /** What grows without bound with the input: accounts, event types, and statuses per funnel event. */
+  cardinality(year: number): Promise<Cardinality>;
   /** Rebuilds the listing index from existing counter keys (SCAN, never KEYS). */
   reindex(): Promise<ReindexReport>;
   /** Resolves when the store answers a round trip; rejects otherwise. */
   ping(): Promise<void>;
   /** False while the connection to the store is known to be down; no round trip. */
   connected(): boolean;
+  /** Redis's maxmemory-policy as last read at (re)connect; undefined for memory or before the first read. */
+  maxmemoryPolicy(): string | undefined;
+  /** Conditions that put the guarantees at risk without stopping the store (e.g. an evicting policy). */
+  warnings(): string[];
   close(): Promise<void>;
+}
+
+export interface Cardinality {
+  /** Accounts in the index (the rollup `all` included), per kind. */
+  accounts: Record<Kind, number>;
+  /** Event types (those of the rollup account `all`: every type), per kind. */
+  events: Record<Kind, number>;
+  /** Distinct statuses of each funnel event in `year` (from the rollup account `all`). */
+  statuses: Array<{ event: string; statuses: number }>;
 }
 
 export interface ReindexReport {

@@ -19,9 +19,12 @@ export interface Mount {
   close?(): Promise<void>;
 }
 
+/** A check's answer: ok or not, with the reason when not, and a warning that does not fail it. */
+export type CheckResult = boolean | { ok: boolean; reason?: string | undefined; warning?: string | undefined };
+
 export interface ReadinessCheck {
   name: string;
-  check(): Promise<boolean>;
+  check(): Promise<CheckResult>;
 }
 
 export interface AppDeps {
@@ -48,18 +51,19 @@ export interface App {
 
 export function buildApp(deps: AppDeps): App {
   const { store, metrics, log } = deps;
+  metrics.observeStore(() => ({ connected: store.connected(), maxmemoryPolicy: store.maxmemoryPolicy() }));
+  metrics.observeCardinality(() => store.cardinality(new Date().getUTCFullYear()));
   const mounts = [...(deps.mounts ?? [])].sort((a, b) => b.prefix.length - a.prefix.length);
   const checks: ReadinessCheck[] = [
     {
       name: "store",
       check: async () => {
+        const warning = store.warnings().join("; ") || undefined;
         try {
           await withTimeout(store.ping(), 1_000);
-          metrics.storeAnswered(true);
-          return true;
-        } catch {
-          metrics.storeAnswered(false);
-          return false;
+          return { ok: true, warning };
+        } catch (err) {
+          return { ok: false, reason: `PING failed: ${err instanceof Error ? err.message : String(err)}`, warning };
         }
       },
     },
@@ -80,11 +84,20 @@ export function buildApp(deps: AppDeps): App {
     const route = async () => {
       if (path === "/healthz") return json(res, 200, { status: "ok" });
       if (path === "/readyz") {
-        const results = await Promise.all(checks.map(async (c) => [c.name, await c.check()] as const));
-        const ready = results.every(([, ok]) => ok);
+        const results = await Promise.all(
+          checks.map(async (c) => {
+            const r = await c.check();
+            return { name: c.name, ...(typeof r === "boolean" ? { ok: r } : r) };
+          }),
+        );
+        const ready = results.every((r) => r.ok);
+        const reasons = results.filter((r) => !r.ok && r.reason).map((r) => [r.name, r.reason]);
+        const warnings = results.filter((r) => r.warning).map((r) => [r.name, r.warning]);
         return json(res, ready ? 200 : 503, {
           status: ready ? "ready" : "not ready",
-          checks: Object.fromEntries(results.map(([n, ok]) => [n, ok ? "ok" : "down"])),
+          checks: Object.fromEntries(results.map((r) => [r.name, r.ok ? "ok" : "down"])),
+          ...(reasons.length > 0 ? { reasons: Object.fromEntries(reasons) } : {}),
+          ...(warnings.length > 0 ? { warnings: Object.fromEntries(warnings) } : {}),
           ...deps.readyDetail?.(),
         });
       }

@@ -27,9 +27,35 @@ const NUMERIC = /^\d+(?:\.\d+)?$/;
 const MS_THRESHOLD = 1e11;
 const MAX_MS = Date.UTC(9999, 11, 31, 23, 59, 59, 999);
 
+/** Years an event's own time may fall in (`--event-years`); inclusive. */
+export interface YearRange {
+  min: number;
+  max: number;
+}
+
+export type EventTime = { ok: true; ms: number } | { ok: false; reason: "missing" | "unparseable" | "out_of_range" };
+
+/**
+ * The rule for `--time-source event`. A number (or numeric string) is unix milliseconds from 1e11
+ * up and unix seconds below (1e11 ms is 1973-03-03, 1e11 s the year 5138: no real time is
+ * ambiguous once the year range below is applied). The result must fall within `years`: a
+ * millisecond time before 1973 read as seconds, or `"20260131"` read as seconds (1970-08-23),
+ * lands outside it and is refused rather than bucketed into the wrong century. Every refusal says
+ * why, so the caller can count its fallback to receive time.
+ */
+export function readEventTime(value: unknown, years: YearRange): EventTime {
+  if (value === undefined || value === null || value === "") return { ok: false, reason: "missing" };
+  const ms = parseEventTime(value);
+  if (ms === undefined) return { ok: false, reason: "unparseable" };
+  const year = new Date(ms).getUTCFullYear();
+  if (year < years.min || year > years.max) return { ok: false, reason: "out_of_range" };
+  return { ok: true, ms };
+}
+
 /**
  * Parses an event's `time` field: ISO 8601, unix seconds or milliseconds (number or numeric
  * string), or Ruby's `2013-09-05 10:00:00 +0100`. Returns epoch ms, or undefined when it does not parse.
+ * No year range here: see readEventTime.
  */
 export function parseEventTime(value: unknown): number | undefined {
   if (typeof value === "number") return fromUnix(value);

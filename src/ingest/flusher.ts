@@ -1,13 +1,21 @@
 /**
  * Flushes coalesced deltas to the store on a timer or when a batch grows large, one batch in
- * flight at a time. A batch that fails is retried with the same id (capped backoff) until the
- * store accepts it, so a lost reply never double-counts; events keep coalescing meanwhile.
- * Listeners hear of a batch only after the store has accepted it.
+ * flight at a time. A batch that fails is retried with the same id (capped backoff), so a lost
+ * reply never double-counts; events keep coalescing meanwhile. Listeners hear of a batch only
+ * after the store has accepted it.
+ *
+ * How long a batch is retried depends on why it failed (store/errors.ts): while the store is
+ * unreachable or refuses every write (OOM, READONLY, ...) it is retried until it applies; a batch
+ * the store rejects for itself (a key of the wrong type, a bug) is set aside after
+ * REJECTED_ATTEMPTS tries — kept with its id, retried every `setAsideRetryMs`, reported — so the
+ * events behind it are not stalled. Every failure is counted (stats_flush_errors_total), logged,
+ * and makes `status()` (hence /readyz) not ok until a flush succeeds again.
  */
 import { randomUUID } from "node:crypto";
 import type { Batch, StatsStore } from "../domain/types.js";
 import type { Logger } from "../log.js";
 import type { Metrics } from "../metrics.js";
+import { type ClassifiedError, classifyStoreError } from "../store/errors.js";
 import type { Bucket } from "./bucket.js";
 import { accumulate, type Classification } from "./classify.js";
 import { Coalescer } from "./coalesce.js";
@@ -18,7 +26,14 @@ export interface FlusherOptions {
   /** Flush early once this many distinct deltas are pending. */
   maxBatch: number;
   retry?: { initialMs: number; maxMs: number };
+  /** How often a batch set aside (rejected by the store) is tried again. Default 10 s. */
+  setAsideRetryMs?: number;
 }
+
+/** Attempts a batch the store rejects for itself gets before it is set aside. */
+export const REJECTED_ATTEMPTS = 3;
+
+export type FlushStatus = { ok: true } | { ok: false; reason: string };
 
 export type AppliedListener = (batch: Batch) => void;
 
@@ -36,6 +51,12 @@ export class Flusher {
    */
   #held: Batch | undefined;
   #listeners = new Set<AppliedListener>();
+  /** Batches the store rejected (see the class comment), oldest first, with their ids. */
+  #setAside: Batch[] = [];
+  #setAsideTriedAt = 0;
+  #setAsideRetryMs: number;
+  /** The last failure, until a flush succeeds. */
+  #failing: (ClassifiedError & { since: number }) | undefined;
 
   constructor(
     private readonly store: StatsStore,
@@ -44,7 +65,30 @@ export class Flusher {
     private readonly log: Logger,
   ) {
     // Read at every scrape: a flush can wait for a long interval or retry through an outage.
+    this.#setAsideRetryMs = opts.setAsideRetryMs ?? 10_000;
     metrics.observePending(() => ({ deltas: this.#pending.size, events: this.pendingEvents }));
+    metrics.observeFlush(() => ({
+      failing: this.#failing !== undefined,
+      setAsideEvents: this.#setAside.reduce((n, b) => n + b.events, 0),
+    }));
+  }
+
+  /** Not ok while flushes are failing or a batch is set aside; the reason says which and why. */
+  status(): FlushStatus {
+    const failing = this.#failing;
+    if (failing) {
+      const what = failing.kind === "unreachable" ? "store unreachable" : `store ${failing.kind} the write`;
+      const secs = Math.round((Date.now() - failing.since) / 1000);
+      return { ok: false, reason: `flushes failing for ${secs} s (${what}: ${failing.message})` };
+    }
+    if (this.#setAside.length > 0) {
+      const events = this.#setAside.reduce((n, b) => n + b.events, 0);
+      return {
+        ok: false,
+        reason: `${this.#setAside.length} batch(es) of ${events} events rejected by the store and set aside (see the log)`,
+      };
+    }
+    return { ok: true };
   }
 
   start(): void {
@@ -68,7 +112,9 @@ export class Flusher {
 
   /** Events received but not yet accepted by the store. */
   get pendingEvents(): number {
-    return this.#pending.events + this.#inFlightEvents + (this.#held?.events ?? 0);
+    let setAside = 0;
+    for (const b of this.#setAside) setAside += b.events;
+    return this.#pending.events + this.#inFlightEvents + (this.#held?.events ?? 0) + setAside;
   }
 
   /** Starts a flush unless one is in flight; resolves when the current flush is done. */
@@ -76,6 +122,10 @@ export class Flusher {
     if (this.#inFlight) return this.#inFlight;
     let batch = this.#held;
     this.#held = undefined;
+    if (!batch && this.#setAside.length > 0 && Date.now() - this.#setAsideTriedAt >= this.#setAsideRetryMs) {
+      this.#setAsideTriedAt = Date.now();
+      batch = this.#setAside.shift();
+    }
     if (!batch) {
       if (this.#pending.size === 0) {
         return Promise.resolve();
@@ -99,10 +149,14 @@ export class Flusher {
     clearInterval(this.#timer);
     const deadline = Date.now() + deadlineMs;
     this.#deadline = deadline;
-    while ((this.#inFlight || this.#held || this.#pending.size > 0) && Date.now() <= deadline) {
+    // Batches set aside get one more try each, after everything else.
+    let lastTries = this.#setAside.length;
+    this.#setAsideRetryMs = 0;
+    while ((this.#inFlight || this.#held || this.#pending.size > 0 || lastTries > 0) && Date.now() <= deadline) {
+      if (!this.#inFlight && !this.#held && this.#pending.size === 0) lastTries--;
       await this.flush();
     }
-    return !this.#inFlight && !this.#held && this.#pending.size === 0;
+    return !this.#inFlight && !this.#held && this.#pending.size === 0 && this.#setAside.length === 0;
   }
 
   #deadline = Number.POSITIVE_INFINITY;
@@ -111,15 +165,29 @@ export class Flusher {
     const { initialMs, maxMs } = this.opts.retry ?? { initialMs: 50, maxMs: 2_000 };
     const started = performance.now();
     let delay = initialMs;
+    let rejected = 0;
     for (let attempt = 1; ; attempt++) {
       try {
         await this.store.apply(batch);
         break;
       } catch (err) {
+        const why = classifyStoreError(err);
         this.metrics.flushFailures.inc();
-        this.metrics.storeAnswered(false);
+        this.metrics.flushErrors.inc({ kind: why.kind, code: why.code });
+        if (this.#failing?.code !== why.code) this.#failing = { ...why, since: this.#failing?.since ?? Date.now() };
+        const context = { err: why.message, code: why.code, kind: why.kind, batch: batch.id, attempt };
+        if (why.kind === "rejected" && ++rejected >= REJECTED_ATTEMPTS) {
+          this.#setAside.push(batch);
+          this.log.error(
+            { ...context, events: batch.events, deltas: batch.deltas.length, setAside: this.#setAside.length },
+            "the store rejected this batch: set aside (kept, retried now and then); later events go on",
+          );
+          return;
+        }
         if (attempt === 1 || attempt % 20 === 0) {
-          this.log.warn({ err, batch: batch.id, attempt, deltas: batch.deltas.length }, "flush failed; retrying");
+          const line = { ...context, deltas: batch.deltas.length };
+          if (why.kind === "unreachable") this.log.warn(line, "flush failed; retrying");
+          else this.log.error(line, "the store refuses writes; retrying until it accepts them (see /readyz)");
         }
         if (Date.now() + delay > this.#deadline) {
           // Out of time at shutdown: hold the batch as it is (see #held) and report it pending.
@@ -130,7 +198,10 @@ export class Flusher {
         delay = Math.min(delay * 2, maxMs);
       }
     }
-    this.metrics.storeAnswered(true);
+    if (this.#failing) {
+      this.log.info({ code: this.#failing.code, failingMs: Date.now() - this.#failing.since }, "flushes succeed again");
+      this.#failing = undefined;
+    }
     this.metrics.flushSeconds.observe((performance.now() - started) / 1000);
     this.metrics.applied.inc(batch.events);
     for (const listener of this.#listeners) {

@@ -15,10 +15,12 @@ export type IngestConfig = Pick<
   | "trackEvents"
   | "funnelEvents"
   | "timeSource"
+  | "eventYears"
   | "shard"
   | "flushIntervalMs"
   | "maxBatch"
   | "heartbeatMs"
+  | "heartbeatTtlMs"
   | "zmqHighWaterMark"
 >;
 
@@ -36,6 +38,7 @@ export function startIngest(cfg: IngestConfig, store: StatsStore, metrics: Metri
     {
       rules: { trackEvents: new Set(cfg.trackEvents), funnelEvents: new Set(cfg.funnelEvents) },
       timeSource: cfg.timeSource,
+      eventYears: cfg.eventYears,
       shard: cfg.shard,
     },
     metrics,
@@ -48,6 +51,7 @@ export function startIngest(cfg: IngestConfig, store: StatsStore, metrics: Metri
       bind: cfg.zmqBind,
       topics: cfg.topics,
       heartbeatMs: cfg.heartbeatMs,
+      heartbeatTtlMs: cfg.heartbeatTtlMs,
       receiveHighWaterMark: cfg.zmqHighWaterMark,
       onConnections: (n) => metrics.busConnected.set(n),
       onDisconnect: () => metrics.busDisconnects.inc(),

@@ -7,7 +7,7 @@ import { ownsAccount, type Shard } from "../domain/shard.js";
 import type { Logger } from "../log.js";
 import { createRateLimitedLog } from "../log.js";
 import type { Metrics } from "../metrics.js";
-import { bucketOf, parseEventTime } from "./bucket.js";
+import { bucketOf, readEventTime } from "./bucket.js";
 import type { Classification } from "./classify.js";
 import { decodeFrames } from "./decode.js";
 import type { Flusher } from "./flusher.js";
@@ -15,6 +15,8 @@ import type { Flusher } from "./flusher.js";
 export interface PipelineOptions {
   rules: Classification;
   timeSource: "receive" | "event";
+  /** With timeSource "event": accepted years; max undefined = the year after the current one. */
+  eventYears?: { min: number; max: number | undefined };
   shard: Shard | undefined;
   now?: () => number;
 }
@@ -36,7 +38,23 @@ export function createPipeline(flusher: Flusher, opts: PipelineOptions, metrics:
         metrics.ignored.inc({ reason: "other_shard" });
         return;
       }
-      const at = opts.timeSource === "event" ? (parseEventTime(ev.time) ?? now()) : now();
+      let at = now();
+      if (opts.timeSource === "event") {
+        const years = opts.eventYears ?? { min: 1970, max: 9999 };
+        const max = years.max ?? new Date(at).getUTCFullYear() + 1;
+        const t = readEventTime(ev.time, { min: years.min, max });
+        if (t.ok) at = t.ms;
+        else {
+          metrics.timeFallbacks.inc({ reason: t.reason });
+          if (t.reason !== "missing") {
+            warn(
+              `time:${t.reason}`,
+              { reason: t.reason, time: String(ev.time).slice(0, 64) },
+              "event time not used: receive time instead",
+            );
+          }
+        }
+      }
       if (!flusher.add(ev, bucketOf(at), opts.rules)) metrics.ignored.inc({ reason: "untracked_type" });
     } catch (err) {
       // Unreachable by design; if it happens, the message is dropped and ingestion goes on.

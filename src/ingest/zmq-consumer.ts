@@ -2,6 +2,15 @@
  * The ZeroMQ adapter (thin): a SUB socket that connects (or binds), subscribes, and hands every
  * message's frames to `onMessage`. libzmq reconnects by itself; ZMTP heartbeats make a half-open
  * connection (a frozen publisher) fail and reconnect instead of hanging silently.
+ *
+ * The two directions of a heartbeat are set apart on purpose. We PING every `heartbeatMs` and drop
+ * a publisher that sends nothing for 3 intervals after a PING (heartbeatTimeout): a frozen or
+ * vanished publisher. The TTL in our PINGs (heartbeatTimeToLive) is how long the PUBLISHER waits
+ * for traffic from us before it drops the connection — and, with it, everything it queued for us.
+ * While this process is paused (SIGSTOP, a frozen VM or container) we send nothing, so a short TTL
+ * made the publisher throw away the whole backlog of the pause. The TTL is therefore long
+ * (`heartbeatTtlMs`, 60 s): a pause shorter than that loses nothing the publisher still holds
+ * (within its send high-water mark), and a dead subscriber host is still dropped by the publisher.
  */
 import { Subscriber } from "zeromq";
 import type { Logger } from "../log.js";
@@ -11,6 +20,8 @@ export interface ZmqConsumerOptions {
   bind: boolean;
   topics: readonly string[];
   heartbeatMs: number;
+  /** TTL announced to the publisher: see the module comment. */
+  heartbeatTtlMs: number;
   /** Messages ZeroMQ queues before dropping (ZMQ_RCVHWM). */
   receiveHighWaterMark: number;
   onConnections?: (connected: number) => void;
@@ -34,7 +45,7 @@ export function startZmqConsumer(
   const socket = new Subscriber({
     heartbeatInterval: opts.heartbeatMs,
     heartbeatTimeout: opts.heartbeatMs * 3,
-    heartbeatTimeToLive: opts.heartbeatMs * 3,
+    heartbeatTimeToLive: opts.heartbeatTtlMs,
     reconnectInterval: 100,
     reconnectMaxInterval: 1_000,
     receiveHighWaterMark: opts.receiveHighWaterMark,

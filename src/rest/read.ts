@@ -102,6 +102,6 @@ function periodPath(kind: Kind, account: string, event: string, p: Period): stri
 }
 
 /** Names that could not be requested back (not matching the name rule) are not linked. */
-function names(list: string[]): string[] {
+function names(list: readonly string[]): string[] {
   return list.filter((n) => NAME_PATTERN.test(n));
 }

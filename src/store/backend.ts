@@ -11,11 +11,17 @@ export interface Backend {
   applyOnce(guardKey: string, writes: readonly Write[], ttl: { guard: number; minute: number }): Promise<boolean>;
   hgetallMany(keys: readonly string[]): Promise<Array<Record<string, string>>>;
   smembers(key: string): Promise<string[]>;
+  /** Members of sets (SCARD) or fields of hashes (HLEN), in one round trip, in the order asked. */
+  sizes(requests: ReadonlyArray<{ type: "set" | "hash"; key: string }>): Promise<number[]>;
   /** Calls `onKeys` with every key matching a glob pattern, a page at a time (never KEYS). */
   scan(pattern: string, onKeys: (keys: string[]) => Promise<void>): Promise<void>;
   sadd(entries: ReadonlyArray<{ key: string; member: string }>): Promise<void>;
   ping(): Promise<void>;
   /** False while the connection is known to be down (no round trip: for fast paths such as caches). */
   connected(): boolean;
+  /** Redis's maxmemory-policy as last read (undefined: not read yet, or not Redis). */
+  maxmemoryPolicy(): string | undefined;
+  /** Conditions that do not stop the store but put its guarantees at risk (for /readyz). */
+  warnings(): string[];
   close(): Promise<void>;
 }

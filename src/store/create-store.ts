@@ -5,6 +5,7 @@
 import type { StatsStore } from "../domain/types.js";
 import type { Logger } from "../log.js";
 import { createKeySpace } from "./keys.js";
+import { watchMaxmemoryPolicy } from "./maxmemory-policy.js";
 import { createMemoryBackend } from "./memory-backend.js";
 import { createRedisBackend } from "./redis-backend.js";
 import { createRedisClient } from "./redis-connection.js";
@@ -26,7 +27,7 @@ export function createStore(cfg: StoreConfig, log: Logger): StatsStore {
     return createStatsStore(createMemoryBackend(), keys, opts);
   }
   const client = createRedisClient(cfg.redis, cfg.redisCluster, log, "commands");
-  return createStatsStore(createRedisBackend(client), keys, opts);
+  return createStatsStore(createRedisBackend(client, watchMaxmemoryPolicy(client, log)), keys, opts);
 }
 
 /** Pings until the store answers or the time is up (the first connect takes a moment). */

@@ -59,6 +59,12 @@ export function createMemoryBackend(now: () => number = Date.now): Backend {
       alive(key);
       return [...(sets.get(key) ?? [])];
     },
+    async sizes(requests) {
+      return requests.map(({ type, key }) => {
+        alive(key);
+        return (type === "set" ? sets.get(key)?.size : hashes.get(key)?.size) ?? 0;
+      });
+    },
     async scan(pattern, onKeys) {
       const re = globToRegExp(pattern);
       const found = [...hashes.keys(), ...sets.keys()].filter((k) => re.test(k));
@@ -73,6 +79,8 @@ export function createMemoryBackend(now: () => number = Date.now): Backend {
     },
     async ping() {},
     connected: () => true,
+    maxmemoryPolicy: () => undefined,
+    warnings: () => [],
     async close() {},
   };
 }

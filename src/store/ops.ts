@@ -66,13 +66,20 @@ export function batchWrites(keys: KeySpace, deltas: readonly Delta[]): Write[] {
   return [...hashes.values(), ...sets.values()];
 }
 
-/** Splits writes into chunks of at most `maxArgs` script arguments, keeping each key whole. */
+/**
+ * Splits writes into chunks of at most `maxArgs` script arguments. A key too large for one chunk
+ * is split across several (a hash by fields, a set by members): no chunk, however big the batch,
+ * grows past `maxArgs`. Deterministic: the same writes always give the same chunks, so a retried
+ * batch meets the guards of the chunks it already applied.
+ */
 export function chunkWrites(writes: readonly Write[], maxArgs: number): Write[][] {
+  // A record costs 2 arguments (op, n) plus its fields (2 each) or members (1 each).
+  const maxFields = Math.max(1, Math.floor((maxArgs - 2) / 2));
+  const maxMembers = Math.max(1, maxArgs - 2);
   const chunks: Write[][] = [];
   let current: Write[] = [];
   let size = 0;
-  for (const w of writes) {
-    const cost = 2 + (w.type === "hash" ? w.fields.size * 2 : w.members.size);
+  const place = (w: Write, cost: number) => {
     if (current.length > 0 && size + cost > maxArgs) {
       chunks.push(current);
       current = [];
@@ -80,6 +87,29 @@ export function chunkWrites(writes: readonly Write[], maxArgs: number): Write[][
     }
     current.push(w);
     size += cost;
+  };
+  for (const w of writes) {
+    if (w.type === "hash") {
+      let part = new Map<string, number>();
+      for (const [field, delta] of w.fields) {
+        part.set(field, delta);
+        if (part.size === maxFields) {
+          place({ type: "hash", key: w.key, fields: part, expire: w.expire }, 2 + part.size * 2);
+          part = new Map();
+        }
+      }
+      if (part.size > 0) place({ type: "hash", key: w.key, fields: part, expire: w.expire }, 2 + part.size * 2);
+    } else {
+      let part = new Set<string>();
+      for (const member of w.members) {
+        part.add(member);
+        if (part.size === maxMembers) {
+          place({ type: "set", key: w.key, members: part }, 2 + part.size);
+          part = new Set();
+        }
+      }
+      if (part.size > 0) place({ type: "set", key: w.key, members: part }, 2 + part.size);
+    }
   }
   if (current.length > 0) chunks.push(current);
   return chunks;

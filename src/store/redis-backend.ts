@@ -3,20 +3,22 @@ import type { Cluster, Redis } from "ioredis";
 import type { Backend } from "./backend.js";
 import { slotOf, tagForSlot } from "./cluster-slots.js";
 import { guardInSlot } from "./keys.js";
+import type { PolicyWatch } from "./maxmemory-policy.js";
 import type { Write } from "./ops.js";
 
 const APPLY_SCRIPT = readFileSync(new URL("./lua/apply-batch.lua", import.meta.url), "utf8");
 
 type Client = Redis | Cluster;
 type WithApply = Client & {
-  applyBatch(numKeys: number, ...args: Array<string | number>): Promise<number>;
+  /** ioredis flattens array arguments one level (Array.prototype.flat): no spread into a call. */
+  applyBatch(numKeys: number, keys: string[], args: Array<string | number>): Promise<number>;
 };
 
 /**
  * Redis primitives over one ioredis command client. Writes go through a single Lua script per
  * chunk (EVALSHA, loaded on demand), so a chunk is atomic and guarded against re-application.
  */
-export function createRedisBackend(client: Client): Backend {
+export function createRedisBackend(client: Client, policy?: PolicyWatch): Backend {
   if (!("applyBatch" in client)) {
     client.defineCommand("applyBatch", { lua: APPLY_SCRIPT });
   }
@@ -30,7 +32,7 @@ export function createRedisBackend(client: Client): Backend {
       keys.push(w.key);
       appendArgs(args, w);
     }
-    return (await redis.applyBatch(keys.length, ...keys, ...args)) === 1;
+    return (await redis.applyBatch(keys.length, keys, args)) === 1;
   };
 
   return {
@@ -62,6 +64,20 @@ export function createRedisBackend(client: Client): Backend {
       });
     },
     smembers: (key) => redis.smembers(key),
+    async sizes(requests) {
+      const one = ({ type, key }: { type: "set" | "hash"; key: string }) =>
+        type === "set" ? redis.scard(key) : redis.hlen(key);
+      if (cluster || requests.length <= 1) return Promise.all(requests.map(one));
+      const pipeline = redis.pipeline();
+      for (const { type, key } of requests) {
+        if (type === "set") pipeline.scard(key);
+        else pipeline.hlen(key);
+      }
+      return ((await pipeline.exec()) ?? []).map(([err, n]) => {
+        if (err) throw err;
+        return n as number;
+      });
+    },
     async scan(pattern, onKeys) {
       const nodes = cluster ? (redis as Cluster).nodes("master") : [redis];
       for (const node of nodes as Redis[]) {
@@ -86,6 +102,11 @@ export function createRedisBackend(client: Client): Backend {
       await redis.ping();
     },
     connected: () => redis.status === "ready",
+    maxmemoryPolicy: () => policy?.policy(),
+    warnings: () => {
+      const w = policy?.warning();
+      return w ? [w] : [];
+    },
     async close() {
       await redis.quit().catch(() => redis.disconnect());
     },
@@ -94,7 +115,8 @@ export function createRedisBackend(client: Client): Backend {
 
 function appendArgs(args: Array<string | number>, w: Write): void {
   if (w.type === "set") {
-    args.push("s", w.members.size, ...w.members);
+    args.push("s", w.members.size);
+    for (const member of w.members) args.push(member);
     return;
   }
   args.push(w.expire ? "x" : "h", w.fields.size);

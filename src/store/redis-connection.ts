@@ -15,7 +15,10 @@ export function redisClientOptions(role: string): RedisOptions {
     maxRetriesPerRequest: 1,
     commandTimeout: 10_000,
     retryStrategy: (times) => Math.min(50 * 2 ** Math.min(times, 6), 2_000),
-    reconnectOnError: () => false,
+    // After a failover behind a stable address (or REPLICAOF on our server) the old connection
+    // reaches a replica: every write fails READONLY until we reconnect and reach the new primary.
+    // 1 = reconnect, without resending (the flusher retries the batch, same id, same guards).
+    reconnectOnError: (err) => (err.message.startsWith("READONLY") ? 1 : false),
   };
 }
 

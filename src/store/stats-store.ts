@@ -2,7 +2,7 @@ import { KINDS } from "../domain/names.js";
 import type { Batch, Counts, ReindexReport, StatsStore } from "../domain/types.js";
 import type { Backend } from "./backend.js";
 import type { KeySpace } from "./keys.js";
-import { batchWrites, chunkWrites } from "./ops.js";
+import { batchWrites, chunkWrites, type Write } from "./ops.js";
 
 export interface StatsStoreOptions {
   /** Seconds a minute key lives after its last write (DESIGN §3: 30 days). */
@@ -12,6 +12,11 @@ export interface StatsStoreOptions {
   /** Upper bound of script arguments per chunk (keeps each script short and Lua's stack safe). */
   maxArgsPerChunk?: number;
 }
+
+/** How long a listing read from the index is reused (writes by other processes show within it). */
+const LISTING_MAX_AGE_MS = 1_000;
+/** Listings kept at once (one per kind for accounts, one per account and kind for events). */
+const MAX_LISTINGS = 1_000;
 
 export function createStatsStore(backend: Backend, keys: KeySpace, opts: StatsStoreOptions): StatsStore {
   const ttl = { guard: opts.guardTtlSeconds ?? 86_400, minute: opts.minuteRetentionSeconds };
@@ -29,6 +34,46 @@ export function createStatsStore(backend: Backend, keys: KeySpace, opts: StatsSt
 
   const sortedNames = (names: string[]) => names.sort();
 
+  // Listing cache: key → sorted names. Concurrent readers share one SMEMBERS.
+  const listings = new Map<string, { at: number; names: Promise<readonly string[]>; sorted?: readonly string[] }>();
+  const listing = (key: string): Promise<readonly string[]> => {
+    const hit = listings.get(key);
+    if (hit && Date.now() - hit.at <= LISTING_MAX_AGE_MS) return hit.names;
+    if (listings.size >= MAX_LISTINGS) listings.delete(listings.keys().next().value as string);
+    const entry: { at: number; names: Promise<readonly string[]>; sorted?: readonly string[] } = {
+      at: Date.now(),
+      names: backend.smembers(key).then(sortedNames),
+    };
+    listings.set(key, entry);
+    entry.names.then(
+      (sorted) => {
+        entry.sorted = sorted;
+      },
+      () => {
+        if (listings.get(key) === entry) listings.delete(key);
+      },
+    );
+    return entry.names;
+  };
+  /** After this process wrote to an index set: forget the listing if it lacks a name just added. */
+  const forgetStale = (writes: readonly Write[]) => {
+    for (const w of writes) {
+      if (w.type !== "set") continue;
+      const entry = listings.get(w.key);
+      if (!entry) continue;
+      if (!entry.sorted) {
+        listings.delete(w.key);
+        continue;
+      }
+      for (const member of w.members) {
+        if (!contains(entry.sorted, member)) {
+          listings.delete(w.key);
+          break;
+        }
+      }
+    }
+  };
+
   return {
     name: backend.name,
     async apply(batch: Batch) {
@@ -37,6 +82,7 @@ export function createStatsStore(backend: Backend, keys: KeySpace, opts: StatsSt
       // chunks Redis never ran.
       for (const [i, writes] of chunks.entries()) {
         await backend.applyOnce(keys.guard(`${batch.id}:${i}`), writes, ttl);
+        forgetStale(writes);
       }
     },
     async counts(kind, account, event, period) {
@@ -47,11 +93,30 @@ export function createStatsStore(backend: Backend, keys: KeySpace, opts: StatsSt
       const hashes = await backend.hgetallMany(requests.map((r) => keys.counter(r.kind, r.account, r.event, r.period)));
       return hashes.map(toCounts);
     },
-    accounts: async (kind) => sortedNames(await backend.smembers(keys.accounts(kind))),
-    events: async (kind, account) => sortedNames(await backend.smembers(keys.events(kind, account))),
+    accounts: (kind) => listing(keys.accounts(kind)),
+    events: (kind, account) => listing(keys.events(kind, account)),
     async years(kind, account, event) {
       const years = await backend.smembers(keys.years(kind, account, event));
       return years.map(Number).sort((a, b) => a - b);
+    },
+    async cardinality(year) {
+      const funnelEvents = await backend.smembers(keys.events("funnels", "all"));
+      const sizes = await backend.sizes([
+        { type: "set", key: keys.accounts("track") },
+        { type: "set", key: keys.accounts("funnels") },
+        { type: "set", key: keys.events("track", "all") },
+        { type: "set", key: keys.events("funnels", "all") },
+        ...funnelEvents.map((event) => ({
+          type: "hash" as const,
+          key: keys.counter("funnels", "all", event, { year }),
+        })),
+      ]);
+      const [track = 0, funnels = 0, trackEvents = 0, funnelTypes = 0, ...statuses] = sizes;
+      return {
+        accounts: { track, funnels },
+        events: { track: trackEvents, funnels: funnelTypes },
+        statuses: funnelEvents.map((event, i) => ({ event, statuses: statuses[i] ?? 0 })),
+      };
     },
     async reindex(): Promise<ReindexReport> {
       const report = { scanned: 0, indexed: 0, skipped: 0 };
@@ -80,6 +145,22 @@ export function createStatsStore(backend: Backend, keys: KeySpace, opts: StatsSt
     },
     ping: () => backend.ping(),
     connected: () => backend.connected(),
+    maxmemoryPolicy: () => backend.maxmemoryPolicy(),
+    warnings: () => backend.warnings(),
     close: () => backend.close(),
   };
+}
+
+/** Binary search in names sorted by code unit. */
+function contains(sorted: readonly string[], name: string): boolean {
+  let lo = 0;
+  let hi = sorted.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    const v = sorted[mid] as string;
+    if (v === name) return true;
+    if (v < name) lo = mid + 1;
+    else hi = mid;
+  }
+  return false;
 }

@@ -285,6 +285,36 @@ function contract(name: string, setup: () => Promise<Harness>) {
       assert.equal((await store.accounts("track")).length, 10_000);
       assert.deepEqual(obj(await store.counts("track", "many9999", "pageview", { year: 2001 })), { "9": 1 });
     });
+
+    it("applies one batch of any size (70 000 statuses of one funnel, 20 000 new accounts), once", async () => {
+      const store = open();
+      const deltas: Delta[] = Array.from({ length: 70_000 }, (_, i) => funnel("all", `s${i}`, { year: 2002 }));
+      for (let i = 0; i < 20_000; i++) deltas.push(track(`new${i}`, "pageview", { year: 2002 }));
+      const b = batch(deltas);
+      await store.apply(b);
+      await store.apply(b); // a retry after a lost reply: every chunk's guard makes it a no-op
+      const statuses = await store.counts("funnels", "all", "order", { year: 2002 });
+      assert.equal(statuses.size, 70_000);
+      assert.ok([...statuses.values()].every((n) => n === 1));
+      assert.equal((await store.accounts("track")).length, 20_000);
+      assert.deepEqual(obj(await store.counts("track", "new19999", "pageview", { year: 2002 })), { "9": 1 });
+      const c = await store.cardinality(2002);
+      assert.deepEqual(c.accounts, { track: 20_000, funnels: 1 });
+      assert.deepEqual(c.statuses, [{ event: "order", statuses: 70_000 }]);
+    });
+
+    it("a listing read again shows a name this store just added, and another store's within a second", async () => {
+      const shared = h.space();
+      const store = open(undefined, undefined, shared);
+      const other = open(undefined, undefined, shared);
+      await store.apply(batch([track("first", "pageview")]));
+      assert.deepEqual(await store.accounts("track"), ["first"]);
+      await store.apply(batch([track("second", "pageview")]));
+      assert.deepEqual(await store.accounts("track"), ["first", "second"]);
+      await other.apply(batch([track("third", "pageview")]));
+      await sleep(1_100);
+      assert.deepEqual(await store.accounts("track"), ["first", "second", "third"]);
+    });
   });
 }
 

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { bucketOf, parseEventTime } from "../../src/ingest/bucket.js";
+import { bucketOf, parseEventTime, readEventTime } from "../../src/ingest/bucket.js";
 
 const utc = (s: string) => Date.parse(s);
 
@@ -102,5 +102,23 @@ describe("parseEventTime (--time-source event)", () => {
   it("29 February exists only in leap years", () => {
     assert.equal(at("2024-02-29T00:00:00Z"), utc("2024-02-29T00:00:00Z"));
     assert.equal(at("2023-02-29T00:00:00Z"), undefined);
+  });
+});
+
+describe("readEventTime: the year range and why a time is refused", () => {
+  const years = { min: 2000, max: 2027 };
+  it("keeps times within the range", () => {
+    assert.deepEqual(readEventTime(1378397220, years), { ok: true, ms: utc("2013-09-05T16:07:00Z") });
+    assert.deepEqual(readEventTime("2027-12-31T23:59:59Z", years), { ok: true, ms: utc("2027-12-31T23:59:59Z") });
+  });
+  it("refuses a millisecond time before 1973 (read as seconds) and a compact date (read as seconds)", () => {
+    assert.deepEqual(readEventTime(5e10, years), { ok: false, reason: "out_of_range" }); // ms 1971 → s 3554
+    assert.deepEqual(readEventTime("20260131", years), { ok: false, reason: "out_of_range" }); // s 1970-08-23
+    assert.deepEqual(readEventTime("2028-01-01", years), { ok: false, reason: "out_of_range" });
+  });
+  it("names missing and unparseable times apart", () => {
+    for (const v of [undefined, null, ""]) assert.deepEqual(readEventTime(v, years), { ok: false, reason: "missing" });
+    for (const v of ["yesterday", {}, -5])
+      assert.deepEqual(readEventTime(v, years), { ok: false, reason: "unparseable" });
   });
 });

@@ -91,6 +91,14 @@ describe("config", () => {
     fails(["--redis", "localhost"], /--redis must be a redis:\/\/ URL/);
     fails(["--shard", "2/2"], /--shard must be i\/n/);
     fails(["--track-events", "page view"], /not a name/);
+    fails(["--track-events", ".."], /not only dots/);
+    fails(["--event-years", "1900-"], /--event-years must be FROM-TO/);
+    fails(["--heartbeat-ttl", "50ms"], /--heartbeat-ttl must be between 100ms and 6553s/);
+    fails(["--heartbeat-ttl", "2h"], /--heartbeat-ttl/);
+    assert.equal(parse([]).heartbeatTtlMs, 60_000);
+    fails(["--event-years", "2020-2010"], /--event-years/);
+    assert.deepEqual(parse(["--event-years", "2010-2030"]).eventYears, { min: 2010, max: 2030 });
+    assert.deepEqual(parse([]).eventYears, { min: 2000, max: undefined });
     fails(["--redis"], /--redis needs a value/);
     fails(["serve"], /unexpected argument "serve"/);
     fails([], /--role must be one of/, { STATS_ROLE: "both" });

@@ -93,6 +93,8 @@ describe("decodeFrames: rejected forms, each with its reason", () => {
     ["account a number", [b('{"type":"t","data":{"account":5}}')], "bad_account"],
     ["account with a colon", [b('{"type":"t","data":{"account":"a:b"}}')], "bad_account"],
     ["account with a star", [b('{"type":"t","data":{"account":"*"}}')], "bad_account"],
+    ["account only dots", [b('{"type":"t","data":{"account":".."}}')], "bad_account"],
+    ["type only a dot", [b('{"type":".","data":{"account":"a"}}')], "bad_type"],
     ["account with a brace", [b('{"type":"t","data":{"account":"{a}"}}')], "bad_account"],
     ["account with unicode", [b('{"type":"t","data":{"account":"café"}}')], "bad_account"],
     [

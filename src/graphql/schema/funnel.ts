@@ -1,8 +1,9 @@
+import { DEFAULT_STATUSES, MAX_STATUSES, topByCount } from "../../domain/top.js";
 import type { FunnelView, StatusCount } from "../../domain/views.js";
 import { funnelView } from "../../domain/views.js";
 import { checkAccess } from "./access.js";
 import { builder } from "./builder.js";
-import { checkExact, checkSeriesArgs } from "./errors.js";
+import { badUserInput, checkExact, checkSeriesArgs } from "./errors.js";
 
 export const StatusCountRef = builder.objectRef<StatusCount>("StatusCount").implement({
   description: "How many funnel events had one status (`unknown` when they had none).",
@@ -22,9 +23,25 @@ const FunnelRef = builder.objectRef<FunnelView>("Funnel").implement({
     month: t.exposeInt("month", { nullable: true }),
     day: t.exposeInt("day", { nullable: true }),
     total: t.expose("total", { type: "Count", description: "the sum over every status" }),
-    statuses: t.expose("statuses", {
+    statuses: t.field({
       type: [StatusCountRef],
-      description: "the statuses that occurred in the period, sorted by name",
+      description:
+        "the statuses that occurred in the period, sorted by name: at most `first` of them, those with the " +
+        "highest counts (`statusCount` says how many there are; `total` minus their sum is the rest)",
+      args: {
+        first: t.arg.int({ defaultValue: DEFAULT_STATUSES, description: `1-${MAX_STATUSES}` }),
+      },
+      resolve: (funnel, { first }) => {
+        const n = first ?? DEFAULT_STATUSES;
+        if (!Number.isInteger(n) || n < 1 || n > MAX_STATUSES) {
+          throw badUserInput(`statuses(first:) must be 1-${MAX_STATUSES} (got ${n})`);
+        }
+        return topByCount(funnel.statuses, n);
+      },
+    }),
+    statusCount: t.int({
+      description: "how many distinct statuses occurred in the period",
+      resolve: (funnel) => funnel.statuses.length,
     }),
   }),
 });

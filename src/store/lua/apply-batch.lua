@@ -11,11 +11,24 @@
                  'x' n field1 delta1 ... fieldn deltan   HINCRBY each field, then EXPIRE ARGV[2]
                  's' n member1 ... membern               SADD each member
 
-  Output: 1 when applied now, 0 when the guard shows it was applied before.
+  Output: 1 when applied now, 0 when the guard shows it was applied before. A key of the wrong
+  type is an error reply BEFORE anything is written (a script is not rolled back: checking first
+  keeps a rejected chunk from being half-applied, so its retry cannot double-count).
 ]]
 local guard = KEYS[1]
 if redis.call('EXISTS', guard) == 1 then
   return 0
+end
+
+local c = 3
+for i = 2, #KEYS do
+  local want = ARGV[c] == 's' and 'set' or 'hash'
+  local t = redis.call('TYPE', KEYS[i])['ok']
+  if t ~= 'none' and t ~= want then
+    return redis.error_reply('WRONGTYPE ' .. KEYS[i] .. ' holds a ' .. t .. ', not a ' .. want)
+  end
+  local n = tonumber(ARGV[c + 1])
+  c = c + 2 + (ARGV[c] == 's' and n or 2 * n)
 end
 
 local a = 3

@@ -1,0 +1,53 @@
+/**
+ * What a failed flush means, from the error the store gave. Three kinds, three policies (flusher.ts):
+ *
+ * - `unreachable`: the connection is down or timed out. Nothing is wrong with the batch; it is
+ *   retried (same id) until the store is back, however long that takes.
+ * - `refused`: Redis answered, but refuses every write for now (OOM, READONLY after a failover,
+ *   MISCONF, BUSY, LOADING, ...). Retried the same way: it clears when the operator (or the
+ *   failover) fixes the server; meanwhile it is loud: a metric, a log line and /readyz 503.
+ * - `rejected`: an answer that is about this batch (a key of the wrong type, a script error, or a
+ *   bug of ours). Retrying it forever would stall every later event behind it, so after a few
+ *   attempts the batch is set aside (kept, retried now and then, reported) and the rest flows.
+ */
+import { ReplyError } from "ioredis";
+
+export type StoreErrorKind = "unreachable" | "refused" | "rejected";
+
+export interface ClassifiedError {
+  kind: StoreErrorKind;
+  /** A short label for metrics: the Redis error code (OOM, READONLY, WRONGTYPE, ...) or a word. */
+  code: string;
+  message: string;
+}
+
+/** Redis error codes that refuse every write while a server condition lasts. */
+const SERVER_STATE = new Set([
+  "OOM",
+  "READONLY",
+  "MISCONF",
+  "BUSY",
+  "LOADING",
+  "MASTERDOWN",
+  "NOREPLICAS",
+  "CLUSTERDOWN",
+  "TRYAGAIN",
+  "MOVED",
+  "ASK",
+  "NOAUTH",
+  "NOPERM",
+]);
+
+export function classifyStoreError(err: unknown): ClassifiedError {
+  const message = err instanceof Error ? err.message : String(err);
+  if (err instanceof ReplyError || (err instanceof Error && err.name === "ReplyError")) {
+    // Redis puts the code first: "OOM command not allowed ...", "READONLY You can't write ...".
+    const code = /^([A-Z]+)\b/.exec(message)?.[1] ?? "ERR";
+    return { kind: SERVER_STATE.has(code) ? "refused" : "rejected", code, message };
+  }
+  // A JavaScript error thrown on our side is a bug that the same batch would hit again.
+  if (err instanceof RangeError || err instanceof TypeError || err instanceof SyntaxError) {
+    return { kind: "rejected", code: "internal", message };
+  }
+  return { kind: "unreachable", code: "unreachable", message };
+}
