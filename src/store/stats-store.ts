@@ -141,6 +141,8 @@ export function createStatsStore(backend: Backend, keys: KeySpace, opts: StatsSt
           if (entries.length > 0) await backend.sadd(entries);
         });
       }
+      // The index was written around the listing cache: read it afresh.
+      listings.clear();
       return report;
     },
     ping: () => backend.ping(),
