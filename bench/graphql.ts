@@ -12,10 +12,9 @@
  *   npm run bench:graphql [-- --only http|live --rounds 3 --seconds 5 --connections 50
  *                            --subscribers 1000 --ticks 50 --tick-ms 100 --flush-ms 100]
  */
-import { type ChildProcess, spawn } from "node:child_process";
+import type { ChildProcess } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { createServer, request, type ServerResponse } from "node:http";
-import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
 import autocannon from "autocannon";
 import { Redis } from "ioredis";
@@ -27,7 +26,14 @@ import { eventually, sleep } from "../test/helpers/ports.js";
 import { startRedis } from "../test/helpers/redis.js";
 import { testConfig } from "../test/helpers/service.js";
 import { pageview, startPublisher } from "../test/helpers/zmq.js";
-import { exitWithParent, listenAndAnnounce, serveBareHgetall } from "./server-role.js";
+import {
+  exitWithParent,
+  listenAndAnnounce,
+  median,
+  serveBareHgetall,
+  spawnRole as spawnServerRole,
+  stopChild,
+} from "./server-role.js";
 
 const KEY_PREFIX = "bench:";
 const MONTH_KEY = `${KEY_PREFIX}track:acme:pageview:2026:11`;
@@ -493,31 +499,10 @@ async function serveBareFanout(endpoint: string): Promise<void> {
 
 // ---------------------------------------------------------------------------------------------
 // plumbing
-
-/** Starts this file in a child process in a server role (NODE_ENV=production); resolves with the URL it prints. */
-function spawnRole(
-  args: string[],
-  children: ChildProcess[],
-): Promise<{ url: string; pid: number; child: ChildProcess }> {
+/** Starts this file in a child process in a server role (with --cpu-prof when asked); resolves with the URL it prints. */
+function spawnRole(args: string[], children: ChildProcess[]) {
   const prof = settings.cpuProfDir ? ["--cpu-prof", "--cpu-prof-dir", `${settings.cpuProfDir}/${args[0]}`] : [];
-  const child = spawn(process.execPath, [...prof, "--import", "tsx", fileURLToPath(import.meta.url), ...args], {
-    stdio: ["pipe", "pipe", "inherit"],
-    env: { ...process.env, NODE_ENV: "production" },
-  });
-  children.push(child);
-  return new Promise((resolve, reject) => {
-    child.once("exit", (code) => reject(new Error(`${args[0]} exited with ${code}`)));
-    createInterface({ input: child.stdout as NodeJS.ReadableStream }).once("line", (line) =>
-      resolve({ url: line.trim(), pid: child.pid as number, child }),
-    );
-  });
-}
-
-function stopChild(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
-  const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
-  child.kill("SIGTERM");
-  return exited;
+  return spawnServerRole(fileURLToPath(import.meta.url), args, children, prof);
 }
 
 /** User + system CPU time of a process so far, from /proc (Linux), in ms. */
@@ -529,12 +514,6 @@ function cpuMs(pid: number): number {
 
 function yearNow(): number {
   return new Date().getUTCFullYear();
-}
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const mid = Math.floor(s.length / 2);
-  return s.length % 2 ? (s[mid] as number) : ((s[mid - 1] as number) + (s[mid] as number)) / 2;
 }
 
 function pct(x: number): string {

@@ -8,9 +8,8 @@
  *
  *   npm run bench:rest [-- --rounds 5 --seconds 5 --connections 50 --wrk|--autocannon --path /api/stats/... --cpu-prof DIR]
  */
-import { type ChildProcess, execFile, execFileSync, spawn } from "node:child_process";
+import { type ChildProcess, execFile, execFileSync } from "node:child_process";
 import { readFileSync } from "node:fs";
-import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
 import autocannon from "autocannon";
 import { startService } from "../src/commands/serve.js";
@@ -18,7 +17,7 @@ import { createLogger } from "../src/log.js";
 import { eventually } from "../test/helpers/ports.js";
 import { startRedis } from "../test/helpers/redis.js";
 import { testConfig } from "../test/helpers/service.js";
-import { exitWithParent, serveBareHgetall } from "./server-role.js";
+import { exitWithParent, median, serveBareHgetall, spawnRole, stopChild } from "./server-role.js";
 
 const KEY_PREFIX = "bench:";
 const MONTH_KEY = `${KEY_PREFIX}track:acme:pageview:2026:11`;
@@ -225,40 +224,13 @@ function pct(x: number): string {
   return `${(x * 100).toFixed(0)}%`;
 }
 
-function stopChild(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
-  const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
-  child.kill("SIGTERM");
-  return exited;
-}
-
 function fmt(f: Figures | undefined): string {
   if (!f) return "-";
   return `${Math.round(f.rps).toLocaleString("en-US").padStart(7)} req/s  p99 ${f.p99} ms  ${f.cpuUs.toFixed(1)} µs CPU/req (${f.sysUs.toFixed(1)} sys)`;
 }
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const mid = Math.floor(s.length / 2);
-  return s.length % 2 ? (s[mid] as number) : ((s[mid - 1] as number) + (s[mid] as number)) / 2;
-}
-
 /** Starts this file in a child process in a server role; resolves with the URL it prints. */
-function spawnServer(
-  serverRole: string,
-  url: string,
-  children: ChildProcess[],
-  nodeArgs: string[] = [],
-): Promise<{ url: string; pid: number }> {
-  const args = [...nodeArgs, "--import", "tsx", fileURLToPath(import.meta.url), serverRole, url];
-  const child = spawn(process.execPath, args, { stdio: ["pipe", "pipe", "inherit"] });
-  children.push(child);
-  return new Promise((resolve, reject) => {
-    child.once("exit", (code) => reject(new Error(`${serverRole} exited with ${code}`)));
-    createInterface({ input: child.stdout as NodeJS.ReadableStream }).once("line", (line) =>
-      resolve({ url: line.trim(), pid: child.pid as number }),
-    );
-  });
+function spawnServer(serverRole: string, url: string, children: ChildProcess[], nodeArgs: string[] = []) {
+  return spawnRole(fileURLToPath(import.meta.url), [serverRole, url], children, nodeArgs);
 }
 
 async function serveRest(url: string): Promise<void> {

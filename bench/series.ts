@@ -8,8 +8,7 @@
  *
  *   npm run bench:series [-- --rounds 3 --seconds 5 --connections 20]
  */
-import { type ChildProcess, spawn } from "node:child_process";
-import { createInterface } from "node:readline";
+import type { ChildProcess } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import autocannon from "autocannon";
 import { Redis } from "ioredis";
@@ -20,7 +19,7 @@ import { createLogger } from "../src/log.js";
 import { eventually } from "../test/helpers/ports.js";
 import { startRedis } from "../test/helpers/redis.js";
 import { testConfig } from "../test/helpers/service.js";
-import { exitWithParent } from "./server-role.js";
+import { exitWithParent, median, spawnRole as spawnServerRole, stopChild } from "./server-role.js";
 
 const KEY_PREFIX = "bench:";
 const DAY = 86_400_000;
@@ -204,35 +203,8 @@ async function serveGraphql(redisUrl: string): Promise<void> {
   process.stdout.write(`${service.url}\n`);
   exitWithParent(() => service.stop());
 }
-
-function spawnRole(
-  args: string[],
-  children: ChildProcess[],
-): Promise<{ url: string; pid: number; child: ChildProcess }> {
-  const child = spawn(process.execPath, ["--import", "tsx", fileURLToPath(import.meta.url), ...args], {
-    stdio: ["pipe", "pipe", "inherit"],
-    env: { ...process.env, NODE_ENV: "production" },
-  });
-  children.push(child);
-  return new Promise((resolve, reject) => {
-    child.once("exit", (code) => reject(new Error(`${args[0]} exited with ${code}`)));
-    createInterface({ input: child.stdout as NodeJS.ReadableStream }).once("line", (line) =>
-      resolve({ url: line.trim(), pid: child.pid as number, child }),
-    );
-  });
-}
-
-function stopChild(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
-  const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
-  child.kill("SIGTERM");
-  return exited;
-}
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const mid = Math.floor(s.length / 2);
-  return s.length % 2 === 1 ? (s[mid] as number) : ((s[mid - 1] as number) + (s[mid] as number)) / 2;
+function spawnRole(args: string[], children: ChildProcess[]) {
+  return spawnServerRole(fileURLToPath(import.meta.url), args, children);
 }
 
 function fmt(f: { rps: number; p99: number; reads: number }): string {

@@ -1,9 +1,49 @@
 /**
- * Plumbing shared by the HTTP benchmarks' child processes: the bare ceiling server, announcing
- * the URL a role listens on, and exiting with the parent.
+ * Plumbing shared by the benchmarks: starting a bench file again in a child process in a server
+ * role and stopping it, the bare ceiling server, announcing the URL a role listens on, exiting
+ * with the parent, and the median.
  */
+import { type ChildProcess, spawn } from "node:child_process";
 import { createServer, type Server } from "node:http";
+import { createInterface } from "node:readline";
 import { Redis } from "ioredis";
+
+/**
+ * Starts `script` (a bench file) in a child process in a server role, with NODE_ENV=production
+ * and any extra node flags; resolves with the URL it prints on its first line.
+ */
+export function spawnRole(
+  script: string,
+  args: string[],
+  children: ChildProcess[],
+  nodeArgs: string[] = [],
+): Promise<{ url: string; pid: number; child: ChildProcess }> {
+  const child = spawn(process.execPath, [...nodeArgs, "--import", "tsx", script, ...args], {
+    stdio: ["pipe", "pipe", "inherit"],
+    env: { ...process.env, NODE_ENV: "production" },
+  });
+  children.push(child);
+  return new Promise((resolve, reject) => {
+    child.once("exit", (code) => reject(new Error(`${args[0]} exited with ${code}`)));
+    createInterface({ input: child.stdout as NodeJS.ReadableStream }).once("line", (line) =>
+      resolve({ url: line.trim(), pid: child.pid as number, child }),
+    );
+  });
+}
+
+/** SIGTERM, then resolves once the child has exited (at once if it already has). */
+export function stopChild(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+  const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
+  child.kill("SIGTERM");
+  return exited;
+}
+
+export function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const mid = Math.floor(s.length / 2);
+  return s.length % 2 ? (s[mid] as number) : ((s[mid - 1] as number) + (s[mid] as number)) / 2;
+}
 
 /** Listens on a free loopback port and prints the URL (the parent reads it from stdout). */
 export function listenAndAnnounce(server: Server): Promise<void> {

@@ -13,6 +13,7 @@ import { spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { freePort } from "../test/helpers/ports.js";
+import { median } from "./server-role.js";
 
 const BIN = fileURLToPath(new URL("../bin/stats-server.js", import.meta.url));
 const BARE = `require("node:http").createServer((q, s) => s.end("ok")).listen(+process.argv[1], "127.0.0.1")`;
@@ -58,11 +59,6 @@ async function helpMs(): Promise<number> {
   });
   return performance.now() - t0;
 }
-
-const median = (xs: number[]) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)] as number;
-};
 
 const svc: Start[] = [];
 const bare: Start[] = [];
