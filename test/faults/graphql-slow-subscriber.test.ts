@@ -31,6 +31,12 @@ const heapMiB = () => {
 };
 
 const FLUSH_MS = 20;
+/**
+ * A healthy subscriber that waited on the stalled ones would wait until they are dropped (the 2 s
+ * stall timeout, ~3.5 s in practice). Half the stall timeout shows it did not, on a loaded machine
+ * too; how fast updates are is a benchmark's question (npm run bench:graphql), not this test's.
+ */
+const HELD_UP_MS = 1_000;
 /** 400 statuses of 120 characters: a ~58 KB message that costs little to compute. */
 const STATUSES = 400;
 const DAY = "2020-01-01T12:00:00Z";
@@ -226,11 +232,11 @@ describe("subscribers that stop reading", () => {
           `${(maxSendBuffer / 1024).toFixed(0)} KiB; heap after GC ${heapBefore.toFixed(1)} → ${heapAfter.toFixed(1)} MiB ` +
           `(≤ ${Math.max(...samples.heap).toFixed(0)} MiB heap, ≤ ${Math.max(...samples.rss).toFixed(0)} MiB rss while loaded); ` +
           `healthy subscribers, ${all.length} updates: p50 ${pct(0.5)} ms, p99 ${pct(0.99)} ms, max ${all.at(-1)} ms ` +
-          `(limit ${FLUSH_MS + 50} ms)`,
+          `(bound ${HELD_UP_MS} ms)`,
       );
       for (const [name, v] of Object.entries(latencies)) {
         assert.equal(v.length, sentAt.length, `${name}: every probe`);
-        for (const ms of v) assert.ok(ms <= FLUSH_MS + 50, `${name}: an update took ${ms} ms`);
+        for (const ms of v) assert.ok(ms < HELD_UP_MS, `${name}: an update took ${ms} ms`);
       }
       assert.ok(maxSendBuffer <= 1024 * 1024, `send buffers stayed under --max-send-buffer (${maxSendBuffer} bytes)`);
       assert.ok(heapAfter - heapBefore < 16, `heap grew ${(heapAfter - heapBefore).toFixed(1)} MiB`);
