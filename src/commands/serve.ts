@@ -7,7 +7,7 @@
 
 import { loadTokenTable } from "../auth/load.js";
 import type { Config } from "../config.js";
-import { shardTrouble } from "../domain/shard-view.js";
+import { describeShardTrouble, shardTrouble } from "../domain/shard-view.js";
 import type { StatsStore } from "../domain/types.js";
 import { createGraphqlMount } from "../graphql/mount.js";
 import { type App, buildApp, type Mount, type ReadinessCheck } from "../http/app.js";
@@ -68,21 +68,30 @@ export async function startService(
   };
 
   try {
+    // The live bus: batches this process flushes go out on it (from the very first flush); the
+    // feed below listens on it.
+    bus = createLiveBus(config, log);
     if (config.role !== "api") {
       const started = startIngest(config, store, metrics, log);
       ingest = started;
+      publishAppliedBatches(started.flusher, bus);
       await started.consumer.ready;
       readiness.push({
         name: "event_bus",
         // A bound socket is ready as soon as it listens; a connecting one once a publisher is there.
-        check: async () => config.zmqBind || started.consumer.connections > 0,
+        check: async () =>
+          config.zmqBind || started.consumer.connections > 0
+            ? true
+            : { ok: false, reason: `no publisher connected (ZMTP handshake) at ${config.zmq.join(", ")}` },
       });
       // Not ready while flushes fail — whatever PING says (OOM, READONLY, a rejected batch).
       readiness.push({ name: "flush", check: async () => started.flusher.status() });
     }
 
-    // Every process watches the shard registry; an ingest process also holds its shard there and is
-    // not ready while a shard is missing or claimed twice (an API process still answers).
+    // Every process watches the shard registry; an ingest process also holds its shard there. A
+    // pure ingest process is not ready while a shard is missing or claimed twice; a process that
+    // also answers (--role all) stays ready and warns — during a rolling deploy the old and the new
+    // process briefly hold the same shard, and the API must not leave the load balancer for that.
     const registry = openShardRegistry(config, metrics, log);
     shards = registry;
     if (ingest) {
@@ -90,15 +99,14 @@ export async function startService(
         name: "shards",
         check: async () => {
           const view = registry.view();
-          return view !== undefined && !shardTrouble(view);
+          if (view === undefined) return { ok: false, reason: "shard registry not read yet" };
+          if (!shardTrouble(view)) return true;
+          const reason = describeShardTrouble(view);
+          return config.role === "ingest" ? { ok: false, reason } : { ok: true, warning: reason };
         },
       });
     }
     await Promise.race([registry.firstRound, new Promise((r) => setTimeout(r, 1_000).unref())]);
-
-    // The live bus: batches this process flushes go out on it; the feed below listens on it.
-    bus = createLiveBus(config, log);
-    if (ingest) publishAppliedBatches(ingest.flusher, bus);
 
     // --role ingest serves only /healthz, /readyz and /metrics.
     if (config.role !== "ingest") {

@@ -73,3 +73,16 @@ export function viewShards(live: readonly ShardClaim[], lastCount = 0): ShardVie
 export function shardTrouble(view: ShardView): boolean {
   return view.missing.length > 0 || view.duplicate.length > 0 || view.disagreeing.length > 0;
 }
+
+/** The trouble in words, for /readyz: which shards are missing, held twice, or split by another n. */
+export function describeShardTrouble(view: ShardView): string {
+  const parts: string[] = [];
+  if (view.missing.length > 0) parts.push(`missing shards ${view.missing.join(", ")} of ${view.expected}`);
+  for (const d of view.duplicate) parts.push(`shard ${d.shard} held by ${d.instances.length} processes`);
+  if (view.disagreeing.length > 0) {
+    parts.push(
+      `processes split by another n: ${view.disagreeing.map((d) => d.shard).join(", ")} (expected n ${view.expected})`,
+    );
+  }
+  return parts.join("; ");
+}

@@ -35,7 +35,10 @@ export function graphiqlAssets(): Promise<Map<string, Asset>> {
       files.map(async ([name, asset]) => [`${GRAPHIQL_BASE}/${name}`, await asset] as const),
     );
     return new Map(loaded);
-  })();
+  })().catch((err: unknown) => {
+    assets = undefined; // tried again on the next request
+    throw err;
+  });
   return assets as Promise<Map<string, Asset>>;
 }
 

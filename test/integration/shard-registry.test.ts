@@ -118,6 +118,11 @@ describe("shard registry: real processes on a three-master cluster", () => {
     const survivor = await readyz(ingest[0] as ServerProcess);
     assert.equal(survivor.status, 503, "the ingest side says so");
     assert.equal(survivor.body.checks["shards"], "down");
+    assert.match(
+      (survivor.body as { reasons?: Record<string, string> }).reasons?.["shards"] ?? "",
+      /missing shards 1 of 2/,
+      "the reason names the missing shard",
+    );
     assert.deepEqual(survivor.body.shards.missing, ["1/2"]);
   });
 

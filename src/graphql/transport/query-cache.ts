@@ -181,15 +181,20 @@ function noErrors(body: Buffer): boolean {
   return body.indexOf('"errors"') < 0;
 }
 
+/** The body, or undefined as soon as it passes `limit` (reading stops there: the 413 closes the connection). */
 function readBody(req: IncomingMessage, limit: number): Promise<Buffer | undefined> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
-    req.on("data", (chunk: Buffer) => {
+    const onData = (chunk: Buffer) => {
       size += chunk.length;
-      if (size <= limit) chunks.push(chunk);
-    });
-    req.on("end", () => resolve(size <= limit ? Buffer.concat(chunks) : undefined));
+      if (size <= limit) return void chunks.push(chunk);
+      req.off("data", onData);
+      req.pause();
+      resolve(undefined);
+    };
+    req.on("data", onData);
+    req.on("end", () => resolve(Buffer.concat(chunks)));
     req.on("error", reject);
   });
 }
@@ -202,8 +207,14 @@ async function stream(response: Response, headers: Record<string, string>, res: 
   res.on("close", () => void reader.cancel().catch(() => {}));
   for (;;) {
     const { value, done } = await reader.read();
-    if (done) break;
-    if (!res.write(value)) await new Promise((resolve) => res.once("drain", resolve));
+    if (done || res.destroyed) break;
+    if (!res.write(value)) {
+      // A client that goes away never drains: wait for whichever comes first.
+      await new Promise((resolve) => {
+        res.once("drain", resolve);
+        res.once("close", resolve);
+      });
+    }
   }
   res.end();
 }
