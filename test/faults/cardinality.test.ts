@@ -9,11 +9,10 @@
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { after, before, describe, it } from "node:test";
-import { metric, type ServerProcess, spawnServer, trackTotal } from "../helpers/ingest.js";
+import { metric, type ProcessRig, type ServerProcess, startProcessRig, trackTotal } from "../helpers/ingest.js";
 import { eventually } from "../helpers/ports.js";
-import { startRedis, type TestRedis } from "../helpers/redis.js";
-import { wiring } from "../helpers/service.js";
-import { order, pageview, startPublisher, type TestPublisher } from "../helpers/zmq.js";
+import type { TestRedis } from "../helpers/redis.js";
+import { order, pageview, type TestPublisher } from "../helpers/zmq.js";
 
 const ACCOUNTS = 50_000;
 const STATUSES = 20_000;
@@ -29,17 +28,14 @@ describe("faults: cardinality floods", () => {
   let server: ServerProcess;
   let prefix: string;
 
+  let rig: ProcessRig;
+
   before(async () => {
-    redis = await startRedis();
-    pub = await startPublisher();
-    prefix = redis.prefix();
-    server = await spawnServer(wiring(redis.url, pub.endpoint, prefix));
-    await pub.waitForSubscribers(1);
+    rig = await startProcessRig();
+    ({ redis, pub, server, prefix } = rig);
   });
   after(async () => {
-    pub.close();
-    await server.stop("SIGKILL");
-    await redis.stop();
+    await rig?.stop();
   });
 
   const gql = async <D>(query: string, variables: Record<string, unknown> = {}): Promise<Gql<D>> => {

@@ -9,11 +9,17 @@
  */
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
-import { logLines, metric, type ServerProcess, spawnServer, trackTotal } from "../helpers/ingest.js";
+import {
+  logLines,
+  metric,
+  type ProcessRig,
+  type ServerProcess,
+  startProcessRig,
+  trackTotal,
+} from "../helpers/ingest.js";
 import { eventually } from "../helpers/ports.js";
-import { startRedis, type TestRedis } from "../helpers/redis.js";
-import { wiring } from "../helpers/service.js";
-import { order, pageview, startPublisher, type TestPublisher } from "../helpers/zmq.js";
+import type { TestRedis } from "../helpers/redis.js";
+import { order, pageview, type TestPublisher } from "../helpers/zmq.js";
 
 const STATUSES = 70_000;
 const PAGEVIEWS = 1_000;
@@ -24,18 +30,14 @@ describe("faults: a flush of any size applies; a rejected batch is set aside, lo
   let server: ServerProcess;
   let prefix: string;
 
+  let rig: ProcessRig;
+
   before(async () => {
-    redis = await startRedis();
-    pub = await startPublisher();
-    prefix = redis.prefix();
-    server = await spawnServer(wiring(redis.url, pub.endpoint, prefix));
-    await pub.waitForSubscribers(1);
-    await eventually(async () => (await fetch(`${server.url}/readyz`)).status === 200, "service ready");
+    rig = await startProcessRig();
+    ({ redis, pub, server, prefix } = rig);
   });
   after(async () => {
-    pub.close();
-    await server.stop("SIGKILL");
-    await redis.stop();
+    await rig?.stop();
   });
 
   it(`applies ${STATUSES} distinct statuses of one funnel in one batch, and every event after them`, async (t) => {

@@ -8,11 +8,17 @@
  */
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
-import { logLines, metric, type ServerProcess, spawnServer, trackTotal } from "../helpers/ingest.js";
+import {
+  logLines,
+  metric,
+  type ProcessRig,
+  type ServerProcess,
+  startProcessRig,
+  trackTotal,
+} from "../helpers/ingest.js";
 import { eventually, sleep } from "../helpers/ports.js";
-import { startRedis, type TestRedis } from "../helpers/redis.js";
-import { wiring } from "../helpers/service.js";
-import { pageview, startPublisher, type TestPublisher } from "../helpers/zmq.js";
+import type { TestRedis } from "../helpers/redis.js";
+import { pageview, type TestPublisher } from "../helpers/zmq.js";
 
 interface Readyz {
   status: number;
@@ -30,19 +36,15 @@ describe("faults: Redis refuses writes; Redis may evict", () => {
   let server: ServerProcess;
   let prefix: string;
 
+  let rig: ProcessRig;
+
   before(async () => {
-    redis = await startRedis();
-    pub = await startPublisher();
-    prefix = redis.prefix();
-    server = await spawnServer(wiring(redis.url, pub.endpoint, prefix));
-    await pub.waitForSubscribers(1);
-    await eventually(async () => (await fetch(`${server.url}/readyz`)).status === 200, "service ready");
+    rig = await startProcessRig();
+    ({ redis, pub, server, prefix } = rig);
   });
   after(async () => {
     await redis.client.config("SET", "maxmemory", "0").catch(() => {});
-    pub.close();
-    await server.stop("SIGKILL");
-    await redis.stop();
+    await rig?.stop();
   });
 
   const readyz = async (): Promise<Readyz> => {

@@ -6,7 +6,9 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import type { Redis } from "ioredis";
 import { eventually, freePort } from "./ports.js";
-import { metricValue } from "./service.js";
+import { startRedis, type TestRedis } from "./redis.js";
+import { metricValue, wiring } from "./service.js";
+import { startPublisher, type TestPublisher } from "./zmq.js";
 
 export const BIN = fileURLToPath(new URL("../../bin/stats-server.js", import.meta.url));
 
@@ -143,4 +145,34 @@ export function logLines(text: string): Array<Record<string, unknown>> {
     }
   }
   return out;
+}
+
+/** A private redis-server, a publisher, and the executable wired to both (unique key prefix), ready. */
+export interface ProcessRig {
+  redis: TestRedis;
+  pub: TestPublisher;
+  server: ServerProcess;
+  prefix: string;
+  /** Closes the publisher, SIGKILLs the service (nothing of a test depends on its shutdown) and stops Redis. */
+  stop(): Promise<void>;
+}
+
+export async function startProcessRig(flags: string[] = []): Promise<ProcessRig> {
+  const redis = await startRedis();
+  const pub = await startPublisher();
+  const prefix = redis.prefix();
+  const server = await spawnServer([...wiring(redis.url, pub.endpoint, prefix), ...flags]);
+  await pub.waitForSubscribers(1);
+  await eventually(async () => (await fetch(`${server.url}/readyz`)).status === 200, "service ready");
+  return {
+    redis,
+    pub,
+    server,
+    prefix,
+    async stop() {
+      pub.close();
+      await server.stop("SIGKILL");
+      await redis.stop();
+    },
+  };
 }
