@@ -20,6 +20,7 @@ let publisher: TestPublisher;
 let service: Service;
 let browser: TestBrowser;
 let flags: string[];
+const ZONE = "America/Santiago";
 
 before(async () => {
   redis = await startRedis();
@@ -27,7 +28,8 @@ before(async () => {
   flags = wiring(redis.url, publisher.endpoint, redis.prefix());
   service = await startTestService(flags);
   await publisher.waitForSubscribers();
-  browser = await launchBrowser(service.url);
+  // A viewer in another zone than the machine's (UTC): the page shows and names the viewer's.
+  browser = await launchBrowser(service.url, { timezoneId: ZONE });
 });
 after(async () => {
   await browser?.close();
@@ -67,7 +69,10 @@ async function publishAndSee(page: Page, n: number, chartId: string, what: strin
 test("the dashboard updates live over WebSocket, from events published on ZeroMQ", async () => {
   const page = await openDashboard();
   assert.match(await text(page, "connection"), /live · WebSocket/);
-  assert.match((await page.locator(".note").textContent()) ?? "", /Times in UTC/);
+  assert.equal(await page.evaluate(() => Intl.DateTimeFormat().resolvedOptions().timeZone), ZONE);
+  assert.match((await page.locator(".note").textContent()) ?? "", /Times in America\/Santiago\./);
+  for (const zone of await page.locator(".zone").allTextContents()) assert.equal(zone, ZONE);
+  assert.equal(await text(page, "funnel-zone"), ZONE);
   assert.equal(await page.locator("#graphiql").getAttribute("href"), "/graphql");
   await publishAndSee(page, 7, "chart-today", "WebSocket");
   await page.screenshot({ path: join(ARTIFACTS, "dashboard.png"), fullPage: true });

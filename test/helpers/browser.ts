@@ -17,7 +17,10 @@ export interface TestBrowser {
   close(): Promise<void>;
 }
 
-export async function launchBrowser(allowedOrigin: string): Promise<TestBrowser> {
+export async function launchBrowser(
+  allowedOrigin: string,
+  options: { timezoneId?: string } = {},
+): Promise<TestBrowser> {
   const profile = mkdtempSync(join(tmpdir(), "stats-chromium-"));
   mkdirSync(ARTIFACTS, { recursive: true });
   const context = await chromium.launchPersistentContext(profile, {
@@ -34,6 +37,7 @@ export async function launchBrowser(allowedOrigin: string): Promise<TestBrowser>
       "--disable-sync",
     ],
     viewport: { width: 1280, height: 900 },
+    ...(options.timezoneId ? { timezoneId: options.timezoneId } : {}),
   });
   const refused: string[] = [];
   const allowed = new URL(allowedOrigin);

@@ -1,48 +1,61 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { lastHourPoints, periodsAt, periodsKey, segmentStarts } from "../../web/dashboard/windows.js";
+import { localDate, startOfLocalDay, toSeconds, windowsAt, windowsKey } from "../../web/dashboard/windows.js";
 
-test("the dashboard's periods: today, this month, and the two hours the last 60 minutes span (UTC)", () => {
-  const now = Date.UTC(2026, 0, 1, 0, 20, 30); // just after midnight on New Year: the previous hour is last year
-  assert.deepEqual(periodsAt(now), {
-    today: { year: 2026, month: 1, day: 1 },
-    month: { year: 2026, month: 1 },
-    previousHour: { year: 2025, month: 12, day: 31, hour: 23 },
-    currentHour: { year: 2026, month: 1, day: 1, hour: 0 },
+const H = 3_600_000;
+
+test("today and this month run between local midnights in the viewer's zone", () => {
+  // 02:30 UTC on 1 Dec 2026 is still 30 Nov in Santiago (-03:00 in summer).
+  const now = Date.UTC(2026, 11, 1, 2, 30);
+  assert.deepEqual(windowsAt(now, "America/Santiago"), {
+    zone: "America/Santiago",
+    today: { from: "2026-11-30T03:00:00.000Z", to: "2026-12-01T03:00:00.000Z" },
+    month: { from: "2026-11-01T03:00:00.000Z", to: "2026-12-01T03:00:00.000Z" },
+    funnel: { from: "2026-11-01T03:00:00.000Z", to: "2026-12-01T03:00:00.000Z", timeZone: "America/Santiago" },
   });
-  assert.equal(periodsKey(periodsAt(now)), periodsKey(periodsAt(now + 39 * 60_000)));
-  assert.notEqual(periodsKey(periodsAt(now)), periodsKey(periodsAt(now + 40 * 60_000)), "rolls over at the hour");
+  // The same instant in UTC is already December.
+  assert.deepEqual(windowsAt(now, "UTC").today, { from: "2026-12-01T00:00:00.000Z", to: "2026-12-02T00:00:00.000Z" });
+  assert.deepEqual(windowsAt(now, "UTC").month, { from: "2026-12-01T00:00:00.000Z", to: "2027-01-01T00:00:00.000Z" });
+  // East of UTC, the local day began the evening before in UTC.
+  assert.deepEqual(windowsAt(now, "Asia/Tokyo").today, {
+    from: "2026-11-30T15:00:00.000Z",
+    to: "2026-12-01T15:00:00.000Z",
+  });
 });
 
-test("the last 60 minutes end with the current minute and take each minute from its own hour", () => {
-  const now = Date.UTC(2026, 3, 5, 10, 14, 59);
-  const previous = new Map([
-    [14, 100], // 09:14: just outside the window
-    [15, 1], // 09:15: the first minute of the window
-    [59, 2],
-  ]);
-  const current = new Map([
-    [0, 3],
-    [14, 4],
-    [15, 999], // 10:15 is in the future
-  ]);
-  const { starts, counts } = lastHourPoints(now, previous, current);
-  assert.equal(starts.length, 60);
-  assert.equal(starts[0], Date.UTC(2026, 3, 5, 9, 15) / 1000);
-  assert.equal(starts[59], Date.UTC(2026, 3, 5, 10, 14) / 1000);
-  assert.equal(
-    counts.reduce((a, b) => a + b, 0),
-    1 + 2 + 3 + 4,
-  );
-  assert.equal(counts[0], 1);
-  assert.equal(counts[59], 4);
+test("days with a DST change have 23 or 25 hours; a midnight inside a DST gap starts the day at 01:00", () => {
+  // Europe/Berlin springs forward on 29 Mar 2026 (23 h) and falls back on 25 Oct 2026 (25 h).
+  const spring = windowsAt(Date.UTC(2026, 2, 29, 12), "Europe/Berlin").today;
+  assert.equal(Date.parse(spring.to) - Date.parse(spring.from), 23 * H);
+  const fall = windowsAt(Date.UTC(2026, 9, 25, 12), "Europe/Berlin").today;
+  assert.equal(Date.parse(fall.to) - Date.parse(fall.from), 25 * H);
+  assert.equal(fall.from, "2026-10-24T22:00:00.000Z");
+  // America/Santiago moves 00:00 -> 01:00 on 6 Sep 2026: the day begins at 01:00 -03:00 = 04:00 UTC.
+  const start = startOfLocalDay(2026, 9, 6, "America/Santiago");
+  assert.equal(new Date(start).toISOString(), "2026-09-06T04:00:00.000Z");
+  assert.deepEqual(localDate(start, "America/Santiago"), { year: 2026, month: 9, day: 6 });
+  assert.deepEqual(localDate(start - 1, "America/Santiago"), { year: 2026, month: 9, day: 5 });
+  // Day and month overflow roll into the next month and year.
+  assert.equal(startOfLocalDay(2026, 13, 1, "UTC"), Date.UTC(2027, 0, 1));
+  assert.equal(startOfLocalDay(2026, 2, 29, "UTC"), Date.UTC(2026, 2, 1));
 });
 
-test("segment start times for the charts", () => {
-  assert.deepEqual(segmentStarts({ year: 2026, month: 2 }, 28).slice(-1), [Date.UTC(2026, 1, 28) / 1000]);
-  assert.deepEqual(segmentStarts({ year: 2026, month: 2, day: 3 }, 24).slice(0, 2), [
-    Date.UTC(2026, 1, 3, 0) / 1000,
-    Date.UTC(2026, 1, 3, 1) / 1000,
-  ]);
-  assert.equal(segmentStarts({ year: 2026, month: 2, day: 3, hour: 4 }, 60)[59], Date.UTC(2026, 1, 3, 4, 59) / 1000);
+test("a half-hour zone keeps its own windows, but the funnel falls back to the UTC month", () => {
+  const now = Date.UTC(2026, 11, 15, 12);
+  const w = windowsAt(now, "Asia/Kolkata");
+  assert.deepEqual(w.today, { from: "2026-12-14T18:30:00.000Z", to: "2026-12-15T18:30:00.000Z" });
+  assert.deepEqual(w.month, { from: "2026-11-30T18:30:00.000Z", to: "2026-12-31T18:30:00.000Z" });
+  assert.deepEqual(w.funnel, { from: "2026-12-01T00:00:00.000Z", to: "2027-01-01T00:00:00.000Z", timeZone: "UTC" });
+});
+
+test("the windows change at local midnight, not before", () => {
+  const zone = "America/New_York"; // -05:00 in December
+  const beforeMidnight = Date.UTC(2026, 11, 2, 4, 59, 59);
+  assert.equal(windowsKey(windowsAt(beforeMidnight, zone)), windowsKey(windowsAt(beforeMidnight - 23 * H, zone)));
+  assert.notEqual(windowsKey(windowsAt(beforeMidnight, zone)), windowsKey(windowsAt(beforeMidnight + 1000, zone)));
+});
+
+test("point starts become unix seconds for the charts", () => {
+  assert.equal(toSeconds("2026-12-01T03:00:00.000Z"), Date.UTC(2026, 11, 1, 3) / 1000);
+  assert.equal(toSeconds("2026-12-01T03:07:00Z"), Date.UTC(2026, 11, 1, 3, 7) / 1000);
 });

@@ -26,27 +26,29 @@ export type DashboardEventsQueryVariables = Exact<{
 
 export type DashboardEventsQuery = { events: Array<string> };
 
-export type DashboardStatsSubscriptionVariables = Exact<{
+export type DashboardSeriesSubscriptionVariables = Exact<{
   account: string;
   event: string;
-  year: number;
-  month?: number | null | undefined;
-  day?: number | null | undefined;
-  hour?: number | null | undefined;
+  granularity: Granularity;
+  timeZone: string;
+  from?: string | null | undefined;
+  to?: string | null | undefined;
+  last?: number | null | undefined;
 }>;
 
 
-export type DashboardStatsSubscription = { stats: { granularity: Granularity, total: number, segments: Array<{ key: number, count: number }> } };
+export type DashboardSeriesSubscription = { series: { total: number, points: Array<{ start: string, count: number }> } };
 
 export type DashboardFunnelSubscriptionVariables = Exact<{
   account: string;
   event: string;
-  year: number;
-  month?: number | null | undefined;
+  timeZone: string;
+  from: string;
+  to: string;
 }>;
 
 
-export type DashboardFunnelSubscription = { funnel: { total: number, statuses: Array<{ status: string, count: number }> } };
+export type DashboardFunnelSubscription = { funnelSeries: { total: number, statuses: Array<{ status: string, count: number }> } };
 
 export class TypedDocumentString<TResult, TVariables>
   extends String
@@ -77,28 +79,35 @@ export const DashboardEventsDocument = new TypedDocumentString(`
   events(account: $account)
 }
     `) as unknown as TypedDocumentString<DashboardEventsQuery, DashboardEventsQueryVariables>;
-export const DashboardStatsDocument = new TypedDocumentString(`
-    subscription DashboardStats($account: String!, $event: String!, $year: Int!, $month: Int, $day: Int, $hour: Int) {
-  stats(
+export const DashboardSeriesDocument = new TypedDocumentString(`
+    subscription DashboardSeries($account: String!, $event: String!, $granularity: Granularity!, $timeZone: String!, $from: DateTime, $to: DateTime, $last: Int) {
+  series(
     account: $account
     event: $event
-    year: $year
-    month: $month
-    day: $day
-    hour: $hour
+    granularity: $granularity
+    timeZone: $timeZone
+    from: $from
+    to: $to
+    last: $last
   ) {
-    granularity
     total
-    segments {
-      key
+    points {
+      start
       count
     }
   }
 }
-    `) as unknown as TypedDocumentString<DashboardStatsSubscription, DashboardStatsSubscriptionVariables>;
+    `) as unknown as TypedDocumentString<DashboardSeriesSubscription, DashboardSeriesSubscriptionVariables>;
 export const DashboardFunnelDocument = new TypedDocumentString(`
-    subscription DashboardFunnel($account: String!, $event: String!, $year: Int!, $month: Int) {
-  funnel(account: $account, event: $event, year: $year, month: $month) {
+    subscription DashboardFunnel($account: String!, $event: String!, $timeZone: String!, $from: DateTime!, $to: DateTime!) {
+  funnelSeries(
+    account: $account
+    event: $event
+    granularity: MONTH
+    timeZone: $timeZone
+    from: $from
+    to: $to
+  ) {
     total
     statuses {
       status

@@ -1,6 +1,7 @@
 /**
  * The dashboard: pick an account and events; totals, the last 60 minutes by minute, today by hour,
- * this month by day and the funnel by status, all kept live by GraphQL subscriptions.
+ * this month by day and the funnel by status, in the viewer's own time zone (named on the page), all
+ * kept live by GraphQL `series` / `funnelSeries` subscriptions.
  */
 import uPlot from "uplot";
 import {
@@ -8,13 +9,15 @@ import {
   DashboardEventsDocument,
   DashboardFunnelDocument,
   type DashboardFunnelSubscription,
-  DashboardStatsDocument,
-  type DashboardStatsSubscription,
+  DashboardSeriesDocument,
+  type DashboardSeriesSubscription,
+  type DashboardSeriesSubscriptionVariables,
 } from "./gql.js";
 import { type ConnectionState, createLive, type Transport } from "./live.js";
-import { lastHourPoints, type PeriodVars, periodsAt, periodsKey, segmentStarts, ZONE_LABEL } from "./windows.js";
+import { toSeconds, viewerZone, windowsAt, windowsKey } from "./windows.js";
 
-type Stats = DashboardStatsSubscription["stats"];
+type Series = DashboardSeriesSubscription["series"];
+const zone = viewerZone();
 const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
 const params = new URLSearchParams(location.search);
 const token = params.get("token") ?? undefined;
@@ -43,7 +46,7 @@ function showConnection(s: ConnectionState, transport: Transport): void {
 }
 
 // --- charts -------------------------------------------------------------------------------------
-const utcDate = (ts: number) => uPlot.tzDate(new Date(ts * 1e3), "Etc/UTC");
+const zoneDate = (ts: number) => uPlot.tzDate(new Date(ts * 1e3), zone);
 const barPaths = uPlot.paths.bars?.({ size: [0.7, 40] });
 function chart(id: string, label: string, bars: boolean): uPlot {
   const el = $(id);
@@ -51,7 +54,7 @@ function chart(id: string, label: string, bars: boolean): uPlot {
     {
       width: Math.max(el.clientWidth, 280),
       height: 180,
-      tzDate: utcDate,
+      tzDate: zoneDate,
       legend: { show: false },
       cursor: { points: { show: false } },
       scales: { y: { range: (_u, _min, max) => [0, Math.max(1, max * 1.1)] } },
@@ -90,22 +93,15 @@ addEventListener("resize", () => {
 });
 
 // --- data ---------------------------------------------------------------------------------------
-const minutes = { previous: new Map<number, number>(), current: new Map<number, number>() };
 let unsubscribe: Array<() => void> = [];
 let watching = "";
 
-function drawLastHour(): void {
-  const { starts, counts } = lastHourPoints(Date.now(), minutes.previous, minutes.current);
-  charts.lastHour.setData([starts, counts]);
-  $("total-last-hour").textContent = number.format(counts.reduce((a, b) => a + b, 0));
+function drawSeries(c: uPlot, series: Series, totalId: string): void {
+  c.setData([series.points.map((p) => toSeconds(p.start)), series.points.map((p) => p.count)]);
+  $(totalId).textContent = number.format(series.total);
 }
 
-function drawPeriod(c: uPlot, period: PeriodVars, stats: Stats, totalId: string): void {
-  c.setData([segmentStarts(period, stats.segments.length), stats.segments.map((s) => s.count)]);
-  $(totalId).textContent = number.format(stats.total);
-}
-
-function drawFunnel(funnel: DashboardFunnelSubscription["funnel"]): void {
+function drawFunnel(funnel: DashboardFunnelSubscription["funnelSeries"]): void {
   $("total-funnel").textContent = number.format(funnel.total);
   const max = Math.max(1, ...funnel.statuses.map((s) => s.count));
   const rows = funnel.statuses.map((s) => {
@@ -128,38 +124,33 @@ function drawFunnel(funnel: DashboardFunnelSubscription["funnel"]): void {
 }
 
 function watch(): void {
-  const periods = periodsAt(Date.now());
-  const key = `${state.account}|${state.event}|${state.funnel}|${periodsKey(periods)}`;
+  const windows = windowsAt(Date.now(), zone);
+  const key = `${state.account}|${state.event}|${state.funnel}|${windowsKey(windows)}`;
   if (key === watching) return;
   watching = key;
   for (const stop of unsubscribe) stop();
-  minutes.previous = new Map();
-  minutes.current = new Map();
-  const stats = (period: PeriodVars, onData: (s: Stats) => void) =>
-    live.subscribe(DashboardStatsDocument, { account: state.account, event: state.event, ...period }, (d) =>
-      onData(d.stats),
-    );
-  const toMinutes = (s: Stats) => new Map(s.segments.map((seg) => [seg.key, seg.count] as const));
-  unsubscribe = [
-    stats(periods.today, (s) => drawPeriod(charts.today, periods.today, s, "total-today")),
-    stats(periods.month, (s) => drawPeriod(charts.month, periods.month, s, "total-month")),
-    stats(periods.previousHour, (s) => {
-      minutes.previous = toMinutes(s);
-      drawLastHour();
-    }),
-    stats(periods.currentHour, (s) => {
-      minutes.current = toMinutes(s);
-      drawLastHour();
-    }),
+  const series = (
+    window: Omit<DashboardSeriesSubscriptionVariables, "account" | "event" | "timeZone">,
+    c: uPlot,
+    totalId: string,
+  ) =>
     live.subscribe(
-      DashboardFunnelDocument,
-      { account: state.account, event: state.funnel, year: periods.month.year, month: periods.month.month ?? null },
-      (d) => drawFunnel(d.funnel),
+      DashboardSeriesDocument,
+      { account: state.account, event: state.event, timeZone: zone, ...window },
+      (d) => drawSeries(c, d.series, totalId),
+    );
+  unsubscribe = [
+    // Slides on the server when the next minute begins, events or not.
+    series({ granularity: "MINUTE", last: 60 }, charts.lastHour, "total-last-hour"),
+    series({ granularity: "HOUR", ...windows.today }, charts.today, "total-today"),
+    series({ granularity: "DAY", ...windows.month }, charts.month, "total-month"),
+    live.subscribe(DashboardFunnelDocument, { account: state.account, event: state.funnel, ...windows.funnel }, (d) =>
+      drawFunnel(d.funnelSeries),
     ),
   ];
   for (const id of ["label-event", "label-event-2", "label-event-3"]) $(id).textContent = state.event;
   for (const id of ["label-funnel", "label-funnel-2"]) $(id).textContent = state.funnel;
-  drawLastHour();
+  $("funnel-zone").textContent = windows.funnel.timeZone;
 }
 
 // --- pickers ------------------------------------------------------------------------------------
@@ -192,15 +183,12 @@ function onPick(): void {
 }
 for (const id of ["account", "event", "funnel-event"]) $(id).addEventListener("change", onPick);
 
-for (const el of document.querySelectorAll<HTMLElement>(".zone")) el.textContent = ZONE_LABEL;
+for (const el of document.querySelectorAll<HTMLElement>(".zone")) el.textContent = zone;
 fill($("account"), [], state.account);
 fill($("event"), [], state.event);
 fill($("funnel-event"), [], state.funnel);
 watch();
 void refreshPickers();
-// The last 60 minutes slide every minute, and the periods roll over every hour, events or not.
-setInterval(() => {
-  watch();
-  drawLastHour();
-}, 1_000);
+// Today and this month roll over at local midnight, events or not (the last 60 minutes slide on the server).
+setInterval(watch, 1_000);
 setInterval(() => void refreshPickers(), 30_000);
