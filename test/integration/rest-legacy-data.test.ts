@@ -122,13 +122,23 @@ describe("REST: serving a Redis written by the old service", () => {
     assert.deepEqual(JSON.parse(stdout), { scanned: 18, indexed: 18, skipped: 0 });
     assert.deepEqual(await counters(), before, "reindex changed the old data");
 
-    // Another process wrote the index: no flush announces it, so cached listings live out their
-    // documented maximum age (1 s) first.
-    await eventually(async () => (await links("/track")).length === 2, "the listing after reindex", 1_500);
-    assert.deepEqual(await links("/track"), [`${B}/track/acme`, `${B}/track/all`]);
-    assert.deepEqual(await links("/track/acme"), [`${B}/track/acme/pageview`]);
-    assert.deepEqual(await links("/track/acme/pageview"), [`${B}/track/acme/pageview/2013`]);
-    assert.deepEqual(await links("/funnels"), [`${B}/funnels/acme`, `${B}/funnels/all`]);
-    assert.deepEqual(await links("/funnels/all/order"), [`${B}/funnels/all/order/2013`]);
+    // Another process wrote the index: no flush announces it, so cached answers and the store's
+    // cached listings each live out their documented maximum age (1 s) first: at most 2 s.
+    const after = async (path: string, expected: string[]) => {
+      const seen = await eventually(
+        async () => {
+          const got = await links(path);
+          return got.length === expected.length ? got : undefined;
+        },
+        `${path} after reindex`,
+        2_500,
+      );
+      assert.deepEqual(seen, expected, path);
+    };
+    await after("/track", [`${B}/track/acme`, `${B}/track/all`]);
+    await after("/track/acme", [`${B}/track/acme/pageview`]);
+    await after("/track/acme/pageview", [`${B}/track/acme/pageview/2013`]);
+    await after("/funnels", [`${B}/funnels/acme`, `${B}/funnels/all`]);
+    await after("/funnels/all/order", [`${B}/funnels/all/order/2013`]);
   });
 });
