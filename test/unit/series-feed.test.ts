@@ -19,12 +19,15 @@ import { createStatsStore } from "../../src/store/stats-store.js";
 
 const log = pino({ level: "silent" });
 const MINUTE = 60_000;
+const HOUR = 3_600_000;
 const DAY = 86_400_000;
 
 describe("live series feed", () => {
   it("shares one timer per zone and granularity and one read per window per flush; slides with no event", async () => {
     // A clock 400 ms before a minute boundary, running at real speed.
-    const boundary = Math.ceil((Date.now() + 5 * MINUTE) / MINUTE) * MINUTE;
+    // Never an hour boundary: there the Santiago hour windows would slide too (1 run in 60).
+    let boundary = Math.ceil((Date.now() + 5 * MINUTE) / MINUTE) * MINUTE;
+    if (boundary % HOUR === 0) boundary += MINUTE;
     const skew = boundary - 400 - Date.now();
     const now = () => Date.now() + skew;
 
