@@ -39,6 +39,7 @@ export function createRedisClient(
         {
           redisOptions: options,
           enableOfflineQueue: options.enableOfflineQueue ?? false,
+          enableAutoPipelining: options.enableAutoPipelining ?? false,
           clusterRetryStrategy: options.retryStrategy as (n: number) => number,
         },
       )

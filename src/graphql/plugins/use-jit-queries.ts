@@ -11,7 +11,14 @@
  * (graphql-jit answers them as a 200 with errors), so those requests run interpreted.
  */
 import { useGraphQlJit } from "@envelop/graphql-jit";
-import { getOperationAST, getVariableValues } from "graphql";
+import {
+  type GraphQLSchema,
+  getOperationAST,
+  getVariableValues,
+  Kind,
+  type OperationDefinitionNode,
+  type TypeNode,
+} from "graphql";
 
 export function useJitQueries(onError: (error: unknown) => void): ReturnType<typeof useGraphQlJit> {
   return useGraphQlJit(
@@ -24,10 +31,72 @@ export function useJitQueries(onError: (error: unknown) => void): ReturnType<typ
         // interpreted, graphql-js gives Yoga the request error (400) GraphQL over HTTP asks for.
         const variables = operation.variableDefinitions ?? [];
         if (variables.length === 0) return true;
-        return getVariableValues(args.schema, variables, args.variableValues ?? {}).errors === undefined;
+        const values = (args.variableValues ?? {}) as Record<string, unknown>;
+        if (builtInScalarsCoerce(operation, values)) return true;
+        return getVariableValues(args.schema as GraphQLSchema, variables, values).errors === undefined;
       },
       onError: (result) => onError(result.errors),
       // A compiled query is kept as long as Yoga's parse cache keeps its DocumentNode (a WeakMap).
     },
   );
+}
+
+/** A variable of a built-in scalar type: its name, type and whether it may be null. */
+interface ScalarVariable {
+  name: string;
+  type: string;
+  nonNull: boolean;
+}
+
+const BUILT_IN_SCALARS = new Set(["String", "Int", "Float", "Boolean", "ID"]);
+/** Per operation: its variables when every one is a built-in scalar (or null when one is not). */
+const scalarVariables = new WeakMap<OperationDefinitionNode, ScalarVariable[] | null>();
+
+/**
+ * True when every variable of the operation is of a built-in scalar type and its value is one
+ * graphql-js would accept unchanged (a string for String, a 32-bit integer for Int, …): then
+ * coercion cannot fail, and the full coercion (the executed path's largest single cost after
+ * I/O in the profile) is not run twice. False means "not known": the caller coerces for real.
+ */
+function builtInScalarsCoerce(operation: OperationDefinitionNode, values: Record<string, unknown>): boolean {
+  let defs = scalarVariables.get(operation);
+  if (defs === undefined) {
+    defs = [];
+    for (const def of operation.variableDefinitions ?? []) {
+      const nonNull = def.type.kind === Kind.NON_NULL_TYPE;
+      const named: TypeNode = def.type.kind === Kind.NON_NULL_TYPE ? def.type.type : def.type;
+      if (named.kind !== Kind.NAMED_TYPE || !BUILT_IN_SCALARS.has(named.name.value) || def.defaultValue) {
+        defs = null;
+        break;
+      }
+      defs.push({ name: def.variable.name.value, type: named.name.value, nonNull });
+    }
+    scalarVariables.set(operation, defs);
+  }
+  if (defs === null) return false;
+  for (const { name, type, nonNull } of defs) {
+    const v = values[name];
+    if (v === undefined || v === null) {
+      if (nonNull) return false;
+      continue;
+    }
+    if (!scalarAccepts(type, v)) return false;
+  }
+  return true;
+}
+
+function scalarAccepts(type: string, v: unknown): boolean {
+  switch (type) {
+    case "String":
+      return typeof v === "string";
+    case "Int":
+      return typeof v === "number" && Number.isInteger(v) && v <= 2_147_483_647 && v >= -2_147_483_648;
+    case "Float":
+      return typeof v === "number" && Number.isFinite(v);
+    case "Boolean":
+      return typeof v === "boolean";
+    default:
+      // ID: a string, or an integer (graphql-js turns it into a string).
+      return typeof v === "string" || (typeof v === "number" && Number.isInteger(v));
+  }
 }

