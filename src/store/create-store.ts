@@ -27,8 +27,11 @@ export function createStore(cfg: StoreConfig, log: Logger): StatsStore {
     return createStatsStore(createMemoryBackend(), keys, opts);
   }
   const client = createRedisClient(cfg.redis, cfg.redisCluster, log, "commands", {
-    // Commands issued in the same tick (many requests at once) go to Redis in one write.
-    enableAutoPipelining: true,
+    // Reads issued in the same tick (many queries at once) go to Redis in one write. Not the
+    // writes (the guarded Lua script, the name index): they keep their own round trips, so a
+    // failed write fails only itself. Not on a cluster, whose pipelines a slot migration can split.
+    enableAutoPipelining: cfg.redisCluster.length === 0,
+    autoPipeliningIgnoredCommands: ["applyBatch", "sadd"],
   });
   return createStatsStore(createRedisBackend(client, watchMaxmemoryPolicy(client, log)), keys, opts);
 }

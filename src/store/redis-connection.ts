@@ -39,7 +39,6 @@ export function createRedisClient(
         {
           redisOptions: options,
           enableOfflineQueue: options.enableOfflineQueue ?? false,
-          enableAutoPipelining: options.enableAutoPipelining ?? false,
           clusterRetryStrategy: options.retryStrategy as (n: number) => number,
         },
       )
