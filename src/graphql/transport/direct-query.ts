@@ -36,6 +36,9 @@ export interface DirectAnswer {
 
 const JSON_TYPE = "application/json; charset=utf-8";
 
+/** Per Yoga instance (each has its own rules): documents from its parse cache that passed validation. */
+const validatedBy = new WeakMap<StatsYoga, WeakSet<DocumentNode>>();
+
 /** The params of a POST body, when it is one plain operation (no batch, no `extensions`). */
 export function postParams(body: string): QueryParams | undefined {
   let parsed: unknown;
@@ -135,7 +138,18 @@ export async function executeDirect(
     return undefined;
   }
   if (getOperationAST(document, params.operationName)?.operation !== "query") return undefined;
-  if (validate(schema, document).length > 0) return undefined;
+  // Validation depends only on the schema, the document and the rules, all fixed while the
+  // parse cache hands back this same DocumentNode: validated once here, not on every request
+  // (Yoga's validation cache would answer, but only after rebuilding its key from every rule).
+  let validated = validatedBy.get(yoga);
+  if (!validated) {
+    validated = new WeakSet();
+    validatedBy.set(yoga, validated);
+  }
+  if (!validated.has(document)) {
+    if (validate(schema, document).length > 0) return undefined;
+    validated.add(document);
+  }
   const result = (await execute({
     schema,
     document,
