@@ -48,9 +48,11 @@ export function postParams(body: string): QueryParams | undefined {
     return undefined;
   }
   if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) return undefined;
-  const { query, variables, operationName, ...rest } = parsed as Record<string, unknown>;
-  for (const _ in rest) return undefined;
-  return checked(query, variables, operationName);
+  const fields = parsed as Record<string, unknown>;
+  for (const name in fields) {
+    if (name !== "query" && name !== "variables" && name !== "operationName") return undefined;
+  }
+  return checked(fields["query"], fields["variables"], fields["operationName"]);
 }
 
 /** The params of a GET query string, when it is one plain operation. */

@@ -194,7 +194,7 @@ function readBody(req: IncomingMessage, limit: number): Promise<Buffer | undefin
       resolve(undefined);
     };
     req.on("data", onData);
-    req.on("end", () => resolve(Buffer.concat(chunks)));
+    req.on("end", () => resolve(chunks.length === 1 ? chunks[0] : Buffer.concat(chunks)));
     req.on("error", reject);
   });
 }
