@@ -5,13 +5,13 @@
 import { periodsContaining } from "./period.js";
 import type { Delta, Kind, Period } from "./types.js";
 
-/** One flushed delta as clients see it: `count` more `event`s for `account` in the minute (or day) at `at`. */
+/** One flushed delta as clients see it: `count` more `event`s for `account` in the minute (or hour) at `at`. */
 export interface Increment {
   account: string;
   event: string;
   /** The funnel status, for funnel events; undefined for time series. */
   status: string | undefined;
-  /** Start of the UTC minute (time series) or UTC day (funnels, which are counted per day). */
+  /** Start of the UTC minute (time series) or UTC hour (funnels, whose finest level is the hour). */
   at: Date;
   count: number;
 }
@@ -53,7 +53,7 @@ export function incrementsOf(deltas: readonly Delta[]): Increment[] {
     at: new Date(
       d.kind === "track"
         ? Date.UTC(d.year, d.month - 1, d.day, d.hour, d.minute)
-        : Date.UTC(d.year, d.month - 1, d.day),
+        : Date.UTC(d.year, d.month - 1, d.day, d.hour),
     ),
     count: d.count,
   }));

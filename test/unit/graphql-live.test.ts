@@ -56,10 +56,10 @@ describe("changes of a batch", () => {
     assert.ok(changed.has(periodKey({ kind: "track", account: "acme", event: "pageview", period: { year: 2013 } })));
   });
 
-  it("increments are the deltas, at the start of their minute (or day, for funnels)", () => {
+  it("increments are the deltas, at the start of their minute (or hour, for funnels)", () => {
     assert.deepEqual(incrementsOf([track("acme", 3), funnel("acme", "paid", 2)]), [
       { account: "acme", event: "pageview", status: undefined, at: new Date("2013-09-05T16:07:00Z"), count: 3 },
-      { account: "acme", event: "order", status: "paid", at: new Date("2013-09-05T00:00:00Z"), count: 2 },
+      { account: "acme", event: "order", status: "paid", at: new Date("2013-09-05T16:00:00Z"), count: 2 },
     ]);
   });
 });

@@ -4,7 +4,7 @@ import { builder } from "./builder.js";
 import { checkName } from "./errors.js";
 
 const IncrementRef = builder.objectRef<Increment>("Increment").implement({
-  description: "Counts one flush added for an account and event in one UTC minute (time series) or day (funnels).",
+  description: "Counts one flush added for an account and event in one UTC minute (time series) or hour (funnels).",
   fields: (t) => ({
     account: t.exposeString("account"),
     event: t.exposeString("event"),
@@ -14,7 +14,7 @@ const IncrementRef = builder.objectRef<Increment>("Increment").implement({
     }),
     at: t.expose("at", {
       type: "DateTime",
-      description: "start of the minute (time series) or of the day (funnels) the count belongs to",
+      description: "start of the UTC minute (time series) or UTC hour (funnels) the count belongs to",
     }),
     count: t.expose("count", { type: "Count" }),
   }),
