@@ -199,12 +199,17 @@ async function benchQueries(opts: Options, redisUrl: string, children: ChildProc
       cpuUs: median(t.runs.map((f) => f.cpuUs)),
     };
     const ratio = median(t.runs.map((f, i) => f.rps / (ceiling.runs[i] as HttpFigures).rps));
-    const met = ratio >= 0.5 && m.p99 < 20 ? "target met" : "target NOT met";
+    // Executed: ≥ 50% of the ceiling with p99 ≤ 20 ms; cached: ≥ 120% of it.
+    const met = t.uncached ? ratio >= 0.5 && m.p99 <= 20 : ratio >= 1.2;
     const verdict =
-      t === ceiling ? "" : `  ${pct(ratio)} of ceiling${t.uncached ? " (every request executed)" : `; ${met}`}`;
+      t === ceiling
+        ? ""
+        : `  ${pct(ratio)} of ceiling${t.uncached ? " (every request executed)" : " (cache hits)"}; target ${met ? "met" : "NOT met"}`;
     console.log(`  ${t.label.padEnd(36)} ${fmtHttp(m)}${verdict}`);
   }
-  console.log("  target: ≥ 50% of the ceiling's req/s with p99 < 20 ms (ratios are per round, then the median)");
+  console.log(
+    "  targets: executed ≥ 50% of the ceiling's req/s with p99 ≤ 20 ms; cached ≥ 120% (ratios are per round, then the median)",
+  );
 }
 
 async function load(t: HttpTarget, seconds: number, connections: number): Promise<HttpFigures> {
