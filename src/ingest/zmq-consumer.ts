@@ -12,7 +12,7 @@
  * (`heartbeatTtlMs`, 60 s): a pause shorter than that loses nothing the publisher still holds
  * (within its send high-water mark), and a dead subscriber host is still dropped by the publisher.
  *
- * libzmq's own receive queue is kept small, and the backlog this process takes in is held here, in
+ * libzmq's own receive queue is kept small (`libzmqReceiveHwm`), and the backlog this process takes in is held here, in
  * a read-ahead queue of up to `receiveHighWaterMark` messages, counted in turns of a few ms. Why:
  * libzmq 4.3.5 (bundled by zeromq 6.8.0, the latest) stops reading the TCP socket while its receive
  * queue is full, and then cannot see the publisher's heartbeat PONG. A queue that stays full past
@@ -20,8 +20,8 @@
  * the publisher had queued for us — and then the queue's "room again" signal, meant for the dead
  * connection, restarted input on the new one that had never stopped: `Assertion failed:
  * _input_stopped (stream_engine_base.cpp)`, a process abort (zeromq/libzmq#3937, #4767; an upstream
- * fix, #4830, is not released). A small libzmq queue is read down within one turn, so input never
- * stays stopped for long unless the whole event loop is blocked past the heartbeat timeout; and
+ * fix, #4830, is not released). A small libzmq queue is read down well within a heartbeat interval,
+ * so input never stays stopped for long unless the whole event loop is blocked past the heartbeat timeout; and
  * `immediate` makes libzmq retire the old queue on a reconnect (its messages are still delivered)
  * instead of handing it to the new connection, so a late "room again" finds no engine to restart.
  */
@@ -58,10 +58,18 @@ export interface ZmqConsumer {
 }
 
 /**
- * libzmq's receive high-water mark (its default). libzmq resumes reading the socket once half of it
- * has been taken, which the read loop below does in well under a millisecond.
+ * libzmq's own receive high-water mark: 20 messages per ms of heartbeat interval (20,000 for 1 s),
+ * at least 1,000 (libzmq's default) and at most the read-ahead limit. libzmq resumes reading the
+ * socket once half of it has been taken; even with the read-ahead full, when reading follows
+ * counting, that half is taken within one heartbeat interval at 10,000 messages/s — well inside
+ * the timeout (3 intervals, one of which may pass before the PING). What it holds still absorbs a
+ * burst while the event loop is blocked.
  */
-export const LIBZMQ_RECEIVE_HWM = 1_000;
+export function libzmqReceiveHwm(heartbeatMs: number, readAhead: number): number {
+  const cap = readAhead > 0 ? readAhead : Number.POSITIVE_INFINITY;
+  const byHeartbeat = heartbeatMs > 0 ? 20 * heartbeatMs : 100_000;
+  return Math.max(1_000, Math.min(cap, byHeartbeat));
+}
 /** How long one turn of counting may run before the event loop (and the read loop) get theirs. */
 const TURN_MS = 5;
 
@@ -76,7 +84,7 @@ export function startZmqConsumer(
     heartbeatTimeToLive: opts.heartbeatTtlMs,
     reconnectInterval: 100,
     reconnectMaxInterval: 1_000,
-    receiveHighWaterMark: LIBZMQ_RECEIVE_HWM,
+    receiveHighWaterMark: libzmqReceiveHwm(opts.heartbeatMs, opts.receiveHighWaterMark),
     immediate: true,
     linger: 0,
   });
