@@ -137,21 +137,9 @@ async function ingestRound(redis: TestRedis, shards: number, round: number): Pro
   const servers: Array<Proc & { url: string; child: ChildProcess }> = [];
   try {
     for (let i = 0; i < shards; i++) {
-      // --zmq-hwm 0: the publisher sends its burst faster than a starved process takes it; with a
-      // receive high-water mark the SUB socket stops reading, the ZMTP heartbeat then times the
-      // connection out and libzmq 4.3.5 aborts the process (zeromq/libzmq#3937, #4767).
-      const args = [
-        "--role",
-        "ingest",
-        "--shard",
-        `${i}/${shards}`,
-        "--redis",
-        redis.url,
-        "--zmq",
-        endpoint,
-        "--zmq-hwm",
-        "0",
-      ];
+      // The default --zmq-hwm and --heartbeat, as deployed: the burst outruns the processes, which
+      // once made libzmq abort them (zeromq/libzmq#3937; see src/ingest/zmq-consumer.ts).
+      const args = ["--role", "ingest", "--shard", `${i}/${shards}`, "--redis", redis.url, "--zmq", endpoint];
       servers.push(await startServer(`ingest ${i}/${shards}`, [...args, "--key-prefix", prefix]));
     }
     const procs: Proc[] = [
@@ -159,7 +147,7 @@ async function ingestRound(redis: TestRedis, shards: number, round: number): Pro
       { name: "publisher", pid: pub.pid as number },
       { name: "redis", pid: redisPid(redis) },
     ];
-    // A process that dies mid-round (libzmq has a rare abort, zeromq/libzmq#3937) voids the round.
+    // A process that dies mid-round voids the round.
     let died = "";
     for (const [name, child] of [...servers.map((s) => [s.name, s.child] as const), ["publisher", pub] as const]) {
       child.once("exit", (code, signal) => {

@@ -260,7 +260,7 @@ export const OPTIONS: readonly OptionSpec[] = [
     env: "STATS_ZMQ_HWM",
     kind: "int",
     def: "100000",
-    help: "messages ZeroMQ queues for us before it drops (receive high-water mark)",
+    help: "messages read off the bus ahead of counting; past it reading pauses and the backlog waits in the publisher (which drops past its own high-water mark); 0 = no limit",
   },
   {
     flag: "shutdown-timeout",

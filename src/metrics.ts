@@ -24,6 +24,7 @@ export function createMetrics(opts: { defaultMetrics?: boolean } = {}) {
   const registers = [registry];
   // What the pending gauges report at scrape time (the flusher registers itself).
   let pending = () => ({ deltas: 0, events: 0 });
+  let busQueued = () => 0;
   let subscriptions = () => 0;
   let sendBuffers = () => 0;
   let flush = () => ({ failing: false, setAsideEvents: 0 });
@@ -144,6 +145,19 @@ export function createMetrics(opts: { defaultMetrics?: boolean } = {}) {
       help: "ZeroMQ peer connections lost (publisher gone, or silent past the heartbeat timeout).",
       registers,
     }),
+    busQueued: new Gauge({
+      name: "stats_bus_queued_messages",
+      help: "Messages read from the event bus, not yet counted (at most --zmq-hwm; at the limit reading pauses and the backlog waits in the publisher).",
+      registers,
+      collect() {
+        this.set(busQueued());
+      },
+    }),
+    busReadPauses: new Counter({
+      name: "stats_bus_read_pauses_total",
+      help: "Times reading from the event bus paused because --zmq-hwm messages waited to be counted (the backlog then waits in the publisher, which drops past its own high-water mark).",
+      registers,
+    }),
     busConnected: new Gauge({
       name: "stats_bus_connections",
       help: "ZeroMQ peers currently connected.",
@@ -238,6 +252,10 @@ export function createMetrics(opts: { defaultMetrics?: boolean } = {}) {
     /** Makes the pending gauges read `source` at every scrape. */
     observePending(source: () => { deltas: number; events: number }) {
       pending = source;
+    },
+    /** Makes stats_bus_queued_messages read `source` at every scrape. */
+    observeBusQueue(source: () => number) {
+      busQueued = source;
     },
     /** Makes stats_graphql_subscriptions read `source` at every scrape. */
     observeSubscriptions(source: () => number) {

@@ -55,10 +55,12 @@ export function startIngest(cfg: IngestConfig, store: StatsStore, metrics: Metri
       receiveHighWaterMark: cfg.zmqHighWaterMark,
       onConnections: (n) => metrics.busConnected.set(n),
       onDisconnect: () => metrics.busDisconnects.inc(),
+      onReadPause: () => metrics.busReadPauses.inc(),
     },
     onMessage,
     log,
   );
+  metrics.observeBusQueue(() => consumer.queued);
   return {
     flusher,
     consumer,

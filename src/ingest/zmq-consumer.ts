@@ -11,6 +11,19 @@
  * made the publisher throw away the whole backlog of the pause. The TTL is therefore long
  * (`heartbeatTtlMs`, 60 s): a pause shorter than that loses nothing the publisher still holds
  * (within its send high-water mark), and a dead subscriber host is still dropped by the publisher.
+ *
+ * libzmq's own receive queue is kept small (`libzmqReceiveHwm`), and the backlog this process takes in is held here, in
+ * a read-ahead queue of up to `receiveHighWaterMark` messages, counted in turns of a few ms. Why:
+ * libzmq 4.3.5 (bundled by zeromq 6.8.0, the latest) stops reading the TCP socket while its receive
+ * queue is full, and then cannot see the publisher's heartbeat PONG. A queue that stays full past
+ * the heartbeat timeout got a healthy, merely busy connection timed out and remade — losing what
+ * the publisher had queued for us — and then the queue's "room again" signal, meant for the dead
+ * connection, restarted input on the new one that had never stopped: `Assertion failed:
+ * _input_stopped (stream_engine_base.cpp)`, a process abort (zeromq/libzmq#3937, #4767; an upstream
+ * fix, #4830, is not released). A small libzmq queue is read down well within a heartbeat interval,
+ * so input never stays stopped for long unless the whole event loop is blocked past the heartbeat timeout; and
+ * `immediate` makes libzmq retire the old queue on a reconnect (its messages are still delivered)
+ * instead of handing it to the new connection, so a late "room again" finds no engine to restart.
  */
 import { Subscriber } from "zeromq";
 import type { Logger } from "../log.js";
@@ -22,9 +35,14 @@ export interface ZmqConsumerOptions {
   heartbeatMs: number;
   /** TTL announced to the publisher: see the module comment. */
   heartbeatTtlMs: number;
-  /** Messages ZeroMQ queues before dropping (ZMQ_RCVHWM). */
+  /**
+   * Messages read ahead of counting before reading pauses (then the backlog waits in libzmq, the
+   * kernel's socket buffers and the publisher's queue). 0 = no limit.
+   */
   receiveHighWaterMark: number;
   onConnections?: (connected: number) => void;
+  /** Reading paused: `receiveHighWaterMark` messages wait to be counted. */
+  onReadPause?: () => void;
   onDisconnect?: () => void;
 }
 
@@ -33,9 +51,27 @@ export interface ZmqConsumer {
   readonly ready: Promise<void>;
   /** Peers currently connected. */
   readonly connections: number;
-  /** Stops receiving: the socket closes and no further message is delivered. */
+  /** Messages read from the socket and not yet handed to `onMessage`. */
+  readonly queued: number;
+  /** Stops receiving: the socket closes; messages already read are delivered, then no more. */
   close(): Promise<void>;
 }
+
+/**
+ * libzmq's own receive high-water mark: 20 messages per ms of heartbeat interval (20,000 for 1 s),
+ * at least 1,000 (libzmq's default) and at most the read-ahead limit. libzmq resumes reading the
+ * socket once half of it has been taken; even with the read-ahead full, when reading follows
+ * counting, that half is taken within one heartbeat interval at 10,000 messages/s — well inside
+ * the timeout (3 intervals, one of which may pass before the PING). What it holds still absorbs a
+ * burst while the event loop is blocked.
+ */
+export function libzmqReceiveHwm(heartbeatMs: number, readAhead: number): number {
+  const cap = readAhead > 0 ? readAhead : Number.POSITIVE_INFINITY;
+  const byHeartbeat = heartbeatMs > 0 ? 20 * heartbeatMs : 100_000;
+  return Math.max(1_000, Math.min(cap, byHeartbeat));
+}
+/** How long one turn of counting may run before the event loop (and the read loop) get theirs. */
+const TURN_MS = 5;
 
 export function startZmqConsumer(
   opts: ZmqConsumerOptions,
@@ -48,7 +84,8 @@ export function startZmqConsumer(
     heartbeatTimeToLive: opts.heartbeatTtlMs,
     reconnectInterval: 100,
     reconnectMaxInterval: 1_000,
-    receiveHighWaterMark: opts.receiveHighWaterMark,
+    receiveHighWaterMark: libzmqReceiveHwm(opts.heartbeatMs, opts.receiveHighWaterMark),
+    immediate: true,
     linger: 0,
   });
   let connections = 0;
@@ -79,9 +116,61 @@ export function startZmqConsumer(
     }
   };
 
+  // The read-ahead queue: `queue[head..]` waits to be counted.
+  let queue: Array<Buffer[] | undefined> = [];
+  let head = 0;
+  const queued = () => queue.length - head;
+  const limit = opts.receiveHighWaterMark > 0 ? opts.receiveHighWaterMark : Number.POSITIVE_INFINITY;
+  let roomWaiter: (() => void) | undefined;
+  let scheduled = false;
+
+  /** Hands queued messages to onMessage, for at most TURN_MS (or all of them with `all`). */
+  const count = (all: boolean) => {
+    const until = performance.now() + TURN_MS;
+    let n = 0;
+    while (head < queue.length) {
+      const frames = queue[head] as Buffer[];
+      queue[head++] = undefined;
+      try {
+        onMessage(frames);
+      } catch (err) {
+        log.error({ err }, "event bus message handler failed");
+      }
+      if (!all && ++n % 64 === 0 && performance.now() >= until) break;
+    }
+    if (head === queue.length) {
+      queue = [];
+      head = 0;
+    } else if (head >= 65_536) {
+      queue = queue.slice(head);
+      head = 0;
+    }
+    if (roomWaiter && queued() < limit) {
+      roomWaiter();
+      roomWaiter = undefined;
+    }
+  };
+  const turn = () => {
+    scheduled = false;
+    count(false);
+    if (queued() > 0) schedule();
+  };
+  const schedule = () => {
+    if (scheduled) return;
+    scheduled = true;
+    setImmediate(turn);
+  };
+
   const receive = async () => {
     for await (const frames of socket) {
-      onMessage(frames);
+      queue.push(frames);
+      schedule();
+      if (queued() >= limit && !closed) {
+        opts.onReadPause?.();
+        await new Promise<void>((resolve) => {
+          roomWaiter = resolve;
+        });
+      }
     }
   };
 
@@ -107,11 +196,17 @@ export function startZmqConsumer(
     get connections() {
       return connections;
     },
+    get queued() {
+      return queued();
+    },
     async close() {
       if (closed) return;
       closed = true;
       socket.close();
+      roomWaiter?.();
+      roomWaiter = undefined;
       await Promise.allSettled([receiving, observing]);
+      count(true);
     },
   };
 }

@@ -105,10 +105,11 @@ function generate(random: () => number, n: number): Case[] {
 }
 
 describe("ingest: bad input never stalls", () => {
-  let redis: TestRedis;
-  let pub: TestPublisher;
-  let server: ServerProcess;
-  let prefix: string;
+  // Unset until `before` got that far: a `before` that fails part-way leaves the rest undefined.
+  let redis: TestRedis | undefined;
+  let pub: TestPublisher | undefined;
+  let server: ServerProcess | undefined;
+  let prefix = "";
 
   before(async () => {
     redis = await startRedis();
@@ -118,12 +119,19 @@ describe("ingest: bad input never stalls", () => {
     await pub.waitForSubscribers();
   });
   after(async () => {
-    await server.stop("SIGKILL");
-    pub.close();
-    await redis.stop();
+    // Stops whatever was started, each part whatever became of the others: an open publisher or
+    // redis-server would keep the test process from ever exiting.
+    const stopped = await Promise.allSettled([
+      (async () => server?.stop("SIGKILL"))(),
+      (async () => pub?.close())(),
+      (async () => redis?.stop())(),
+    ]);
+    for (const r of stopped) if (r.status === "rejected") throw r.reason;
   });
 
   it(`counts valid events exactly among 4 000 mixed messages (seed ${SEED})`, async () => {
+    assert.ok(server && pub && redis, "set up by before()");
+    const { url } = server;
     const cases = generate(prng(SEED), 4_000);
     for (const c of cases) await pub.send(c.message);
 
@@ -136,12 +144,12 @@ describe("ingest: bad input never stalls", () => {
     const valid = cases.length - [...expectedDrops.values()].reduce((a, b) => a + b, 0);
 
     await eventually(
-      async () => (await metric(server.url, "stats_events_received_total")) === cases.length,
+      async () => (await metric(url, "stats_events_received_total")) === cases.length,
       `all ${cases.length} messages received`,
       30_000,
     );
     await eventually(
-      async () => (await metric(server.url, "stats_events_applied_total")) === valid,
+      async () => (await metric(url, "stats_events_applied_total")) === valid,
       `${valid} valid events applied`,
       10_000,
     );
