@@ -1,8 +1,8 @@
 /**
  * The service's event loop blocked for 3 s under a 50,000 events/s stream. ZeroMQ queues up to its
  * receive high-water mark (--zmq-hwm 20000 here) and the publisher drops past its own; nothing can
- * stop that. What must hold: the service recovers by itself, every event that got in is counted
- * exactly, the gap is visible (events received < events sent, counted here with the publisher's
+ * stop that. What must hold: the service recovers by itself (it used to abort in libzmq here now
+ * and then: `_input_stopped`), every event that got in is counted exactly, the gap is visible (events received < events sent, counted here with the publisher's
  * sequence numbers), and a fresh event is counted as fast as before.
  */
 import assert from "node:assert/strict";
@@ -89,7 +89,10 @@ describe("faults: the event loop blocked under a 50k/s stream", () => {
     );
     assert.ok(receivedBeforeBlock > 0, "events flowed before the block");
     assert.ok(gap > 0, "the 3 s block overflowed the queues");
-    assert.ok(gap < BLOCK_MS * (RATE / 1000), `no more dropped (${gap}) than the block's worth of events`);
+    // How much is dropped depends on how much of the machine the service gets at 50,000 events/s
+    // (on a loaded machine it falls behind before the block too): printed above, not asserted.
+    // What must hold is that the queues delivered and the stream kept being counted afterwards.
+    assert.ok(valid > receivedBeforeBlock, "events kept arriving during and after the block");
 
     // Everything that got in was counted, once.
     const counted = await Promise.all(ACCOUNTS.map((a) => trackTotal(redis.client, prefix, a)));
