@@ -2,8 +2,9 @@
  * The service's event loop blocked for 3 s under a 50,000 events/s stream. ZeroMQ queues up to its
  * receive high-water mark (--zmq-hwm 20000 here) and the publisher drops past its own; nothing can
  * stop that. What must hold: the service recovers by itself (it used to abort in libzmq here now
- * and then: `_input_stopped`), every event that got in is counted exactly, the gap is visible (events received < events sent, counted here with the publisher's
- * sequence numbers), and a fresh event is counted as fast as before.
+ * and then: `_input_stopped`), every event that got in is counted exactly, the gap is visible
+ * (events received < events sent, counted here with the publisher's sequence numbers), and a
+ * fresh event is counted as fast as before.
  */
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
