@@ -4,7 +4,7 @@
  * bus, so an answer stays right until the next announcement (invalidate()). `maxAgeMs` bounds
  * what announcements cannot see: writes by something else (the 2013 service still running on
  * the same Redis, a reindex) and a bus that was briefly down. An answer computed while a flush
- * was announced is not kept (the generation check). When full, the oldest answer goes.
+ * was announced is not kept (the generation check). When full, the answer stored first goes.
  */
 export interface AnswerCache<T> {
   get(key: string): T | undefined;
@@ -18,26 +18,41 @@ export interface AnswerCache<T> {
 
 export function createAnswerCache<T>(opts: { maxAgeMs: number; maxEntries: number }): AnswerCache<T> {
   const entries = new Map<string, { answer: T; at: number }>();
+  // Keys in the order they were first stored, in a ring of maxEntries slots: the oldest is the
+  // one to drop, found without walking the Map (whose iterator skips every slot deleted since
+  // the Map last compacted: thousands of them at the front of a full cache, on every store).
+  // An expired answer stays (unused) until it is dropped or stored again, so the ring and the
+  // Map always hold the same keys.
+  const order: string[] = [];
+  let oldest = 0;
   let generation = 0;
   return {
     get(key) {
       const hit = entries.get(key);
-      if (hit === undefined) return undefined;
-      if (Date.now() - hit.at > opts.maxAgeMs) {
-        entries.delete(key);
-        return undefined;
-      }
+      if (hit === undefined || Date.now() - hit.at > opts.maxAgeMs) return undefined;
       return hit.answer;
     },
     set(key, answer, started) {
-      if (started !== generation) return;
-      if (entries.size >= opts.maxEntries) entries.delete(entries.keys().next().value as string);
-      entries.set(key, { answer, at: Date.now() });
+      if (started !== generation || opts.maxEntries < 1) return;
+      const entry = { answer, at: Date.now() };
+      if (entries.has(key)) {
+        entries.set(key, entry);
+        return;
+      }
+      if (order.length < opts.maxEntries) order.push(key);
+      else {
+        entries.delete(order[oldest] as string);
+        order[oldest] = key;
+        oldest = (oldest + 1) % opts.maxEntries;
+      }
+      entries.set(key, entry);
     },
     begin: () => generation,
     invalidate() {
       generation++;
       entries.clear();
+      order.length = 0;
+      oldest = 0;
     },
     get size() {
       return entries.size;
