@@ -99,7 +99,7 @@ export function createRedisBackend(client: Client, policy?: PolicyWatch): Backen
     hgetallMany(keys) {
       // A cluster pipeline must stay within one slot; ioredis sends these in parallel anyway.
       if (cluster) return Promise.all(keys.map((key) => redis.hgetall(key)));
-      return hgetallBatched(keys);
+      return keys.length === 0 ? Promise.resolve([]) : hgetallBatched(keys);
     },
     smembers: (key) => redis.smembers(key),
     async sizes(requests) {
