@@ -69,11 +69,15 @@ export function exitWithParent(cleanup?: () => Promise<unknown>): void {
   process.once("SIGTERM", quit);
 }
 
-/** The ceiling both HTTP benchmarks compare against: one HGETALL, JSON.stringify, no routing, no validation. */
-export async function serveBareHgetall(redisUrl: string, key: string): Promise<void> {
+/**
+ * The ceiling both HTTP benchmarks compare against: one HGETALL, JSON.stringify, no routing, no
+ * validation. With `keyOf`, a request for any path but `/` reads the key `keyOf(path)` names
+ * (the REST benchmark's executed mode: a different key per URL, as the REST route reads).
+ */
+export async function serveBareHgetall(redisUrl: string, key: string, keyOf?: (url: string) => string): Promise<void> {
   const redis = new Redis(redisUrl);
-  const server = createServer((_req, res) => {
-    redis.hgetall(key).then(
+  const server = createServer((req, res) => {
+    redis.hgetall(keyOf && req.url !== "/" ? keyOf(req.url ?? "/") : key).then(
       (hash) => {
         const body = JSON.stringify(hash);
         res.writeHead(200, { "Content-Type": "application/json", "Content-Length": Buffer.byteLength(body) });

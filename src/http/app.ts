@@ -80,7 +80,9 @@ export function buildApp(deps: AppDeps): App {
   const handler = (req: IncomingMessage, res: ServerResponse): void => {
     // Before any route, so that every answer (errors included) carries the CORS headers.
     if (applyCors(corsOrigins, req, res)) return;
-    const path = (req.url ?? "/").split("?")[0] as string;
+    const url = req.url ?? "/";
+    const q = url.indexOf("?");
+    const path = q < 0 ? url : url.slice(0, q);
     const route = async () => {
       if (path === "/healthz") return json(res, 200, { status: "ok" });
       if (path === "/readyz") {

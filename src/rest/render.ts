@@ -22,15 +22,17 @@ export function renderBody(echo: Echo, links: Links, data: Counts | null): strin
   );
 }
 
+/**
+ * `"base/a","base/b"`: one join of the children with `","base/` between them (numbers join as
+ * String(n) does), rather than a concatenation per link.
+ */
 function renderLinks({ base, children }: Links): string {
   if (children.length === 0) return "";
   const start = `"${jsonStringBody(base)}/`;
-  let out = "";
-  for (let i = 0; i < children.length; i++) {
-    const child = children[i] as string | number;
-    out += `${i > 0 ? "," : ""}${start}${typeof child === "number" ? child : jsonStringBody(child)}"`;
-  }
-  return out;
+  const names = children.every((child) => typeof child === "number")
+    ? children
+    : children.map((child) => (typeof child === "number" ? child : jsonStringBody(child)));
+  return `${start}${names.join(`",${start}`)}"`;
 }
 
 /** The members of `data`, keys in Go's order (sorted as strings, by code point). */
@@ -54,17 +56,16 @@ function renderData(data: Counts): string {
  * or undefined when some field is anything else (a funnel status, a hand-written "07").
  */
 function numericData(data: Counts): string | undefined {
-  let out = "";
-  let found = 0;
-  for (let i = 0; i < SEGMENT_NAMES_IN_STRING_ORDER.length && found < data.size; i++) {
-    const key = SEGMENT_NAMES_IN_STRING_ORDER[i] as string;
-    const n = data.get(key);
-    if (n === undefined) continue;
-    out += `${found > 0 ? "," : ""}"${key}":${jsonNumber(n)}`;
-    found++;
+  const members: string[] = [];
+  for (let i = 0; i < SEGMENT_NAMES_IN_STRING_ORDER.length && members.length < data.size; i++) {
+    const n = data.get(SEGMENT_NAMES_IN_STRING_ORDER[i] as string);
+    if (n !== undefined) members.push(`${DATA_KEYS_IN_STRING_ORDER[i]}${jsonNumber(n)}`);
   }
-  return found === data.size ? out : undefined;
+  return members.length === data.size ? members.join(",") : undefined;
 }
+
+/** `"0":`, `"1":`, `"10":`, ...: the members' starts, in the same order. */
+const DATA_KEYS_IN_STRING_ORDER = SEGMENT_NAMES_IN_STRING_ORDER.map((key) => `"${key}":`);
 
 export function renderError(message: string): string {
   return `{"error":${jsonString(message)}}`;

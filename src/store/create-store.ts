@@ -26,13 +26,7 @@ export function createStore(cfg: StoreConfig, log: Logger): StatsStore {
     log.warn("STORE IS IN MEMORY (--store memory): nothing is persisted; every count is lost when the process exits");
     return createStatsStore(createMemoryBackend(), keys, opts);
   }
-  const client = createRedisClient(cfg.redis, cfg.redisCluster, log, "commands", {
-    // Reads issued in the same tick (many queries at once) go to Redis in one write. Not the
-    // writes (the guarded Lua script, the name index): they keep their own round trips, so a
-    // failed write fails only itself. Not on a cluster, whose pipelines a slot migration can split.
-    enableAutoPipelining: cfg.redisCluster.length === 0,
-    autoPipeliningIgnoredCommands: ["applyBatch", "sadd"],
-  });
+  const client = createRedisClient(cfg.redis, cfg.redisCluster, log, "commands");
   return createStatsStore(createRedisBackend(client, watchMaxmemoryPolicy(client, log)), keys, opts);
 }
 

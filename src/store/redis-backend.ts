@@ -9,6 +9,12 @@ import type { Write } from "./ops.js";
 const APPLY_SCRIPT = readFileSync(new URL("./lua/apply-batch.lua", import.meta.url), "utf8");
 
 type Client = Redis | Cluster;
+
+interface PendingRead {
+  keys: readonly string[];
+  resolve(hashes: Array<Record<string, string>>): void;
+  reject(err: unknown): void;
+}
 type WithApply = Client & {
   /** ioredis flattens array arguments one level (Array.prototype.flat): no spread into a call. */
   applyBatch(numKeys: number, keys: string[], args: Array<string | number>): Promise<number>;
@@ -35,6 +41,45 @@ export function createRedisBackend(client: Client, policy?: PolicyWatch): Backen
     return (await redis.applyBatch(keys.length, keys, args)) === 1;
   };
 
+  // Reads of requests that arrive in the same turn of the event loop go out as one pipeline: one
+  // write to Redis and one reply to parse instead of one of each per request. Each socket's data
+  // is its own callback (ioredis's auto-pipelining, which flushes on process.nextTick, never sees
+  // two requests at once); setImmediate runs once all of them have been handled.
+  let pending: PendingRead[] | undefined;
+  const flushReads = () => {
+    const batch = pending as PendingRead[];
+    pending = undefined;
+    const pipeline = redis.pipeline();
+    for (const read of batch) for (const key of read.keys) pipeline.hgetall(key);
+    pipeline.exec().then(
+      (replies) => {
+        let at = 0;
+        for (const read of batch) {
+          const hashes: Array<Record<string, string>> = [];
+          let failed: unknown;
+          for (let i = 0; i < read.keys.length; i++, at++) {
+            const [err, hash] = replies?.[at] ?? [new Error("Redis answered fewer replies than commands"), null];
+            if (err) failed ??= err;
+            else hashes.push(hash as Record<string, string>);
+          }
+          if (failed === undefined) read.resolve(hashes);
+          else read.reject(failed);
+        }
+      },
+      (err: unknown) => {
+        for (const read of batch) read.reject(err);
+      },
+    );
+  };
+  const hgetallBatched = (keys: readonly string[]) =>
+    new Promise<Array<Record<string, string>>>((resolve, reject) => {
+      if (pending === undefined) {
+        pending = [];
+        setImmediate(flushReads);
+      }
+      pending.push({ keys, resolve, reject });
+    });
+
   return {
     name: "redis",
     async applyOnce(guardKey, writes, ttl) {
@@ -51,17 +96,10 @@ export function createRedisBackend(client: Client, policy?: PolicyWatch): Backen
       );
       return results.some(Boolean);
     },
-    async hgetallMany(keys) {
-      if (keys.length === 1) return [await redis.hgetall(keys[0] as string)];
+    hgetallMany(keys) {
       // A cluster pipeline must stay within one slot; ioredis sends these in parallel anyway.
       if (cluster) return Promise.all(keys.map((key) => redis.hgetall(key)));
-      const pipeline = redis.pipeline();
-      for (const key of keys) pipeline.hgetall(key);
-      const replies = (await pipeline.exec()) ?? [];
-      return replies.map(([err, hash]) => {
-        if (err) throw err;
-        return hash as Record<string, string>;
-      });
+      return keys.length === 0 ? Promise.resolve([]) : hgetallBatched(keys);
     },
     smembers: (key) => redis.smembers(key),
     async sizes(requests) {
