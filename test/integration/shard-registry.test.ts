@@ -115,7 +115,16 @@ describe("shard registry: real processes on a three-master cluster", () => {
       assert.deepEqual(r.body.shards.missing, ["1/2"]);
       assert.equal(await shardsGauge(api, "alive"), 1);
     }
-    const survivor = await readyz(ingest[0] as ServerProcess);
+    // Each process re-reads the registry on its own clock: the survivor within a heartbeat of the APIs.
+    let survivor = await readyz(ingest[0] as ServerProcess);
+    await eventually(
+      async () => {
+        survivor = await readyz(ingest[0] as ServerProcess);
+        return survivor.status === 503;
+      },
+      "the surviving ingest process unready",
+      2 * HEARTBEAT_MS,
+    );
     assert.equal(survivor.status, 503, "the ingest side says so");
     assert.equal(survivor.body.checks["shards"], "down");
     assert.match(
