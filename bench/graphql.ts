@@ -240,6 +240,8 @@ interface LiveFigures {
   cpuUs: number;
   /** Server CPU over the ticks, as a fraction of one core. */
   cores: number;
+  /** This process's CPU over the ticks (the clients), as a fraction of one core: near 1, the clients are the bottleneck. */
+  clientCores: number;
   missed: number;
 }
 
@@ -279,6 +281,7 @@ async function benchFanout(opts: Options, redisUrl: string, children: ChildProce
     delivered: median(runs.map((r) => r.delivered)),
     cpuUs: median(runs.map((r) => r.cpuUs)),
     cores: median(runs.map((r) => r.cores)),
+    clientCores: median(runs.map((r) => r.clientCores)),
     missed: Math.max(...runs.map((r) => r.missed)),
   });
   const b = med(bare);
@@ -328,7 +331,9 @@ async function fanoutRound(
   const start = Math.max(0, ...clients.flatMap((c) => [...c.firstAt.keys()]));
 
   const sentAt: number[] = [];
+  const tickStartUs = process.hrtime.bigint() / 1000n;
   const cpuBefore = cpuMs(server.pid);
+  const clientCpuBefore = process.cpuUsage();
   const t0 = performance.now();
   for (let i = 1; i <= opts.ticks; i++) {
     const due = t0 + (i - 1) * opts.tickMs;
@@ -345,6 +350,11 @@ async function fanoutRound(
   ).catch(() => undefined);
   const elapsed = performance.now() - t0;
   const cpu = cpuMs(server.pid) - cpuBefore;
+  const clientCpu = process.cpuUsage(clientCpuBefore);
+  if (settings.cpuProfDir) {
+    // CLOCK_MONOTONIC µs, the clock of a .cpuprofile's startTime: cut the profile to the ticks.
+    console.log(`  ${kind} ticks, monotonic µs: ${tickStartUs}..${process.hrtime.bigint() / 1000n}`);
+  }
 
   const latencies: number[] = [];
   let missed = 0;
@@ -369,6 +379,7 @@ async function fanoutRound(
     delivered,
     cpuUs: (cpu * 1000) / Math.max(1, delivered),
     cores: cpu / elapsed,
+    clientCores: (clientCpu.user + clientCpu.system) / 1000 / elapsed,
     missed,
   };
 }
@@ -529,7 +540,7 @@ function fmtLive(f: LiveFigures | undefined): string {
   if (!f) return "-";
   return (
     `p50 ${f.p50.toFixed(0)} ms  p99 ${f.p99.toFixed(0)} ms  max ${f.max.toFixed(0)} ms  ` +
-    `${f.delivered} msgs  ${f.cpuUs.toFixed(0)} µs CPU/msg  ${f.cores.toFixed(2)} cores` +
+    `${f.delivered} msgs  ${f.cpuUs.toFixed(0)} µs CPU/msg  ${f.cores.toFixed(2)} cores (clients ${f.clientCores.toFixed(2)})` +
     (f.missed ? `  MISSED ${f.missed}` : "")
   );
 }
