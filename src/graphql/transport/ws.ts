@@ -40,7 +40,7 @@ export function createGraphqlWsServer(
   tokens: TokenTable,
 ): GraphqlWsServer {
   const wss = new WebSocketServer({ noServer: true, maxPayload: limits.maxRequestBytes, handleProtocols });
-  const server = createWsProtocol(yoga, limits, tokens);
+  const { server, sendable } = createWsProtocol(yoga, limits, tokens);
 
   wss.on("error", (err) => log.error({ err }, "graphql-ws server error"));
   wss.on("connection", (socket: WebSocket, request: IncomingMessage) => {
@@ -71,8 +71,9 @@ export function createGraphqlWsServer(
         protocol: socket.protocol,
         send: (data) =>
           new Promise<void>((resolve) => {
+            const frame = sendable(data);
             if (socket.readyState !== WebSocket.OPEN) return resolve();
-            socket.send(data, () => {
+            socket.send(frame, () => {
               // Sent or failed, the frame no longer waits here; a failure closes the socket.
               watched.progressed();
               resolve();
