@@ -10,7 +10,8 @@
  *    against a bare server that broadcasts one pre-serialised frame per event over plain ws + SSE.
  *
  *   npm run bench:graphql [-- --only http|live --rounds 3 --seconds 5 --connections 50
- *                            --subscribers 1000 --ticks 50 --tick-ms 100 --flush-ms 100]
+ *                            --subscribers 1000 --ticks 50 --tick-ms 93 --flush-ms 100 --flush-eager
+ *                            --transport both|ws|sse --cpu-prof DIR]
  */
 import type { ChildProcess } from "node:child_process";
 import { readFileSync } from "node:fs";
@@ -76,12 +77,14 @@ function parseArgs(argv: string[]) {
     rounds: opt("rounds", 3, 15),
     seconds: opt("seconds", 5, 30),
     connections: opt("connections", 50, 500),
-    subscribers: opt("subscribers", 1000, 5000),
+    subscribers: opt("subscribers", 1000, 10000),
     ticks: opt("ticks", 50, 1000),
     // Not a multiple of the flush interval: the events' phase against the flush timer sweeps the
     // whole interval during a run, so the latencies include the worst phase.
     tickMs: opt("tick-ms", 93, 5000),
     flushMs: opt("flush-ms", 100, 5000),
+    /** Our service with --flush-eager (flush as soon as the previous flush is done). */
+    flushEager: argv.includes("--flush-eager"),
   };
 }
 type Options = ReturnType<typeof parseArgs>;
@@ -249,7 +252,7 @@ async function benchFanout(opts: Options, redisUrl: string, children: ChildProce
   const n = opts.subscribers;
   console.log(
     `\nlive fan-out: ${n} graphql-ws + ${n} SSE subscribers to one period, ${opts.ticks} events, one per ${opts.tickMs} ms;` +
-      ` our flush interval ${opts.flushMs} ms; ${opts.rounds} rounds`,
+      ` our flush interval ${opts.flushMs} ms${opts.flushEager ? " with --flush-eager" : ""}; ${opts.rounds} rounds`,
   );
   const ours: LiveFigures[] = [];
   const bare: LiveFigures[] = [];
@@ -260,7 +263,15 @@ async function benchFanout(opts: Options, redisUrl: string, children: ChildProce
         which === "bare"
           ? await spawnRole(["serve-bare-fanout", pub.endpoint], children)
           : await spawnRole(
-              ["serve-graphql", redisUrl, "all", pub.endpoint, String(opts.flushMs), `${KEY_PREFIX}r${round}:`],
+              [
+                "serve-graphql",
+                redisUrl,
+                "all",
+                pub.endpoint,
+                String(opts.flushMs),
+                `${KEY_PREFIX}r${round}:`,
+                String(opts.flushEager),
+              ],
               children,
             );
       try {
@@ -461,10 +472,11 @@ function sseClient(kind: "bare" | "graphql", url: string): { client: Client; rea
 // server roles (child processes)
 
 /** Our service: `api` (queries) or `all` (ingest + live, for the fan-out). */
-async function serveGraphql([redisUrl, serviceRole, zmq, flushMs, prefix]: string[]): Promise<void> {
+async function serveGraphql([redisUrl, serviceRole, zmq, flushMs, prefix, eager]: string[]): Promise<void> {
   const flags = ["--role", serviceRole as string, "--redis", redisUrl as string, "--log-level", "error"];
   flags.push("--key-prefix", prefix ?? KEY_PREFIX);
   if (zmq) flags.push("--zmq", zmq, "--flush-interval", `${flushMs ?? 100}ms`);
+  if (eager === "true") flags.push("--flush-eager");
   const config = testConfig(flags);
   const service = await startService(config, createLogger(config.logLevel), { defaultMetrics: false });
   await eventually(() => service.store.ping().then(() => true), "redis reachable from the service");
