@@ -10,7 +10,8 @@
  *    against a bare server that broadcasts one pre-serialised frame per event over plain ws + SSE.
  *
  *   npm run bench:graphql [-- --only http|live --rounds 3 --seconds 5 --connections 50
- *                            --subscribers 1000 --ticks 50 --tick-ms 100 --flush-ms 100]
+ *                            --subscribers 1000 --ticks 50 --tick-ms 93 --flush-ms 100 --flush-eager
+ *                            --transport both|ws|sse --cpu-prof DIR]
  */
 import type { ChildProcess } from "node:child_process";
 import { readFileSync } from "node:fs";
@@ -76,12 +77,14 @@ function parseArgs(argv: string[]) {
     rounds: opt("rounds", 3, 15),
     seconds: opt("seconds", 5, 30),
     connections: opt("connections", 50, 500),
-    subscribers: opt("subscribers", 1000, 5000),
+    subscribers: opt("subscribers", 1000, 10000),
     ticks: opt("ticks", 50, 1000),
     // Not a multiple of the flush interval: the events' phase against the flush timer sweeps the
     // whole interval during a run, so the latencies include the worst phase.
     tickMs: opt("tick-ms", 93, 5000),
     flushMs: opt("flush-ms", 100, 5000),
+    /** Our service with --flush-eager (flush as soon as the previous flush is done). */
+    flushEager: argv.includes("--flush-eager"),
   };
 }
 type Options = ReturnType<typeof parseArgs>;
@@ -245,6 +248,8 @@ interface LiveFigures {
   cpuUs: number;
   /** Server CPU over the ticks, as a fraction of one core. */
   cores: number;
+  /** This process's CPU over the ticks (the clients), as a fraction of one core: near 1, the clients are the bottleneck. */
+  clientCores: number;
   missed: number;
 }
 
@@ -252,7 +257,7 @@ async function benchFanout(opts: Options, redisUrl: string, children: ChildProce
   const n = opts.subscribers;
   console.log(
     `\nlive fan-out: ${n} graphql-ws + ${n} SSE subscribers to one period, ${opts.ticks} events, one per ${opts.tickMs} ms;` +
-      ` our flush interval ${opts.flushMs} ms; ${opts.rounds} rounds`,
+      ` our flush interval ${opts.flushMs} ms${opts.flushEager ? " with --flush-eager" : ""}; ${opts.rounds} rounds`,
   );
   const ours: LiveFigures[] = [];
   const bare: LiveFigures[] = [];
@@ -263,7 +268,15 @@ async function benchFanout(opts: Options, redisUrl: string, children: ChildProce
         which === "bare"
           ? await spawnRole(["serve-bare-fanout", pub.endpoint], children)
           : await spawnRole(
-              ["serve-graphql", redisUrl, "all", pub.endpoint, String(opts.flushMs), `${KEY_PREFIX}r${round}:`],
+              [
+                "serve-graphql",
+                redisUrl,
+                "all",
+                pub.endpoint,
+                String(opts.flushMs),
+                `${KEY_PREFIX}r${round}:`,
+                String(opts.flushEager),
+              ],
               children,
             );
       try {
@@ -284,6 +297,7 @@ async function benchFanout(opts: Options, redisUrl: string, children: ChildProce
     delivered: median(runs.map((r) => r.delivered)),
     cpuUs: median(runs.map((r) => r.cpuUs)),
     cores: median(runs.map((r) => r.cores)),
+    clientCores: median(runs.map((r) => r.clientCores)),
     missed: Math.max(...runs.map((r) => r.missed)),
   });
   const b = med(bare);
@@ -333,7 +347,9 @@ async function fanoutRound(
   const start = Math.max(0, ...clients.flatMap((c) => [...c.firstAt.keys()]));
 
   const sentAt: number[] = [];
+  const tickStartUs = process.hrtime.bigint() / 1000n;
   const cpuBefore = cpuMs(server.pid);
+  const clientCpuBefore = process.cpuUsage();
   const t0 = performance.now();
   for (let i = 1; i <= opts.ticks; i++) {
     const due = t0 + (i - 1) * opts.tickMs;
@@ -350,6 +366,11 @@ async function fanoutRound(
   ).catch(() => undefined);
   const elapsed = performance.now() - t0;
   const cpu = cpuMs(server.pid) - cpuBefore;
+  const clientCpu = process.cpuUsage(clientCpuBefore);
+  if (settings.cpuProfDir) {
+    // CLOCK_MONOTONIC µs, the clock of a .cpuprofile's startTime: cut the profile to the ticks.
+    console.log(`  ${kind} ticks, monotonic µs: ${tickStartUs}..${process.hrtime.bigint() / 1000n}`);
+  }
 
   const latencies: number[] = [];
   let missed = 0;
@@ -374,6 +395,7 @@ async function fanoutRound(
     delivered,
     cpuUs: (cpu * 1000) / Math.max(1, delivered),
     cores: cpu / elapsed,
+    clientCores: (clientCpu.user + clientCpu.system) / 1000 / elapsed,
     missed,
   };
 }
@@ -455,10 +477,11 @@ function sseClient(kind: "bare" | "graphql", url: string): { client: Client; rea
 // server roles (child processes)
 
 /** Our service: `api` (queries) or `all` (ingest + live, for the fan-out). */
-async function serveGraphql([redisUrl, serviceRole, zmq, flushMs, prefix]: string[]): Promise<void> {
+async function serveGraphql([redisUrl, serviceRole, zmq, flushMs, prefix, eager]: string[]): Promise<void> {
   const flags = ["--role", serviceRole as string, "--redis", redisUrl as string, "--log-level", "error"];
   flags.push("--key-prefix", prefix ?? KEY_PREFIX);
   if (zmq) flags.push("--zmq", zmq, "--flush-interval", `${flushMs ?? 100}ms`);
+  if (eager === "true") flags.push("--flush-eager");
   const config = testConfig(flags);
   const service = await startService(config, createLogger(config.logLevel), { defaultMetrics: false });
   await eventually(() => service.store.ping().then(() => true), "redis reachable from the service");
@@ -534,7 +557,7 @@ function fmtLive(f: LiveFigures | undefined): string {
   if (!f) return "-";
   return (
     `p50 ${f.p50.toFixed(0)} ms  p99 ${f.p99.toFixed(0)} ms  max ${f.max.toFixed(0)} ms  ` +
-    `${f.delivered} msgs  ${f.cpuUs.toFixed(0)} µs CPU/msg  ${f.cores.toFixed(2)} cores` +
+    `${f.delivered} msgs  ${f.cpuUs.toFixed(0)} µs CPU/msg  ${f.cores.toFixed(2)} cores (clients ${f.clientCores.toFixed(2)})` +
     (f.missed ? `  MISSED ${f.missed}` : "")
   );
 }

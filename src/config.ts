@@ -28,6 +28,8 @@ export interface Config {
   /** Years an event's own time may fall in; max undefined = the year after the current one. */
   eventYears: { min: number; max: number | undefined };
   flushIntervalMs: number;
+  /** Flush as soon as the previous flush is done, instead of waiting for the interval. */
+  flushEager: boolean;
   maxBatch: number;
   minuteRetentionSeconds: number;
   heartbeatMs: number;
@@ -223,6 +225,13 @@ export const OPTIONS: readonly OptionSpec[] = [
     def: "100ms",
     unit: "ms",
     help: "how often coalesced increments are written",
+  },
+  {
+    flag: "flush-eager",
+    env: "STATS_FLUSH_EAGER",
+    kind: "bool",
+    def: "false",
+    help: "write an event as soon as no flush is in flight (no interval to wait out under light load); events arriving during a flush are written together right after it",
   },
   {
     flag: "max-batch",
@@ -574,6 +583,7 @@ export function parseConfig(argv: readonly string[], env: NodeJS.ProcessEnv = {}
     timeSource: str("time-source") as Config["timeSource"],
     eventYears: parseYears(str("event-years")),
     flushIntervalMs: duration("flush-interval"),
+    flushEager: bool("flush-eager"),
     maxBatch: int("max-batch", 1),
     minuteRetentionSeconds: duration("minute-retention"),
     heartbeatMs: duration("heartbeat"),

@@ -10,6 +10,16 @@
  * REJECTED_ATTEMPTS tries — kept with its id, retried every `setAsideRetryMs`, reported — so the
  * events behind it are not stalled. Every failure is counted (stats_flush_errors_total), logged,
  * and makes `status()` (hence /readyz) not ok until a flush succeeds again.
+ *
+ * Eager mode (`eager`, --flush-eager): the interval is a latency floor (an event waits for the
+ * timer's next tick, up to a whole interval), so instead an event that finds no flush in flight
+ * starts one at once — after the current I/O turn, so events received together go together — and
+ * the events that arrive while a flush is in flight go in one batch as soon as it is done. Light
+ * load: each event is written within a store round trip. Heavy load: still one flush in flight at
+ * a time, each coalescing what arrived during the previous one, so the write rate is bounded by
+ * the store's round trip (and the batch by --max-batch) rather than by the interval, whose timer
+ * keeps running as a backstop (and for retries of batches set aside). Same batches, same ids,
+ * same retries: exactly-once holds as in interval mode.
  */
 import { randomUUID } from "node:crypto";
 import type { Batch, StatsStore } from "../domain/types.js";
@@ -23,6 +33,8 @@ import type { WireEvent } from "./decode.js";
 
 export interface FlusherOptions {
   intervalMs: number;
+  /** Flush as soon as no flush is in flight (see the class comment); default false. */
+  eager?: boolean;
   /** Flush early once this many distinct deltas are pending. */
   maxBatch: number;
   retry?: { initialMs: number; maxMs: number };
@@ -43,6 +55,9 @@ export class Flusher {
   readonly #runId = randomUUID();
   #seq = 0;
   #timer: NodeJS.Timeout | undefined;
+  /** Eager mode: a flush is due after this I/O turn. */
+  #soon: NodeJS.Immediate | undefined;
+  #stopped = false;
   #inFlight: Promise<void> | undefined;
   #inFlightEvents = 0;
   /**
@@ -107,7 +122,16 @@ export class Flusher {
   add(ev: WireEvent, bucket: Bucket, rules: Classification): boolean {
     if (!accumulate(this.#pending, ev, bucket, rules)) return false;
     if (this.#pending.size >= this.opts.maxBatch && !this.#inFlight) void this.flush();
+    else if (this.opts.eager && !this.#inFlight) this.#flushSoon();
     return true;
+  }
+
+  #flushSoon(): void {
+    if (this.#soon || this.#stopped) return;
+    this.#soon = setImmediate(() => {
+      this.#soon = undefined;
+      void this.flush();
+    });
   }
 
   /** Events received but not yet accepted by the store. */
@@ -137,6 +161,8 @@ export class Flusher {
     this.#inFlight = this.#applyWithRetry(batch).finally(() => {
       this.#inFlight = undefined;
       this.#inFlightEvents = 0;
+      // What arrived meanwhile goes at once (stop() flushes on its own).
+      if (this.opts.eager && this.#pending.size > 0) this.#flushSoon();
     });
     return this.#inFlight;
   }
@@ -147,6 +173,9 @@ export class Flusher {
    */
   async stop(deadlineMs: number): Promise<boolean> {
     clearInterval(this.#timer);
+    this.#stopped = true;
+    clearImmediate(this.#soon);
+    this.#soon = undefined;
     const deadline = Date.now() + deadlineMs;
     this.#deadline = deadline;
     // Batches set aside get one more try each, after everything else.

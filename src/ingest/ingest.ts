@@ -18,6 +18,7 @@ export type IngestConfig = Pick<
   | "eventYears"
   | "shard"
   | "flushIntervalMs"
+  | "flushEager"
   | "maxBatch"
   | "heartbeatMs"
   | "heartbeatTtlMs"
@@ -32,7 +33,12 @@ export interface Ingest {
 }
 
 export function startIngest(cfg: IngestConfig, store: StatsStore, metrics: Metrics, log: Logger): Ingest {
-  const flusher = new Flusher(store, { intervalMs: cfg.flushIntervalMs, maxBatch: cfg.maxBatch }, metrics, log);
+  const flusher = new Flusher(
+    store,
+    { intervalMs: cfg.flushIntervalMs, eager: cfg.flushEager, maxBatch: cfg.maxBatch },
+    metrics,
+    log,
+  );
   const onMessage = createPipeline(
     flusher,
     {

@@ -107,4 +107,79 @@ describe("flusher", () => {
     assert.equal(new Set(ids).size, 1, "the retry carried the held batch's id");
     assert.equal(flusher.pendingEvents, 0);
   });
+
+  describe("--flush-eager", () => {
+    /** A store whose writes wait for release(), with a lost reply on the first attempt of the first batch. */
+    function gated(eager: boolean) {
+      const store = createStatsStore(createMemoryBackend(), createKeySpace(), { minuteRetentionSeconds: 60 });
+      const attempts: Batch[] = [];
+      const waiting: Array<() => void> = [];
+      let lose = 1;
+      const flusher = new Flusher(
+        {
+          ...store,
+          async apply(batch) {
+            attempts.push(batch);
+            await new Promise<void>((resolve) => waiting.push(resolve));
+            await store.apply(batch);
+            if (lose-- > 0) throw new Error("reply lost after the write");
+          },
+        },
+        // No interval tick during a test: whatever is written is written by the eager rule.
+        { intervalMs: 3_600_000, eager, maxBatch: 1_000_000, retry: { initialMs: 1, maxMs: 1 } },
+        createMetrics({ defaultMetrics: false }),
+        createLogger("silent"),
+      );
+      const applied: Batch[] = [];
+      flusher.onApplied((b) => applied.push(b));
+      const release = async () => {
+        while (waiting.length === 0) await new Promise((r) => setImmediate(r));
+        (waiting.shift() as () => void)();
+      };
+      return { store, flusher, attempts, applied, release };
+    }
+    const turns = async (n: number) => {
+      for (let i = 0; i < n; i++) await new Promise((r) => setImmediate(r));
+    };
+
+    it("writes an event without waiting for the interval; what arrives during a flush goes right after it, exactly once", async () => {
+      const { store, flusher, attempts, applied, release } = gated(true);
+      flusher.start();
+      // Received in one I/O turn: one batch.
+      for (let i = 0; i < 3; i++) flusher.add(pv, at, rules);
+      await turns(2);
+      assert.equal(attempts.length, 1, "a flush started with no interval tick");
+      assert.equal(attempts[0]?.events, 3);
+      // While it is in flight (and its reply is lost, then retried), more events coalesce.
+      for (let i = 0; i < 5; i++) flusher.add(pv, at, rules);
+      await release(); // first attempt: written, reply lost
+      await release(); // retry, same id: skipped by the guard
+      await release(); // the 5 that waited, as soon as the first batch is done
+      assert.equal(await flusher.stop(1_000), true);
+      assert.deepEqual(
+        applied.map((b) => b.events),
+        [3, 5],
+      );
+      assert.equal(attempts[0]?.id, attempts[1]?.id, "the retry carried the same batch id");
+      assert.equal(await total(store), 8, "the lost reply counted once");
+    });
+
+    it("without it, events wait for the interval", async () => {
+      const { flusher, attempts, applied, release } = gated(false);
+      flusher.start();
+      for (let i = 0; i < 3; i++) flusher.add(pv, at, rules);
+      await turns(5);
+      assert.equal(attempts.length, 0);
+      assert.equal(flusher.pendingEvents, 3);
+      const stopped = flusher.stop(1_000);
+      assert.equal(attempts.length, 1, "stop() flushes what waited");
+      await release(); // reply lost
+      await release(); // retried
+      assert.equal(await stopped, true);
+      assert.deepEqual(
+        applied.map((b) => b.events),
+        [3],
+      );
+    });
+  });
 });

@@ -12,7 +12,7 @@
  * per subscriber. Envelop's other hooks (error masking included) still see every result.
  */
 import { createSourceEventStream, type DocumentNode, type ExecutionResult, execute } from "graphql";
-import { isAsyncIterable, mapAsyncIterator, type Plugin } from "graphql-yoga";
+import { isAsyncIterable, type Plugin } from "graphql-yoga";
 
 type Result = ExecutionResult | Promise<ExecutionResult>;
 
@@ -37,7 +37,7 @@ export function useSharedSubscriptionExecution(): Plugin {
         if (!isAsyncIterable(source)) return source;
         // Parsed documents are cached by Yoga, so the same query text is the same DocumentNode.
         const key = `${documentId(args.document)}\0${args.operationName ?? ""}\0${JSON.stringify(args.variableValues ?? {})}`;
-        return mapAsyncIterator(source, (payload: unknown) => {
+        return mapResults(source, (payload: unknown) => {
           if (typeof payload !== "object" || payload === null) return execute({ ...args, rootValue: payload });
           let results = memo.get(payload);
           if (!results) {
@@ -52,6 +52,51 @@ export function useSharedSubscriptionExecution(): Plugin {
           return result;
         });
       });
+    },
+  };
+}
+
+/**
+ * Each payload of `source` through `map`, as a lean async iterator: one promise per message per
+ * subscriber (the shared result is usually there already, not a promise); return and throw pass
+ * through to the source, which detaches the subscriber from the live feed.
+ */
+function mapResults(
+  source: AsyncIterable<unknown>,
+  map: (payload: unknown) => Result,
+): AsyncIterableIterator<ExecutionResult> {
+  const iterator = source[Symbol.asyncIterator]();
+  const done = { value: undefined, done: true } as const;
+  // A failing map ends the subscription: detach from the source, then fail (as graphql's mapAsyncIterator does).
+  const abort = async (error: unknown): Promise<never> => {
+    await iterator.return?.();
+    throw error;
+  };
+  const step = (
+    r: IteratorResult<unknown>,
+  ): IteratorResult<ExecutionResult> | Promise<IteratorResult<ExecutionResult>> => {
+    if (r.done) return done;
+    let value: Result;
+    try {
+      value = map(r.value);
+    } catch (error) {
+      return abort(error);
+    }
+    return value instanceof Promise ? value.then((v) => ({ value: v, done: false }), abort) : { value, done: false };
+  };
+  return {
+    next: () => iterator.next().then(step),
+    return: async () => {
+      await iterator.return?.();
+      return done;
+    },
+    throw: async (error: unknown) => {
+      if (iterator.throw) return iterator.throw(error).then(step);
+      await iterator.return?.();
+      throw error;
+    },
+    [Symbol.asyncIterator]() {
+      return this;
     },
   };
 }

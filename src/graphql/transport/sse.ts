@@ -19,7 +19,7 @@
 import type { ServerResponse } from "node:http";
 import { type ExecutionResult, GraphQLError } from "graphql";
 import { getSSEProcessor, isAsyncIterable, type Plugin } from "graphql-yoga";
-import type { SendGuard, WatchedConnection } from "../../http/send-guard.js";
+import type { SendGuard } from "../../http/send-guard.js";
 import type { ServerContext } from "../context.js";
 
 const KEEP_ALIVE_MS = 12_000;
@@ -78,68 +78,84 @@ export function useFramedSse(guard: SendGuard, shutdown: SseShutdown = createSse
     return bytes;
   };
 
-  const stream = (
+  const HEADERS = { "Content-Type": "text/event-stream", Connection: "keep-alive", "Cache-Control": "no-cache" };
+
+  /**
+   * Writes the stream straight to the response, one write per message (node:http sends a write
+   * and its chunk framing in one writev, so a tick's message is one syscall per subscriber), and
+   * hands Yoga a Response only once the stream is over and the response ended (Yoga then has
+   * nothing left to send). No Web stream and no pump between the results and the socket.
+   */
+  const stream = async (
     results: AsyncIterable<ExecutionResult>,
     fetchAPI: FetchAPI,
-    res: ServerResponse | undefined,
-  ): Response => {
+    res: ServerResponse,
+  ): Promise<Response> => {
     const iterator = results[Symbol.asyncIterator]();
-    let keepAlive: NodeJS.Timeout | undefined;
-    let watched: WatchedConnection | undefined;
+    let gone = false;
+    /** Resolves once the response has taken what was written (or is gone). */
+    let drained: (() => void) | undefined;
+    const onDrain = () => {
+      const resolve = drained;
+      drained = undefined;
+      resolve?.();
+    };
+    // As Yoga's sender does for a streamed body: no idle timeout, no Nagle delay, TCP keep-alive.
+    res.socket?.setTimeout(0);
+    res.socket?.setNoDelay(true);
+    res.socket?.setKeepAlive(true);
+    res.writeHead(200, HEADERS);
+    // A first chunk at once: some clients wait for one before they report the response.
+    res.write(PING);
+    const keepAlive = setInterval(() => {
+      // Not behind unsent data: a client that is not reading gets no pile of pings.
+      if (res.writableLength === 0) res.write(PING);
+    }, KEEP_ALIVE_MS);
+    shutdown.track(res);
+    const watched = guard.watch({
+      transport: "sse",
+      buffered: () => res.writableLength,
+      drop: () => res.destroy(),
+    });
     const finish = () => {
       clearInterval(keepAlive);
-      watched?.unwatch();
-      watched = undefined;
+      watched.unwatch();
     };
-    const body = new fetchAPI.ReadableStream<Uint8Array>({
-      start(controller) {
-        // A first chunk at once: some clients wait for one before they report the response.
-        controller.enqueue(PING);
-        keepAlive = setInterval(() => {
-          // Not behind unsent data: a client that is not reading gets no pile of pings.
-          if (!res || res.writableLength === 0) controller.enqueue(PING);
-        }, KEEP_ALIVE_MS);
-        if (!res) return;
-        shutdown.track(res);
-        // Gone (or closed by the guard): detach even if the response never asks for more.
-        res.once("close", () => {
-          finish();
-          void iterator.return?.();
-        });
-        watched = guard.watch({
-          transport: "sse",
-          // The stream in front of the response holds at most its high-water mark (16 KiB).
-          buffered: () => res.writableLength,
-          drop: () => res.destroy(),
-        });
-      },
-      // Called only when the stream wants more: the response has taken what came before.
-      async pull(controller) {
-        watched?.progressed();
-        try {
-          const { value, done } = await iterator.next();
-          if (value != null) controller.enqueue(frame(value));
-          if (done) {
-            finish();
-            if (!shutdown.closing) controller.enqueue(COMPLETE);
-            controller.close();
-          } else {
-            watched?.check();
-          }
-        } catch (err) {
-          finish();
-          controller.error(err);
+    // Gone (or closed by the guard): detach even while waiting for the next result.
+    res.once("close", () => {
+      gone = true;
+      finish();
+      onDrain();
+      void iterator.return?.();
+    });
+    res.on("drain", onDrain);
+    try {
+      for (;;) {
+        const { value, done } = await iterator.next();
+        if (gone) break;
+        if (value != null && !res.write(frame(value))) {
+          // No read-ahead: the next result is taken only once the client has taken this one.
+          watched.check();
+          await new Promise<void>((resolve) => {
+            drained = resolve;
+          });
+          if (gone) break;
         }
-      },
-      async cancel() {
-        finish();
-        await iterator.return?.();
-      },
-    });
-    return new fetchAPI.Response(body, {
-      status: 200,
-      headers: { "Content-Type": "text/event-stream", Connection: "keep-alive", "Cache-Control": "no-cache" },
-    });
+        watched.progressed();
+        if (done) {
+          finish();
+          if (!shutdown.closing) res.write(COMPLETE);
+          res.end();
+          break;
+        }
+      }
+    } catch {
+      // A failed stream: the client sees the connection drop (and reconnects), as before.
+      finish();
+      res.destroy();
+    }
+    // The response is over: Yoga finds it ended and sends nothing.
+    return new fetchAPI.Response(null, { status: 200 });
   };
 
   return {
@@ -150,7 +166,8 @@ export function useFramedSse(guard: SendGuard, shutdown: SseShutdown = createSse
       const res = (serverContext as Partial<ServerContext>).res;
       setResultProcessor(
         (r, fetchAPI, mediaType) =>
-          isAsyncIterable(r)
+          // Without a node:http response (not through our server), Yoga's own framing: same wire format.
+          isAsyncIterable(r) && res
             ? stream(r as AsyncIterable<ExecutionResult>, fetchAPI, res)
             : yogaSse(r, fetchAPI, mediaType),
         "text/event-stream",

@@ -7,7 +7,8 @@
  * time to `connection_init` (4408), operations at once per connection (an error for the one
  * over), keep-alive pings, and the send guard that closes a connection whose client stopped
  * reading (1013). A send resolves once the kernel took the frame, so each operation has at
- * most one message in flight and a slow client skips to the newest state.
+ * most one message in flight and a slow client skips to the newest state. The frames of one tick
+ * go out in one write per connection (corked for the tick).
  */
 import type { IncomingMessage } from "node:http";
 import type { Duplex } from "node:stream";
@@ -40,7 +41,7 @@ export function createGraphqlWsServer(
   tokens: TokenTable,
 ): GraphqlWsServer {
   const wss = new WebSocketServer({ noServer: true, maxPayload: limits.maxRequestBytes, handleProtocols });
-  const server = createWsProtocol(yoga, limits, tokens);
+  const { server, sendable } = createWsProtocol(yoga, limits, tokens);
 
   wss.on("error", (err) => log.error({ err }, "graphql-ws server error"));
   wss.on("connection", (socket: WebSocket, request: IncomingMessage) => {
@@ -66,18 +67,33 @@ export function createGraphqlWsServer(
       socket.terminate();
     });
 
+    // Frames sent in one tick (a flush's updates to a connection's several subscriptions) go out
+    // in one write: the socket is corked at the tick's first send and uncorked after the tick,
+    // as node:http does for a response. The buffer limit is checked once they are handed over.
+    const raw = (socket as unknown as { _socket?: Duplex | null })._socket ?? undefined;
+    let corked = false;
+    const uncork = () => {
+      corked = false;
+      raw?.uncork();
+      if (socket.readyState === WebSocket.OPEN) watched.check();
+    };
     const closed = server.opened(
       {
         protocol: socket.protocol,
         send: (data) =>
           new Promise<void>((resolve) => {
+            const frame = sendable(data);
             if (socket.readyState !== WebSocket.OPEN) return resolve();
-            socket.send(data, () => {
+            if (raw && !corked) {
+              corked = true;
+              raw.cork();
+              process.nextTick(uncork);
+            }
+            socket.send(frame, () => {
               // Sent or failed, the frame no longer waits here; a failure closes the socket.
               watched.progressed();
               resolve();
             });
-            watched.check();
           }),
         close: (code, reason) => socket.close(code, reason),
         onMessage: (cb) =>
