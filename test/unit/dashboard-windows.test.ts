@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { localDate, startOfLocalDay, toSeconds, windowsAt, windowsKey } from "../../web/dashboard/windows.js";
+import { toSeconds, windowsAt, windowsKey } from "../../web/dashboard/windows.js";
 
 const H = 3_600_000;
 
@@ -30,14 +30,18 @@ test("days with a DST change have 23 or 25 hours; a midnight inside a DST gap st
   const fall = windowsAt(Date.UTC(2026, 9, 25, 12), "Europe/Berlin").today;
   assert.equal(Date.parse(fall.to) - Date.parse(fall.from), 25 * H);
   assert.equal(fall.from, "2026-10-24T22:00:00.000Z");
-  // America/Santiago moves 00:00 -> 01:00 on 6 Sep 2026: the day begins at 01:00 -03:00 = 04:00 UTC.
-  const start = startOfLocalDay(2026, 9, 6, "America/Santiago");
-  assert.equal(new Date(start).toISOString(), "2026-09-06T04:00:00.000Z");
-  assert.deepEqual(localDate(start, "America/Santiago"), { year: 2026, month: 9, day: 6 });
-  assert.deepEqual(localDate(start - 1, "America/Santiago"), { year: 2026, month: 9, day: 5 });
-  // Day and month overflow roll into the next month and year.
-  assert.equal(startOfLocalDay(2026, 13, 1, "UTC"), Date.UTC(2027, 0, 1));
-  assert.equal(startOfLocalDay(2026, 2, 29, "UTC"), Date.UTC(2026, 2, 1));
+  // America/Santiago moves 00:00 -> 01:00 on 6 Sep 2026: the day begins at 01:00 -03:00 = 04:00 UTC,
+  // and the day before ends there.
+  assert.deepEqual(windowsAt(Date.UTC(2026, 8, 6, 12), "America/Santiago").today, {
+    from: "2026-09-06T04:00:00.000Z",
+    to: "2026-09-07T03:00:00.000Z",
+  });
+  assert.equal(windowsAt(Date.UTC(2026, 8, 6, 3, 59), "America/Santiago").today.to, "2026-09-06T04:00:00.000Z");
+  // December's month runs into the next year.
+  assert.deepEqual(windowsAt(Date.UTC(2026, 11, 31, 12), "UTC").month, {
+    from: "2026-12-01T00:00:00.000Z",
+    to: "2027-01-01T00:00:00.000Z",
+  });
 });
 
 test("a half-hour zone keeps its own windows, but the funnel falls back to the UTC month", () => {
