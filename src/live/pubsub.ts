@@ -54,9 +54,11 @@ export function createLiveBus(cfg: LiveBusConfig, log: Logger): LiveBus {
     };
   }
   const clients = createLiveRedisClients(cfg.redis, cfg.redisCluster, log);
+  // The clients already catch and log what their PUBLISH, SUBSCRIBE and UNSUBSCRIBE reject with
+  // (the event target drops those promises): see redis-clients.ts.
   const redisTarget = createRedisEventTarget<PubSubEvent<LiveEvents, "flushed">>({
-    publishClient: settled(clients.publisher, ["publish"], log),
-    subscribeClient: settled(clients.subscriber, ["subscribe", "unsubscribe"], log),
+    publishClient: clients.publisher,
+    subscribeClient: clients.subscriber,
   });
   return {
     pubsub: createPubSub<LiveEvents>({ eventTarget: renameTopics(redisTarget, createKeySpace(cfg.keyPrefix).channel) }),
@@ -77,32 +79,4 @@ function renameTopics<E extends PubSubEvent<LiveEvents, "flushed">>(
     dispatchEvent: (event: E) =>
       inner.dispatchEvent(new CustomEvent(channel(event.type), { detail: event.detail }) as E),
   };
-}
-
-/**
- * The event target calls PUBLISH, SUBSCRIBE and UNSUBSCRIBE and drops their promises; a command
- * that fails (the connection closing at shutdown, Redis down) would then be an unhandled
- * rejection, which ends a Node process. These methods report to the log instead. What a failure
- * means is handled elsewhere: the client resubscribes on reconnect (and the feed re-reads every
- * watched period then), and a flush that could not be announced is caught up by that re-read.
- */
-function settled<C extends object>(client: C, methods: readonly string[], log: Logger): C {
-  return new Proxy(client, {
-    get(target, prop, receiver) {
-      const value = Reflect.get(target, prop, receiver);
-      if (typeof prop !== "string" || !methods.includes(prop) || typeof value !== "function") return value;
-      return (...args: unknown[]) => {
-        const result = (value as (...a: unknown[]) => unknown).apply(target, args);
-        if (result instanceof Promise) {
-          return result.catch((err: unknown) => {
-            log.warn(
-              { err: err instanceof Error ? err.message : String(err), command: prop },
-              "live bus command failed",
-            );
-          });
-        }
-        return result;
-      };
-    },
-  });
 }
