@@ -11,9 +11,9 @@ import { after, before, describe, it } from "node:test";
 import type { Service } from "../../src/commands/serve.js";
 import { trackTotal } from "../helpers/ingest.js";
 import { eventually } from "../helpers/ports.js";
-import { startRedis, type TestRedis } from "../helpers/redis.js";
-import { metricValue, startTestService, wiring } from "../helpers/service.js";
-import { pageview, startPublisher, type TestPublisher } from "../helpers/zmq.js";
+import type { TestRedis } from "../helpers/redis.js";
+import { metricValue, type ServiceRig, startServiceRig } from "../helpers/service.js";
+import { pageview, type TestPublisher } from "../helpers/zmq.js";
 
 const EARLY = 2_000;
 const EACH = 100;
@@ -24,18 +24,13 @@ describe("faults: event times that must not be guessed", () => {
   let service: Service;
   let prefix: string;
 
+  let rig: ServiceRig;
+
   before(async () => {
-    redis = await startRedis();
-    pub = await startPublisher();
-    prefix = redis.prefix();
-    service = await startTestService([...wiring(redis.url, pub.endpoint, prefix), "--time-source", "event"]);
-    await pub.waitForSubscribers(1);
+    rig = await startServiceRig(["--time-source", "event"]);
+    ({ redis, pub, service, prefix } = rig);
   });
-  after(async () => {
-    pub.close();
-    await service.stop();
-    await redis.stop();
-  });
+  after(() => rig.stop());
 
   it("refuses ms times before 1973 read as seconds and compact dates, counts every fallback, keeps good times", async (t) => {
     const receiveYears = new Set([new Date().getUTCFullYear(), new Date().getUTCFullYear() + 1].map(String));

@@ -9,10 +9,10 @@ import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import type { Service } from "../../src/commands/serve.js";
 import { eventually } from "../helpers/ports.js";
-import { startRedis, type TestRedis } from "../helpers/redis.js";
+import type { TestRedis } from "../helpers/redis.js";
 import { httpRequest } from "../helpers/rest-http.js";
-import { metricValue, startTestService, wiring } from "../helpers/service.js";
-import { pageview, startPublisher, type TestPublisher } from "../helpers/zmq.js";
+import { metricValue, type ServiceRig, startServiceRig } from "../helpers/service.js";
+import { pageview, type TestPublisher } from "../helpers/zmq.js";
 
 const DOTS = [".", "..", "..."];
 
@@ -22,18 +22,13 @@ describe("faults: names made only of dots", () => {
   let service: Service;
   let prefix: string;
 
+  let rig: ServiceRig;
+
   before(async () => {
-    redis = await startRedis();
-    pub = await startPublisher();
-    prefix = redis.prefix();
-    service = await startTestService(wiring(redis.url, pub.endpoint, prefix));
-    await pub.waitForSubscribers(1);
+    rig = await startServiceRig();
+    ({ redis, pub, service, prefix } = rig);
   });
-  after(async () => {
-    pub.close();
-    await service.stop();
-    await redis.stop();
-  });
+  after(() => rig.stop());
 
   const metrics = async () => (await fetch(`${service.url}/metrics`)).text();
 

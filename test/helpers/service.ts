@@ -3,6 +3,8 @@
 import { type Service, startService } from "../../src/commands/serve.js";
 import { type Config, parseConfig } from "../../src/config.js";
 import { createLogger } from "../../src/log.js";
+import { startRedis, type TestRedis } from "./redis.js";
+import { startPublisher, type TestPublisher } from "./zmq.js";
 
 /** A Config from flags, with test-friendly defaults: port 0, quiet logs, a short flush interval. */
 export function testConfig(flags: string[] = []): Config {
@@ -38,4 +40,41 @@ export function metricValue(text: string, name: string): number {
 /** The flags that point a service at a test's Redis, publisher and key prefix. */
 export function wiring(redisUrl: string, zmqEndpoint: string, prefix: string): string[] {
   return ["--redis", redisUrl, "--zmq", zmqEndpoint, "--key-prefix", prefix];
+}
+
+/** A private redis-server, a publisher, and the service in-process wired to both (unique key prefix). */
+export interface ServiceRig {
+  redis: TestRedis;
+  pub: TestPublisher;
+  service: Service;
+  prefix: string;
+  /** Stops the service, closes the publisher, stops Redis. */
+  stop(): Promise<void>;
+}
+
+/**
+ * The in-process twin of startProcessRig (helpers/ingest.ts): `flags` come after the wiring.
+ * Resolves once the service has subscribed; what started is stopped again if a later step fails.
+ */
+export async function startServiceRig(flags: string[] = []): Promise<ServiceRig> {
+  const redis = await startRedis();
+  const pub = await startPublisher().catch(async (err: unknown) => {
+    await redis.stop();
+    throw err;
+  });
+  const prefix = redis.prefix();
+  let service: Service | undefined;
+  const stop = async () => {
+    await service?.stop();
+    pub.close();
+    await redis.stop();
+  };
+  try {
+    service = await startTestService([...wiring(redis.url, pub.endpoint, prefix), ...flags]);
+    await pub.waitForSubscribers();
+    return { redis, pub, service, prefix, stop };
+  } catch (err) {
+    await stop();
+    throw err;
+  }
 }

@@ -10,8 +10,8 @@ import type { Service } from "../../src/commands/serve.js";
 import { IncrementsDocument, LiveFunnelDocument, LiveStatsDocument, StatsDocument } from "../gql/graphql.js";
 import { query, queryByGet, type Subscription, subscribeSse, subscribeWs } from "../helpers/graphql.js";
 import { eventually, sleep } from "../helpers/ports.js";
-import { startRedis, type TestRedis } from "../helpers/redis.js";
-import { metricValue, startTestService, wiring } from "../helpers/service.js";
+import type { TestRedis } from "../helpers/redis.js";
+import { metricValue, type ServiceRig, startServiceRig, startTestService } from "../helpers/service.js";
 import { order, pageview, startPublisher, type TestPublisher } from "../helpers/zmq.js";
 
 const year = () => new Date().getUTCFullYear();
@@ -26,21 +26,16 @@ async function closeAll(subs: Array<Subscription<unknown>>) {
 }
 
 describe("GraphQL subscriptions over graphql-ws and SSE", () => {
-  let redis: TestRedis;
   let pub: TestPublisher;
   let service: Service;
 
+  let rig: ServiceRig;
+
   before(async () => {
-    redis = await startRedis();
-    pub = await startPublisher();
-    service = await startTestService(["--redis", redis.url, "--zmq", pub.endpoint, "--key-prefix", redis.prefix()]);
-    await pub.waitForSubscribers();
+    rig = await startServiceRig();
+    ({ pub, service } = rig);
   });
-  after(async () => {
-    await service.stop();
-    pub.close();
-    await redis.stop();
-  });
+  after(() => rig.stop());
 
   for (const [name, subscribe] of Object.entries(transports)) {
     it(`${name}: Subscription.stats sends the snapshot first, then a fresh Stats after each flush`, async () => {
@@ -209,6 +204,7 @@ describe("SSE without asking for it: a subscription POSTed with Accept: */*", ()
 });
 
 describe("live fan-out: one flush, many subscribers", () => {
+  let rig: ServiceRig;
   let redis: TestRedis;
   let pub: TestPublisher;
   let service: Service;
@@ -216,18 +212,14 @@ describe("live fan-out: one flush, many subscribers", () => {
   const onWarning = (w: Error) => warnings.push(w);
 
   before(async () => {
-    redis = await startRedis();
-    pub = await startPublisher();
     // Flushes happen only when the test says so.
-    service = await startTestService([...wiring(redis.url, pub.endpoint, redis.prefix()), "--flush-interval", "1h"]);
-    await pub.waitForSubscribers();
+    rig = await startServiceRig(["--flush-interval", "1h"]);
+    ({ redis, pub, service } = rig);
     process.on("warning", onWarning);
   });
   after(async () => {
     process.off("warning", onWarning);
-    await service.stop();
-    pub.close();
-    await redis.stop();
+    await rig.stop();
   });
 
   const hgetallCalls = async () => {

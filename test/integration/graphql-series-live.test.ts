@@ -9,28 +9,22 @@ import { after, before, describe, it } from "node:test";
 import type { Service } from "../../src/commands/serve.js";
 import { LiveSeriesDocument } from "../gql/graphql.js";
 import { subscribeSse, subscribeWs } from "../helpers/graphql.js";
-import { startRedis, type TestRedis } from "../helpers/redis.js";
-import { startTestService } from "../helpers/service.js";
-import { pageview, startPublisher, type TestPublisher } from "../helpers/zmq.js";
+import { type ServiceRig, startServiceRig } from "../helpers/service.js";
+import { pageview, type TestPublisher } from "../helpers/zmq.js";
 
 const MINUTE = 60_000;
 
 describe("live series: sliding windows over graphql-ws and SSE", () => {
-  let redis: TestRedis;
   let pub: TestPublisher;
   let service: Service;
 
+  let rig: ServiceRig;
+
   before(async () => {
-    redis = await startRedis();
-    pub = await startPublisher();
-    service = await startTestService(["--redis", redis.url, "--zmq", pub.endpoint, "--key-prefix", redis.prefix()]);
-    await pub.waitForSubscribers();
+    rig = await startServiceRig();
+    ({ pub, service } = rig);
   });
-  after(async () => {
-    await service.stop();
-    pub.close();
-    await redis.stop();
-  });
+  after(() => rig.stop());
 
   it("series(last: 2, MINUTE) slides at the minute boundary with no events, then updates on a flush", async () => {
     const vars = { account: "quiet", event: "pageview", granularity: "MINUTE" as const, last: 2 };

@@ -7,9 +7,9 @@ import { after, before, describe, it } from "node:test";
 import type { Service } from "../../src/commands/serve.js";
 import { bucketOf } from "../../src/ingest/bucket.js";
 import { eventually } from "../helpers/ports.js";
-import { startRedis, type TestRedis } from "../helpers/redis.js";
-import { metricValue, startTestService, wiring } from "../helpers/service.js";
-import { order, pageview, startPublisher, type TestPublisher } from "../helpers/zmq.js";
+import type { TestRedis } from "../helpers/redis.js";
+import { metricValue, type ServiceRig, startServiceRig } from "../helpers/service.js";
+import { order, pageview, type TestPublisher } from "../helpers/zmq.js";
 
 describe("ingest: Redis layout of the old service", () => {
   let redis: TestRedis;
@@ -17,18 +17,13 @@ describe("ingest: Redis layout of the old service", () => {
   let service: Service;
   let prefix: string;
 
+  let rig: ServiceRig;
+
   before(async () => {
-    redis = await startRedis();
-    pub = await startPublisher();
-    prefix = redis.prefix();
-    service = await startTestService([...wiring(redis.url, pub.endpoint, prefix), "--minute-retention", "2d"]);
-    await pub.waitForSubscribers();
+    rig = await startServiceRig(["--minute-retention", "2d"]);
+    ({ redis, pub, service, prefix } = rig);
   });
-  after(async () => {
-    await service.stop();
-    pub.close();
-    await redis.stop();
-  });
+  after(() => rig.stop());
 
   it("writes every key and field of DESIGN §3, unpadded, for the account and for `all`", async () => {
     const sentAt = Date.now();
