@@ -6,8 +6,8 @@
  * The subscriber queues commands while disconnected (unlike the command client, which fails
  * fast): a SUBSCRIBE issued before Redis is up must take effect once it is, and ioredis then
  * re-subscribes by itself after every reconnect. Promises that @graphql-yoga/redis-event-target
- * drops on the floor (PUBLISH, SUBSCRIBE, UNSUBSCRIBE) are caught and logged here instead of
- * becoming unhandled rejections.
+ * (PUBLISH, SUBSCRIBE, UNSUBSCRIBE) and ioredis's own re-subscription drop on the floor are caught
+ * and logged here instead of becoming unhandled rejections.
  *
  * Whatever was published while the subscriber was disconnected is lost to it, so once it is
  * back — connected and re-subscribed — `onReconnected` listeners are told (the feed then reads
@@ -43,7 +43,7 @@ export function createLiveRedisClients(url: string, cluster: readonly string[], 
   };
   return {
     publisher: catchRejections(publisher, ["publish"], report("live-publisher")),
-    subscriber: catchRejections(subscriber, ["subscribe", "unsubscribe"], report("live-subscriber")),
+    subscriber,
     onReconnected(listener) {
       reconnected.push(listener);
     },
@@ -56,6 +56,22 @@ export function createLiveRedisClients(url: string, cluster: readonly string[], 
 function createSubscriber(url: string, cluster: readonly string[], log: Logger, onReconnected: () => void): Client {
   const role = "live-subscriber";
   const client = createRedisClient(url, cluster, log, role, { enableOfflineQueue: true, maxRetriesPerRequest: null });
+  // On the client itself, not a wrapper: ioredis re-issues SUBSCRIBE after every reconnect through
+  // these same methods and drops the promise too; closed in that instant (a shutdown right after
+  // Redis came back), it would reject unhandled.
+  const report = (err: unknown) =>
+    log.warn({ err: err instanceof Error ? err.message : String(err), role }, "live bus command failed");
+  for (const method of ["subscribe", "unsubscribe", "psubscribe", "punsubscribe"] as const) {
+    const original = client[method].bind(client) as (...args: unknown[]) => Promise<unknown>;
+    Object.defineProperty(client, method, {
+      configurable: true,
+      value: (...args: unknown[]) => {
+        const result = original(...args);
+        result.catch(report);
+        return result;
+      },
+    });
+  }
   /** Lost after having been ready: the next ready is a reconnect (a server-side kill is a clean close, no error). */
   let lost = false;
   let everReady = false;

@@ -316,11 +316,16 @@ describe("GraphQL: unexpected errors are masked for clients and logged", () => {
     assert.ok(entry.err?.message, "the log names the cause");
     assert.deepEqual(entry.path, ["stats"]);
 
-    // Once Redis is back, so are the answers.
+    // Once Redis is back, so are the answers, and the live bus (its subscriber reconnects on its
+    // own backoff, and the feed re-reads what it watches).
     await redis.restart();
     await eventually(
       async () => (await query(service.url, AccountsDocument, {})).body.data?.accounts !== undefined,
       "answers again after Redis is back",
+    );
+    await eventually(
+      async () => metricValue(await (await fetch(`${service.url}/metrics`)).text(), "stats_live_resyncs_total") >= 1,
+      "the live bus back after Redis is back",
     );
   });
 });
