@@ -22,6 +22,6 @@ export function callbackParam(query: string): string {
 }
 
 /** The body never starts with bytes the caller chose (the Rosetta Flash attack relied on that). */
-export function wrapJsonp(callback: string, json: string): string {
-  return `/**/${callback}(${json})`;
+export function jsonpWrap(callback: string): { open: string; close: string } {
+  return { open: `/**/${callback}(`, close: ")" };
 }

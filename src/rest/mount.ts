@@ -11,7 +11,7 @@ import type { StatsStore } from "../domain/types.js";
 import { createAnswerCache } from "../http/answer-cache.js";
 import type { Mount } from "../http/app.js";
 import { createRateLimitedLog, type Logger } from "../log.js";
-import { CALLBACK_ERROR, callbackParam, isValidCallback, wrapJsonp } from "./jsonp.js";
+import { CALLBACK_ERROR, callbackParam, isValidCallback, jsonpWrap } from "./jsonp.js";
 import { type RouteAnswer, readRoute } from "./read.js";
 import { renderBody, renderError } from "./render.js";
 import { isRouteError, parseRoute, type Route } from "./route.js";
@@ -94,14 +94,15 @@ export function createRestMount(deps: RestMountDeps, onFlushed?: (listener: () =
       warn("rest:store", { err: err instanceof Error ? err.message : String(err), url }, "REST read failed: 503");
       return send(res, 503, STORE_DOWN);
     }
-    const json = renderBody(
+    // Written as bytes (render.ts): its length is the Content-Length, and a cached copy lives
+    // outside the JavaScript heap (thousands of answers kept until the next flush add nothing for
+    // the GC to trace).
+    const body = renderBody(
       route.echo,
       { base: `http://${host}${prefix}${answer.path}`, children: visible(principal, route.level, answer.children) },
       answer.data,
+      callback === "" ? undefined : jsonpWrap(callback),
     );
-    // Encoded once, here: its length is the Content-Length, and a cached copy lives outside the
-    // JavaScript heap (thousands of answers kept until the next flush add nothing for the GC to trace).
-    const body = Buffer.from(callback === "" ? json : wrapJsonp(callback, json));
     const type = callback === "" ? JSON_TYPE : JSONP_TYPE;
     if (shared) cache?.set(cacheKey, { body, type }, generation);
     sendOk(res, body, type);

@@ -5,6 +5,7 @@
  * integer-like keys in numeric order, so the object is assembled here.
  */
 import type { Counts } from "../domain/types.js";
+import { BodyWriter } from "./body-writer.js";
 import type { Echo } from "./route.js";
 import { SEGMENT_NAMES_IN_STRING_ORDER } from "./segments.js";
 
@@ -14,54 +15,101 @@ export interface Links {
   children: ReadonlyArray<string | number>;
 }
 
-export function renderBody(echo: Echo, links: Links, data: Counts | null): string {
-  return (
-    `{"type":${jsonString(echo.type)},"account":${jsonString(echo.account)},"event":${jsonString(echo.event)}` +
-    `,"year":${jsonString(echo.year)},"month":${jsonString(echo.month)},"day":${jsonString(echo.day)}` +
-    `,"links":[${renderLinks(links)}],"data":${data === null ? "null" : `{${renderData(data)}}`}}`
-  );
+/** JSONP: the body goes between `open` and `close` (see jsonp.ts). */
+export interface Wrap {
+  open: string;
+  close: string;
+}
+
+const writer = new BodyWriter();
+const QUOTE = 0x22;
+const COMMA = 0x2c;
+
+/** The answer's bytes (UTF-8), wrapped for JSONP when `wrap` is given. */
+export function renderBody(echo: Echo, links: Links, data: Counts | null, wrap?: Wrap): Buffer {
+  const w = writer;
+  w.rewind(0);
+  if (wrap) w.text(wrap.open);
+  field(w, '{"type":"', echo.type);
+  field(w, '","account":"', echo.account);
+  field(w, '","event":"', echo.event);
+  field(w, '","year":"', echo.year);
+  field(w, '","month":"', echo.month);
+  field(w, '","day":"', echo.day);
+  w.text('","links":[');
+  writeLinks(w, links);
+  if (data === null) w.text('],"data":null}');
+  else {
+    w.text('],"data":{');
+    writeData(w, data);
+    w.text("}}");
+  }
+  if (wrap) w.text(wrap.close);
+  return w.take();
+}
+
+function field(w: BodyWriter, before: string, value: string): void {
+  w.text(before);
+  w.text(jsonStringBody(value));
 }
 
 /**
- * `"base/a","base/b"`: one join of the children with `","base/` between them (numbers join as
- * String(n) does), rather than a concatenation per link.
+ * `"base/a","base/b"`: the first link's `"base/` is written once and repeated (a copy of bytes)
+ * for every other link; numbers are written digit by digit.
  */
-function renderLinks({ base, children }: Links): string {
-  if (children.length === 0) return "";
-  const start = `"${jsonStringBody(base)}/`;
-  const names = children.every((child) => typeof child === "number")
-    ? children
-    : children.map((child) => (typeof child === "number" ? child : jsonStringBody(child)));
-  return `${start}${names.join(`",${start}`)}"`;
+function writeLinks(w: BodyWriter, { base, children }: Links): void {
+  if (children.length === 0) return;
+  const start = w.position;
+  w.byte(QUOTE);
+  w.text(jsonStringBody(base));
+  w.byte(0x2f); // "/"
+  const end = w.position;
+  for (let i = 0; i < children.length; i++) {
+    if (i > 0) {
+      w.byte(COMMA);
+      w.repeat(start, end);
+    }
+    const child = children[i] as string | number;
+    if (typeof child === "number") w.number(child);
+    else w.text(jsonStringBody(child));
+    w.byte(QUOTE);
+  }
 }
 
 /** The members of `data`, keys in Go's order (sorted as strings, by code point). */
-function renderData(data: Counts): string {
-  const numeric = numericData(data);
-  if (numeric !== undefined) return numeric;
+function writeData(w: BodyWriter, data: Counts): void {
+  if (writeNumericData(w, data)) return;
   const keys = Array.from(data.keys());
   // Plain keys (most statuses) need neither escaping nor the code point sort.
   const plain = !NOT_PLAIN.test(keys.join(""));
   keys.sort(plain ? undefined : byCodePoint);
-  let out = "";
   for (let i = 0; i < keys.length; i++) {
     const key = keys[i] as string;
-    out += `${i > 0 ? "," : ""}${plain ? `"${key}"` : jsonString(key)}:${jsonNumber(data.get(key) as number)}`;
+    if (i > 0) w.byte(COMMA);
+    w.byte(QUOTE);
+    w.text(plain ? key : jsonStringBody(key));
+    w.text('":');
+    w.number(jsonNumber(data.get(key) as number));
   }
-  return out;
 }
 
 /**
- * The data of a time series (every field a segment number) in string order without sorting,
- * or undefined when some field is anything else (a funnel status, a hand-written "07").
+ * The data of a time series (every field a segment number), in string order without sorting.
+ * False, with nothing written, when some field is anything else (a funnel status, a hand-written "07").
  */
-function numericData(data: Counts): string | undefined {
-  const members: string[] = [];
-  for (let i = 0; i < SEGMENT_NAMES_IN_STRING_ORDER.length && members.length < data.size; i++) {
+function writeNumericData(w: BodyWriter, data: Counts): boolean {
+  const from = w.position;
+  let found = 0;
+  for (let i = 0; i < SEGMENT_NAMES_IN_STRING_ORDER.length && found < data.size; i++) {
     const n = data.get(SEGMENT_NAMES_IN_STRING_ORDER[i] as string);
-    if (n !== undefined) members.push(`${DATA_KEYS_IN_STRING_ORDER[i]}${jsonNumber(n)}`);
+    if (n === undefined) continue;
+    if (found++ > 0) w.byte(COMMA);
+    w.text(DATA_KEYS_IN_STRING_ORDER[i] as string);
+    w.number(jsonNumber(n));
   }
-  return members.length === data.size ? members.join(",") : undefined;
+  if (found === data.size) return true;
+  w.rewind(from);
+  return false;
 }
 
 /** `"0":`, `"1":`, `"10":`, ...: the members' starts, in the same order. */
@@ -89,8 +137,8 @@ function jsonStringBody(s: string): string {
 }
 
 /** Counts are integers; anything else Redis might hold (a float written by hand) still yields valid JSON. */
-function jsonNumber(n: number): string {
-  return Number.isFinite(n) ? String(n) : "0";
+function jsonNumber(n: number): number {
+  return Number.isFinite(n) ? n : 0;
 }
 
 /**

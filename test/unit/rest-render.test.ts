@@ -1,6 +1,19 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { byCodePoint, jsonString, renderBody, renderError } from "../../src/rest/render.js";
+import fc from "fast-check";
+import type { Counts } from "../../src/domain/types.js";
+import {
+  byCodePoint,
+  jsonString,
+  type Links,
+  renderBody as renderBytes,
+  renderError,
+  type Wrap,
+} from "../../src/rest/render.js";
+import type { Echo } from "../../src/rest/route.js";
+
+const renderBody = (e: Echo, links: Links, data: Counts | null, wrap?: Wrap) =>
+  renderBytes(e, links, data, wrap).toString("utf8");
 
 const echo = { type: "track", account: "acme", event: "pageview", year: "2026", month: "02", day: "" };
 
@@ -72,4 +85,75 @@ describe("REST body rendering", () => {
     const body = renderBody(echo, { base: 'http://a"<b>/api/stats', children: ["track"] }, null);
     assert.ok(body.includes('"links":["http://a\\"\\u003cb\\u003e/api/stats/track"]'), body);
   });
+
+  it("writes JSONP around the body", () => {
+    const body = renderBody(echo, { base: "http://h", children: [1] }, null, { open: "/**/cb(", close: ")" });
+    assert.equal(body, `/**/cb(${renderBody(echo, { base: "http://h", children: [1] }, null)})`);
+  });
+
+  // The bytes are written by hand (body-writer.ts): they must be what a JSON encoder with Go's key
+  // order writes, for any echo, links and counts — large numbers, floats, non-ASCII names and
+  // bodies larger than the writer's first buffer included.
+  it("writes what a JSON encoder with Go's key order writes, for any answer", () => {
+    const text = fc.string({ unit: "binary", maxLength: 40 });
+    const name = fc.oneof(text, fc.stringMatching(/^[A-Za-z0-9._-]{1,20}$/));
+    const count = fc.oneof(
+      fc.integer({ min: -1e6, max: 1e6 }),
+      fc.maxSafeInteger(),
+      fc.double({ noNaN: true }),
+      fc.constant(Number.MAX_SAFE_INTEGER + 2),
+    );
+    const segmentKeys = fc.uniqueArray(fc.integer({ min: 0, max: 59 }).map(String), { maxLength: 60 });
+    const anyKeys = fc.uniqueArray(name, { maxLength: 30 });
+    fc.assert(
+      fc.property(
+        fc.record({ type: text, account: text, event: text, year: text, month: text, day: text }),
+        name,
+        fc.oneof(fc.array(fc.nat(100), { maxLength: 40 }), fc.array(name, { maxLength: 600 })),
+        fc.option(fc.tuple(fc.oneof(segmentKeys, anyKeys), fc.array(count, { minLength: 60, maxLength: 60 }))),
+        (e, base, children, fields) => {
+          const data: Counts | null = fields && new Map(fields[0].map((k, i) => [k, fields[1][i] as number]));
+          const body = renderBody(e, { base, children }, data);
+          const expected = reference(e, { base, children }, data);
+          assert.equal(body, expected);
+          assert.deepEqual(Object.keys(JSON.parse(body)), [
+            "type",
+            "account",
+            "event",
+            "year",
+            "month",
+            "day",
+            "links",
+            "data",
+          ]);
+        },
+      ),
+      { numRuns: 500 },
+    );
+  });
+
+  it("writes answers larger than the writer's first buffer, and the next answer after them", () => {
+    const children = Array.from({ length: 5_000 }, (_, i) => `account-${i}-é`);
+    const big = renderBody(echo, { base: "http://h/api/stats/track", children }, null);
+    assert.ok(big.length > 100_000);
+    assert.equal(big, reference(echo, { base: "http://h/api/stats/track", children }, null));
+    const small = renderBody(echo, { base: "http://h", children: [1, 2] }, new Map([["1", 5]]));
+    assert.equal(small, reference(echo, { base: "http://h", children: [1, 2] }, new Map([["1", 5]])));
+  });
 });
+
+/** The same answer through JSON.stringify-like string building (the reference the bytes must equal). */
+function reference(e: Echo, { base, children }: Links, data: Counts | null): string {
+  const members =
+    data === null
+      ? "null"
+      : `{${[...data.keys()]
+          .sort(byCodePoint)
+          .map((k) => `${jsonString(k)}:${JSON.stringify(Number.isFinite(data.get(k)) ? data.get(k) : 0)}`)
+          .join(",")}}`;
+  return (
+    `{"type":${jsonString(e.type)},"account":${jsonString(e.account)},"event":${jsonString(e.event)},` +
+    `"year":${jsonString(e.year)},"month":${jsonString(e.month)},"day":${jsonString(e.day)},` +
+    `"links":[${children.map((c) => jsonString(`${base}/${c}`)).join(",")}],"data":${members}}`
+  );
+}
