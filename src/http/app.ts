@@ -83,6 +83,22 @@ export function buildApp(deps: AppDeps): App {
     const url = req.url ?? "/";
     const q = url.indexOf("?");
     const path = q < 0 ? url : url.slice(0, q);
+    const fail = (err: unknown) => {
+      log.error({ err, url: req.url }, "request failed");
+      if (!res.headersSent) json(res, 500, { error: "internal error" });
+      else res.destroy();
+    };
+    // Mounts are called directly (after the three service routes): an API request makes no closure or promise here.
+    const reserved = path === "/healthz" || path === "/readyz" || path === "/metrics";
+    const mount = reserved ? undefined : mounts.find((m) => path === m.prefix || path.startsWith(`${m.prefix}/`));
+    if (mount) {
+      try {
+        mount.handle(req, res)?.catch(fail);
+      } catch (err) {
+        fail(err);
+      }
+      return;
+    }
     const route = async () => {
       if (path === "/healthz") return json(res, 200, { status: "ok" });
       if (path === "/readyz") {
@@ -111,8 +127,6 @@ export function buildApp(deps: AppDeps): App {
         res.writeHead(200, { "Content-Type": metrics.registry.contentType });
         return res.end(await metrics.registry.metrics());
       }
-      const mount = mounts.find((m) => path === m.prefix || path.startsWith(`${m.prefix}/`));
-      if (mount) return mount.handle(req, res);
       if (path === "/favicon.ico") {
         res.writeHead(200, { "Content-Type": "text/plain" });
         return res.end();
@@ -128,11 +142,7 @@ export function buildApp(deps: AppDeps): App {
       }
       return json(res, 404, { error: "not found" });
     };
-    route().catch((err: unknown) => {
-      log.error({ err, url: req.url }, "request failed");
-      if (!res.headersSent) json(res, 500, { error: "internal error" });
-      else res.destroy();
-    });
+    route().catch(fail);
   };
 
   return {
