@@ -55,6 +55,9 @@ interface Figures {
 /** USER_HZ: /proc reports CPU time in these ticks (100 on Linux x86-64 and arm64). */
 const TICKS_PER_SECOND = 100;
 
+/** wrk Lua scripts written so far, by the set of paths they cycle through (see wrkScript()). */
+const wrkScripts = new Map<string[], string>();
+
 const [role, redisUrl] = process.argv.slice(2);
 if (role === "serve-rest") await serveRest(redisUrl as string);
 else if (role === "serve-bare") await serveBareHgetall(redisUrl as string, MONTH_KEY, bareKeyOf);
@@ -307,7 +310,6 @@ function runWrk(t: Target, seconds: number, connections: number): Promise<LoadRe
 }
 
 /** A wrk Lua script that requests the paths in turn (written once per set of paths). */
-const wrkScripts = new Map<string[], string>();
 function wrkScript(paths: string[]): string {
   let file = wrkScripts.get(paths);
   if (file === undefined) {
