@@ -12,14 +12,22 @@ export interface Channel<T> extends AsyncIterableIterator<T> {
   /** Ends the subscription with an error (delivered after what is already buffered). */
   fail(error: Error): void;
   readonly closed: boolean;
+  /**
+   * This channel, yielding `map(value)` for each value from now on: the map runs as the value is
+   * handed over (a waiting reader gets the mapped value from push() itself), so mapping costs no
+   * second promise per message, as a wrapping async iterator would. A map that throws or rejects
+   * ends the channel (detaching it) and the reader gets the error. Only one map per channel.
+   */
+  mapped<R>(map: (value: T) => R | Promise<R>): AsyncIterableIterator<R>;
 }
 
 export function createChannel<T>(policy: ChannelPolicy, onClose: () => void): Channel<T> {
   const buffer: T[] = [];
-  let waiting: ((r: IteratorResult<T>) => void) | undefined;
+  let waiting: ((r: IteratorResult<T> | Promise<IteratorResult<T>>) => void) | undefined;
   let waitingReject: ((e: Error) => void) | undefined;
   let failure: Error | undefined;
   let closed = false;
+  let map: ((value: T) => unknown) | undefined;
 
   const close = () => {
     if (closed) return;
@@ -37,6 +45,26 @@ export function createChannel<T>(policy: ChannelPolicy, onClose: () => void): Ch
     return Promise.resolve({ value: undefined, done: true });
   };
 
+  /** What a reader is handed for `value`: itself, or its mapped value (a failed map closes the channel). */
+  const deliver = (value: T): IteratorResult<T> | Promise<IteratorResult<T>> => {
+    if (map === undefined) return { value, done: false };
+    let mapped: unknown;
+    try {
+      mapped = map(value);
+    } catch (error) {
+      close();
+      return Promise.reject(error);
+    }
+    if (!(mapped instanceof Promise)) return { value: mapped as T, done: false };
+    return mapped.then(
+      (v: unknown) => ({ value: v as T, done: false }),
+      (error: unknown) => {
+        close();
+        throw error;
+      },
+    );
+  };
+
   const channel: Channel<T> = {
     get closed() {
       return closed;
@@ -47,7 +75,7 @@ export function createChannel<T>(policy: ChannelPolicy, onClose: () => void): Ch
         const resolve = waiting;
         waiting = undefined;
         waitingReject = undefined;
-        resolve({ value, done: false });
+        resolve(deliver(value));
         return;
       }
       if (policy.kind === "latest") {
@@ -72,7 +100,10 @@ export function createChannel<T>(policy: ChannelPolicy, onClose: () => void): Ch
       }
     },
     next() {
-      if (buffer.length > 0) return Promise.resolve({ value: buffer.shift() as T, done: false });
+      if (buffer.length > 0) {
+        const r = deliver(buffer.shift() as T);
+        return r instanceof Promise ? r : Promise.resolve(r);
+      }
       if (failure) {
         const error = failure;
         close();
@@ -80,7 +111,8 @@ export function createChannel<T>(policy: ChannelPolicy, onClose: () => void): Ch
       }
       if (closed) return Promise.resolve({ value: undefined, done: true });
       return new Promise<IteratorResult<T>>((resolve, reject) => {
-        waiting = resolve;
+        // resolve() also takes the promise of a mapped value that is still to come (deliver()).
+        waiting = resolve as (r: IteratorResult<T> | Promise<IteratorResult<T>>) => void;
         waitingReject = reject;
       });
     },
@@ -89,6 +121,11 @@ export function createChannel<T>(policy: ChannelPolicy, onClose: () => void): Ch
     throw: end,
     [Symbol.asyncIterator]() {
       return channel;
+    },
+    mapped<R>(fn: (value: T) => R | Promise<R>): AsyncIterableIterator<R> {
+      if (map !== undefined) throw new Error("a channel is mapped once");
+      map = fn as (value: T) => unknown;
+      return channel as unknown as AsyncIterableIterator<R>;
     },
   };
   return channel;

@@ -13,6 +13,7 @@
  */
 import { createSourceEventStream, type DocumentNode, type ExecutionResult, execute } from "graphql";
 import { isAsyncIterable, type Plugin } from "graphql-yoga";
+import type { Channel } from "../../live/channel.js";
 
 type Result = ExecutionResult | Promise<ExecutionResult>;
 
@@ -37,7 +38,7 @@ export function useSharedSubscriptionExecution(): Plugin {
         if (!isAsyncIterable(source)) return source;
         // Parsed documents are cached by Yoga, so the same query text is the same DocumentNode.
         const key = `${documentId(args.document)}\0${args.operationName ?? ""}\0${JSON.stringify(args.variableValues ?? {})}`;
-        return mapResults(source, (payload: unknown) => {
+        const map = (payload: unknown): Result => {
           if (typeof payload !== "object" || payload === null) return execute({ ...args, rootValue: payload });
           let results = memo.get(payload);
           if (!results) {
@@ -50,14 +51,17 @@ export function useSharedSubscriptionExecution(): Plugin {
             results.set(key, result);
           }
           return result;
-        });
+        };
+        // The live feed's channels map as they hand over (no promise per message for the mapping).
+        const channel = source as Partial<Channel<unknown>>;
+        return typeof channel.mapped === "function" ? channel.mapped(map) : mapResults(source, map);
       });
     },
   };
 }
 
 /**
- * Each payload of `source` through `map`, as a lean async iterator: one promise per message per
+ * Each payload of any other `source` through `map`, as a lean async iterator: one promise per message per
  * subscriber (the shared result is usually there already, not a promise); return and throw pass
  * through to the source, which detaches the subscriber from the live feed.
  */
