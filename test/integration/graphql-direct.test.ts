@@ -7,6 +7,7 @@
  * Every request carries unique variables, so no answer comes from the cache.
  */
 import assert from "node:assert/strict";
+import { connect } from "node:net";
 import { after, before, describe, it } from "node:test";
 import { Redis } from "ioredis";
 import type { Service } from "../../src/commands/serve.js";
@@ -143,5 +144,45 @@ describe("GraphQL direct executed path", () => {
     assert.match(invalid.body, /"errors"/);
     const afterwards = await answeredBy();
     assert.equal((afterwards["direct"] ?? 0) - (before["direct"] ?? 0), 0, "none of these took the direct path");
+  });
+
+  it("a POST whose body comes in pieces after its headers is read whole, and the same request is then answered from the cache", async () => {
+    const body = JSON.stringify({
+      query: STATS,
+      variables: { account: "acme", event: "pageview", year: 2026, month: 11, slow: 1 },
+    });
+    const { host, hostname, port } = new URL(url);
+    const slowPost = () =>
+      new Promise<string>((resolve, reject) => {
+        const socket = connect(Number(port), hostname);
+        let answer = "";
+        socket.setEncoding("utf8");
+        socket.on("data", (d: string) => {
+          answer += d;
+          if (/\r\n\r\n[\s\S]*\}$/.test(answer)) socket.end();
+        });
+        socket.on("end", () => resolve(answer));
+        socket.on("error", reject);
+        socket.write(
+          `POST /graphql HTTP/1.1\r\nHost: ${host}\r\nContent-Type: application/json\r\nAccept: application/json\r\n` +
+            `Content-Length: ${Buffer.byteLength(body)}\r\n\r\n`,
+        );
+        const half = Math.floor(body.length / 2);
+        setTimeout(() => socket.write(body.slice(0, half)), 50);
+        setTimeout(() => socket.write(body.slice(half)), 100);
+      });
+    const before = await answeredBy();
+    const answers = [await slowPost(), await slowPost(), await slowPost()];
+    for (const a of answers) {
+      assert.match(a, /^HTTP\/1\.1 200 /, a);
+      const json = JSON.parse(a.slice(a.indexOf("\r\n\r\n") + 4)) as { data: { stats: { total: number } } };
+      assert.equal(json.data.stats.total, 47_205);
+    }
+    const afterwards = await answeredBy();
+    assert.equal(
+      (afterwards["cache"] ?? 0) - (before["cache"] ?? 0),
+      1,
+      "the third was a cache hit (kept from the second asking)",
+    );
   });
 });

@@ -48,6 +48,13 @@ interface Entry {
   body: Buffer;
 }
 
+/** An answer as written and kept: its headers already carry its Content-Length (a hit copies nothing). */
+interface Written {
+  status: number;
+  headers: Record<string, string | number>;
+  body: Buffer;
+}
+
 export interface QueryCache {
   /** Serves the request (from memory or through Yoga) and resolves true, or resolves false when it is not a cacheable query. */
   handle(req: IncomingMessage, res: ServerResponse, context: ServerContext): Promise<boolean>;
@@ -67,7 +74,7 @@ export const DEFAULT_QUERY_CACHE: QueryCacheOptions = {
 const MAX_KNOWN_DOCUMENTS = 1_000;
 
 export function createQueryCache(yoga: StatsYoga, opts: QueryCacheOptions = DEFAULT_QUERY_CACHE): QueryCache {
-  const entries = createAnswerCache<Entry>(opts);
+  const entries = createAnswerCache<Written>(opts);
 
   // Documents Yoga has parsed, validated and answered without errors: the direct path takes
   // only these, so every error a document can have (syntax, limits, validation) is Yoga's to
@@ -77,12 +84,17 @@ export function createQueryCache(yoga: StatsYoga, opts: QueryCacheOptions = DEFA
     if (known.size >= MAX_KNOWN_DOCUMENTS) known.delete(known.values().next().value as string);
     known.add(query);
   };
-  const keep = (key: string, e: Entry, started: number) => {
+  const keep = (key: string, e: Written, started: number) => {
     if (opts.maxEntries > 0 && e.status === 200 && e.body.length <= opts.maxBodyBytes && noErrors(e.body))
       entries.set(key, e, started);
   };
-  const write = (res: ServerResponse, e: Entry) => {
-    res.writeHead(e.status, { ...e.headers, "Content-Length": e.body.length });
+  const write = (res: ServerResponse, e: Entry): Written => {
+    const written = { status: e.status, headers: { ...e.headers, "Content-Length": e.body.length }, body: e.body };
+    send(res, written);
+    return written;
+  };
+  const send = (res: ServerResponse, e: Written) => {
+    res.writeHead(e.status, e.headers);
     res.end(e.body);
   };
 
@@ -126,7 +138,7 @@ export function createQueryCache(yoga: StatsYoga, opts: QueryCacheOptions = DEFA
       const key = `${method}\n${req.url}\n${accept}\n${req.headers.authorization ?? ""}\n${req.headers.origin ?? ""}\n${body ?? ""}`;
       const hit = entries.get(key);
       if (hit) {
-        write(res, hit);
+        send(res, hit);
         opts.onAnswered?.("cache");
         return true;
       }
@@ -139,8 +151,7 @@ export function createQueryCache(yoga: StatsYoga, opts: QueryCacheOptions = DEFA
           : postParams(body);
       const direct = params && known.has(params.query) && (await executeDirect(yoga, params, context));
       if (direct) {
-        write(res, direct);
-        keep(key, direct, started);
+        keep(key, write(res, direct), started);
         opts.onAnswered?.("direct");
         return true;
       }
@@ -163,8 +174,7 @@ export function createQueryCache(yoga: StatsYoga, opts: QueryCacheOptions = DEFA
         headers,
         body: Buffer.from(await response.arrayBuffer()),
       };
-      write(res, entry);
-      keep(key, entry, started);
+      keep(key, write(res, entry), started);
       if (params && entry.status === 200 && noErrors(entry.body)) remember(params.query);
       return true;
     },
@@ -182,7 +192,16 @@ function noErrors(body: Buffer): boolean {
 }
 
 /** The body, or undefined as soon as it passes `limit` (reading stops there: the 413 closes the connection). */
-function readBody(req: IncomingMessage, limit: number): Promise<Buffer | undefined> {
+async function readBody(req: IncomingMessage, limit: number): Promise<Buffer | undefined> {
+  // A small body comes in the packet of its headers, and node:http's parser pushes it (and the
+  // end) right after the request's handler returns: one microtask later it is all buffered, and
+  // one read() takes it — no listeners, no flowing mode, no chunk array.
+  await undefined;
+  if (req.complete && req.readableLength <= limit) return (req.read() as Buffer | null) ?? Buffer.alloc(0);
+  return readStreamed(req, limit);
+}
+
+function readStreamed(req: IncomingMessage, limit: number): Promise<Buffer | undefined> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
