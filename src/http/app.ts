@@ -8,7 +8,7 @@ import { bearerMatches, METRICS_CHALLENGE } from "../auth/request.js";
 import type { StatsStore } from "../domain/types.js";
 import type { Logger } from "../log.js";
 import type { Metrics } from "../metrics.js";
-import { applyCors, type CorsOrigins, upgradeAllowed } from "./cors.js";
+import { applyCors, type CorsOrigins, CorsResponse, upgradeAllowed } from "./cors.js";
 
 export interface Mount {
   /** Path prefix this mount answers, e.g. "/graphql" or "/api/stats". */
@@ -148,7 +148,8 @@ export function buildApp(deps: AppDeps): App {
   return {
     handler,
     start(port, host = "127.0.0.1") {
-      server = createServer(handler);
+      // Each response takes its CORS headers into the head it writes (see CorsResponse).
+      server = createServer({ ServerResponse: CorsResponse }, handler);
       server.keepAliveTimeout = 65_000;
       server.on("upgrade", (req: IncomingMessage, socket: Duplex, head: Buffer) => {
         const path = (req.url ?? "/").split("?")[0] as string;

@@ -1,9 +1,10 @@
 /** Browser-facing defaults: CORS origins and CSRF prevention, as flags parse them and as headers come out. */
 import assert from "node:assert/strict";
-import type { IncomingMessage, ServerResponse } from "node:http";
+import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
 import { describe, it } from "node:test";
 import { type Config, ConfigError, parseConfig } from "../../src/config.js";
-import { applyCors } from "../../src/http/cors.js";
+import { applyCors, CorsResponse } from "../../src/http/cors.js";
 
 const parse = (argv: string[], env: Record<string, string> = {}) => parseConfig(argv, env) as Config;
 
@@ -84,5 +85,46 @@ describe("browser-facing defaults", () => {
     assert.equal(other.set["access-control-allow-origin"], undefined);
     assert.equal(other.set["access-control-allow-methods"], undefined);
     assert.equal(other.set["vary"], "Origin");
+  });
+
+  // The server's own responses carry the headers into the head however it is written.
+  it("a server response carries the CORS headers in every way a head is written", async () => {
+    const writes: Record<string, (res: ServerResponse) => void> = {
+      object: (res) => res.writeHead(200, { "Content-Type": "text/plain" }).end("a"),
+      message: (res) => res.writeHead(201, "Made", { "Content-Type": "text/plain" }).end("b"),
+      flat: (res) => res.writeHead(200, ["Content-Type", "text/plain", "X-A", "1"]).end("c"),
+      nested: (res) => res.writeHead(200, [["Content-Type", "text/plain"]] as unknown as string[]).end("d"),
+      bare: (res) => res.writeHead(204).end(),
+      implicit: (res) => {
+        res.setHeader("Content-Type", "text/plain");
+        res.end("e");
+      },
+      own: (res) => res.writeHead(200, { "Access-Control-Expose-Headers": "X-Mine" }).end("f"),
+    };
+    for (const [origins, origin, expected] of [
+      [["*"], "https://x.example", { allow: "*", vary: null }],
+      [["https://a.example"], "https://a.example", { allow: "https://a.example", vary: "Origin" }],
+      [["https://a.example"], "https://b.example", { allow: null, vary: "Origin" }],
+    ] as const) {
+      const server = createServer({ ServerResponse: CorsResponse }, (req, res) => {
+        if (!applyCors(origins, req, res)) writes[(req.url ?? "/").slice(1)]?.(res);
+      });
+      await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+      const { port } = server.address() as AddressInfo;
+      try {
+        for (const name of Object.keys(writes)) {
+          const r = await fetch(`http://127.0.0.1:${port}/${name}`, { headers: { origin } });
+          assert.equal(r.headers.get("access-control-allow-origin"), expected.allow, `${name} ${origin}`);
+          assert.equal(r.headers.get("vary"), expected.vary, `${name} ${origin}`);
+          const exposed = name === "own" ? "X-Mine" : expected.allow === null ? null : "WWW-Authenticate, Retry-After";
+          assert.equal(r.headers.get("access-control-expose-headers"), exposed, `${name}: the route's own header wins`);
+          if (name !== "bare") assert.equal(r.headers.get("content-type"), name === "own" ? null : "text/plain", name);
+          if (name === "message") assert.equal(r.statusText, "Made");
+          if (name === "flat") assert.equal(r.headers.get("x-a"), "1");
+        }
+      } finally {
+        server.close();
+      }
+    }
   });
 });

@@ -61,9 +61,9 @@ export function useSharedSubscriptionExecution(): Plugin {
 }
 
 /**
- * Each payload of any other `source` through `map`, as a lean async iterator: one promise per message per
- * subscriber (the shared result is usually there already, not a promise); return and throw pass
- * through to the source, which detaches the subscriber from the live feed.
+ * Each payload of any other `source` (not a feed channel) through `map`, as a lean async iterator:
+ * one promise per message per subscriber (the shared result is usually there already, not a
+ * promise); return and throw pass through to the source, which detaches the subscriber.
  */
 function mapResults(
   source: AsyncIterable<unknown>,
