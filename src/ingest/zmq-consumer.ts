@@ -94,8 +94,8 @@ export function startZmqConsumer(
   // wedged publisher still accepts the connection, and nothing would ever arrive on it.
   const handshaken = new Map<string, number>();
 
-  const observe = async () => {
-    for await (const event of socket.events) {
+  const observe = async (monitor: Subscriber["events"]) => {
+    for await (const event of monitor) {
       if (event.type === "handshake") {
         handshaken.set(event.address, (handshaken.get(event.address) ?? 0) + 1);
         connections++;
@@ -174,12 +174,14 @@ export function startZmqConsumer(
     }
   };
 
-  // The monitor must exist before connect(): libzmq may connect before a late monitor attaches,
+  // The monitor must exist before connect() (which waits for it): libzmq may connect before a late monitor attaches,
   // and a lost "connect" event would leave `connections` at 0 (and /readyz down) for good.
-  const observing = observe().catch((err) => {
+  const monitor = monitorOf(socket);
+  const observing = monitor.then(observe).catch((err) => {
     if (!closed) log.error({ err }, "event bus observer failed");
   });
   const ready = (async () => {
+    await monitor.catch(() => undefined);
     for (const topic of opts.topics) socket.subscribe(topic);
     for (const endpoint of opts.endpoints) {
       if (opts.bind) await socket.bind(endpoint);
@@ -210,3 +212,28 @@ export function startZmqConsumer(
     },
   };
 }
+
+/**
+ * The socket's monitor (`socket.events`), set up again when a signal interrupted libzmq while it
+ * set it up (EINTR): zeromq.js retries EINTR when it reads events, not there. A profiler's SIGPROF
+ * (`node --cpu-prof`) did it in 2 of 30 starts; without the monitor, connections were never
+ * counted and /readyz said the bus was down for good while events were counted. The half-made
+ * monitor of the failed try may still hold its inproc address for a moment (EADDRINUSE), so the
+ * tries are a few milliseconds apart.
+ */
+async function monitorOf(socket: Subscriber): Promise<Subscriber["events"]> {
+  let interrupted = false;
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return socket.events;
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      interrupted ||= code === "EINTR";
+      const retry = code === "EINTR" || (interrupted && code === "EADDRINUSE");
+      if (!retry || attempt >= MONITOR_ATTEMPTS) throw err;
+      await new Promise((resolve) => setTimeout(resolve, attempt * 5));
+    }
+  }
+}
+
+const MONITOR_ATTEMPTS = 20;

@@ -49,6 +49,8 @@ export async function spawnServer(
   args: string[],
   opts: {
     env?: NodeJS.ProcessEnv;
+    /** Flags for node itself, before the script (--cpu-prof, say: not allowed in NODE_OPTIONS). */
+    nodeArgs?: string[];
     httpArgs?: (port: number) => string[];
     port?: number;
     startWithinMs?: number;
@@ -56,7 +58,7 @@ export async function spawnServer(
 ): Promise<ServerProcess> {
   const port = opts.port ?? (await freePort());
   const httpArgs = opts.httpArgs ?? ((p) => ["--http", `127.0.0.1:${p}`]);
-  const proc = spawn(process.execPath, [BIN, ...args, ...httpArgs(port)], {
+  const proc = spawn(process.execPath, [...(opts.nodeArgs ?? []), BIN, ...args, ...httpArgs(port)], {
     env: { ...process.env, ...opts.env },
     stdio: ["ignore", "pipe", "pipe"],
   });
