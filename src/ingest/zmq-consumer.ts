@@ -78,16 +78,20 @@ export function startZmqConsumer(
   onMessage: (frames: Buffer[]) => void,
   log: Logger,
 ): ZmqConsumer {
-  const socket = new Subscriber({
-    heartbeatInterval: opts.heartbeatMs,
-    heartbeatTimeout: opts.heartbeatMs * 3,
-    heartbeatTimeToLive: opts.heartbeatTtlMs,
-    reconnectInterval: 100,
-    reconnectMaxInterval: 1_000,
-    receiveHighWaterMark: libzmqReceiveHwm(opts.heartbeatMs, opts.receiveHighWaterMark),
-    immediate: true,
-    linger: 0,
-  });
+  // Every libzmq call at set-up is made again when a signal interrupts it (see uninterrupted()).
+  const socket = uninterrupted(
+    () =>
+      new Subscriber({
+        heartbeatInterval: opts.heartbeatMs,
+        heartbeatTimeout: opts.heartbeatMs * 3,
+        heartbeatTimeToLive: opts.heartbeatTtlMs,
+        reconnectInterval: 100,
+        reconnectMaxInterval: 1_000,
+        receiveHighWaterMark: libzmqReceiveHwm(opts.heartbeatMs, opts.receiveHighWaterMark),
+        immediate: true,
+        linger: 0,
+      }),
+  );
   let connections = 0;
   let closed = false;
   // A peer counts once its ZMTP handshake is done, not at TCP connect: the kernel of a frozen or
@@ -182,10 +186,10 @@ export function startZmqConsumer(
   });
   const ready = (async () => {
     await monitor.catch(() => undefined);
-    for (const topic of opts.topics) socket.subscribe(topic);
+    for (const topic of opts.topics) uninterrupted(() => socket.subscribe(topic));
     for (const endpoint of opts.endpoints) {
-      if (opts.bind) await socket.bind(endpoint);
-      else socket.connect(endpoint);
+      if (opts.bind) await uninterruptedAsync(() => socket.bind(endpoint));
+      else uninterrupted(() => socket.connect(endpoint));
     }
   })();
 
@@ -214,12 +218,40 @@ export function startZmqConsumer(
 }
 
 /**
+ * A libzmq call made again when a signal interrupted it (EINTR). zeromq.js retries EINTR where it
+ * sends, receives and reads monitor events, not in the calls that set a socket up (options,
+ * subscribe, connect, bind, the monitor); libzmq checks for interruption before it changes
+ * anything, so the call can simply be made again. A profiler's SIGPROF (`node --cpu-prof`) hit
+ * the monitor's set-up in 2 of 30 starts (below), and connect() once in the 30 starts of a CI run,
+ * where the process then exited at start.
+ */
+function uninterrupted<T>(call: () => T): T {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return call();
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== "EINTR" || attempt >= INTERRUPTED_ATTEMPTS) throw err;
+    }
+  }
+}
+
+async function uninterruptedAsync<T>(call: () => Promise<T>): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await call();
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== "EINTR" || attempt >= INTERRUPTED_ATTEMPTS) throw err;
+    }
+  }
+}
+
+const INTERRUPTED_ATTEMPTS = 100;
+
+/**
  * The socket's monitor (`socket.events`), set up again when a signal interrupted libzmq while it
- * set it up (EINTR): zeromq.js retries EINTR when it reads events, not there. A profiler's SIGPROF
- * (`node --cpu-prof`) did it in 2 of 30 starts; without the monitor, connections were never
- * counted and /readyz said the bus was down for good while events were counted. The half-made
- * monitor of the failed try may still hold its inproc address for a moment (EADDRINUSE), so the
- * tries are a few milliseconds apart.
+ * set it up (EINTR). Without the monitor, connections were never counted and /readyz said the bus
+ * was down for good while events were counted. The half-made monitor of the failed try may still
+ * hold its inproc address for a moment (EADDRINUSE), so these tries are a few milliseconds apart.
  */
 async function monitorOf(socket: Subscriber): Promise<Subscriber["events"]> {
   let interrupted = false;
