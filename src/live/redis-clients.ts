@@ -33,8 +33,6 @@ export function createLiveRedisClients(url: string, cluster: readonly string[], 
   const subscriber = createSubscriber(url, cluster, log, () => {
     for (const listener of reconnected) listener();
   });
-  const report = (role: string) => (err: unknown) =>
-    log.warn({ err: err instanceof Error ? err.message : String(err), role }, "live bus command failed");
   // QUIT on a client that is not connected would wait in the offline queue for a Redis that may
   // never come back: drop such a connection instead.
   const quit = async (client: Client) => {
@@ -42,7 +40,7 @@ export function createLiveRedisClients(url: string, cluster: readonly string[], 
     await client.quit().catch(() => client.disconnect());
   };
   return {
-    publisher: catchRejections(publisher, ["publish"], report("live-publisher")),
+    publisher: catchRejections(publisher, ["publish"], reportFailure(log, "live-publisher")),
     subscriber,
     onReconnected(listener) {
       reconnected.push(listener);
@@ -56,22 +54,10 @@ export function createLiveRedisClients(url: string, cluster: readonly string[], 
 function createSubscriber(url: string, cluster: readonly string[], log: Logger, onReconnected: () => void): Client {
   const role = "live-subscriber";
   const client = createRedisClient(url, cluster, log, role, { enableOfflineQueue: true, maxRetriesPerRequest: null });
-  // On the client itself, not a wrapper: ioredis re-issues SUBSCRIBE after every reconnect through
-  // these same methods and drops the promise too; closed in that instant (a shutdown right after
-  // Redis came back), it would reject unhandled.
-  const report = (err: unknown) =>
-    log.warn({ err: err instanceof Error ? err.message : String(err), role }, "live bus command failed");
-  for (const method of ["subscribe", "unsubscribe", "psubscribe", "punsubscribe"] as const) {
-    const original = client[method].bind(client) as (...args: unknown[]) => Promise<unknown>;
-    Object.defineProperty(client, method, {
-      configurable: true,
-      value: (...args: unknown[]) => {
-        const result = original(...args);
-        result.catch(report);
-        return result;
-      },
-    });
-  }
+  // ioredis re-issues SUBSCRIBE after every reconnect through these same methods and drops the
+  // promise too; closed in that instant (a shutdown right after Redis came back), it would reject
+  // unhandled.
+  catchRejections(client, ["subscribe", "unsubscribe", "psubscribe", "punsubscribe"], reportFailure(log, role));
   /** Lost after having been ready: the next ready is a reconnect (a server-side kill is a clean close, no error). */
   let lost = false;
   let everReady = false;
@@ -94,18 +80,25 @@ function createSubscriber(url: string, cluster: readonly string[], log: Logger, 
   return client;
 }
 
-/** The same client, with a rejection handler attached to what the named methods return. */
+/**
+ * The same client, its named methods now attaching a rejection handler to what they return. On the
+ * client itself, not a wrapper around it, so that ioredis's own calls of them are covered too.
+ */
 function catchRejections<T extends object>(client: T, methods: readonly string[], onError: (err: unknown) => void): T {
-  return new Proxy(client, {
-    get(target, prop, receiver) {
-      const value: unknown = Reflect.get(target, prop, receiver);
-      if (typeof value !== "function") return value;
-      if (typeof prop !== "string" || !methods.includes(prop)) return value.bind(target);
-      return (...args: unknown[]) => {
-        const result: unknown = value.apply(target, args);
+  for (const method of methods) {
+    const original = Reflect.get(client, method) as (...args: unknown[]) => unknown;
+    Object.defineProperty(client, method, {
+      configurable: true,
+      value: (...args: unknown[]) => {
+        const result = original.apply(client, args);
         if (result instanceof Promise) result.catch(onError);
         return result;
-      };
-    },
-  });
+      },
+    });
+  }
+  return client;
+}
+
+function reportFailure(log: Logger, role: string): (err: unknown) => void {
+  return (err) => log.warn({ err: err instanceof Error ? err.message : String(err), role }, "live bus command failed");
 }
