@@ -178,9 +178,10 @@ export function startZmqConsumer(
     }
   };
 
-  // The monitor must exist before connect() (which waits for it): libzmq may connect before a late monitor attaches,
-  // and a lost "connect" event would leave `connections` at 0 (and /readyz down) for good.
-  const monitor = monitorOf(socket);
+  // The monitor must exist before connect() (which waits for it): libzmq may connect before a late
+  // monitor attaches, and a lost "connect" event would leave `connections` at 0 (and /readyz down)
+  // for good.
+  const monitor = uninterruptedAsync(() => socket.events, "EADDRINUSE");
   const observing = monitor.then(observe).catch((err) => {
     if (!closed) log.error({ err }, "event bus observer failed");
   });
@@ -222,8 +223,8 @@ export function startZmqConsumer(
  * sends, receives and reads monitor events, not in the calls that set a socket up (options,
  * subscribe, connect, bind, the monitor); libzmq checks for interruption before it changes
  * anything, so the call can simply be made again. A profiler's SIGPROF (`node --cpu-prof`) hit
- * the monitor's set-up in 2 of 30 starts (below), and connect() once in the 30 starts of a CI run,
- * where the process then exited at start.
+ * the monitor's set-up in 2 of 30 starts, and connect() once in the 30 starts of a CI run, where
+ * the process then exited at start.
  */
 function uninterrupted<T>(call: () => T): T {
   for (let attempt = 1; ; attempt++) {
@@ -235,37 +236,26 @@ function uninterrupted<T>(call: () => T): T {
   }
 }
 
-async function uninterruptedAsync<T>(call: () => Promise<T>): Promise<T> {
+/**
+ * The same for a call that may have to wait, a few milliseconds apart: a bind, or the socket's
+ * monitor (`socket.events`). Without the monitor, connections were never counted and /readyz said
+ * the bus was down for good while events were counted. `alsoAfterInterrupt` names an error worth
+ * another try once a try was interrupted: the half-made monitor of the interrupted try may still
+ * hold its inproc address for a moment (EADDRINUSE).
+ */
+async function uninterruptedAsync<T>(call: () => T | Promise<T>, alsoAfterInterrupt?: string): Promise<T> {
+  let interrupted = false;
   for (let attempt = 1; ; attempt++) {
     try {
       return await call();
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== "EINTR" || attempt >= INTERRUPTED_ATTEMPTS) throw err;
-    }
-  }
-}
-
-const INTERRUPTED_ATTEMPTS = 100;
-
-/**
- * The socket's monitor (`socket.events`), set up again when a signal interrupted libzmq while it
- * set it up (EINTR). Without the monitor, connections were never counted and /readyz said the bus
- * was down for good while events were counted. The half-made monitor of the failed try may still
- * hold its inproc address for a moment (EADDRINUSE), so these tries are a few milliseconds apart.
- */
-async function monitorOf(socket: Subscriber): Promise<Subscriber["events"]> {
-  let interrupted = false;
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return socket.events;
-    } catch (err) {
       const code = (err as NodeJS.ErrnoException).code;
       interrupted ||= code === "EINTR";
-      const retry = code === "EINTR" || (interrupted && code === "EADDRINUSE");
-      if (!retry || attempt >= MONITOR_ATTEMPTS) throw err;
+      const again = code === "EINTR" || (interrupted && code === alsoAfterInterrupt);
+      if (!again || attempt >= INTERRUPTED_ATTEMPTS) throw err;
       await new Promise((resolve) => setTimeout(resolve, attempt * 5));
     }
   }
 }
 
-const MONITOR_ATTEMPTS = 20;
+const INTERRUPTED_ATTEMPTS = 20;
