@@ -12,7 +12,7 @@
  * per subscriber. Envelop's other hooks (error masking included) still see every result.
  */
 import { createSourceEventStream, type DocumentNode, type ExecutionResult, execute } from "graphql";
-import { isAsyncIterable, type Plugin } from "graphql-yoga";
+import { isAsyncIterable, mapAsyncIterator, type Plugin } from "graphql-yoga";
 import type { Channel } from "../../live/channel.js";
 
 type Result = ExecutionResult | Promise<ExecutionResult>;
@@ -52,55 +52,11 @@ export function useSharedSubscriptionExecution(): Plugin {
           }
           return result;
         };
-        // The live feed's channels map as they hand over (no promise per message for the mapping).
+        // The live feed's channels (every subscription field's source today) map as they hand a value
+        // over, with no promise per message for the mapping; any other source goes through Yoga's map.
         const channel = source as Partial<Channel<unknown>>;
-        return typeof channel.mapped === "function" ? channel.mapped(map) : mapResults(source, map);
+        return typeof channel.mapped === "function" ? channel.mapped(map) : mapAsyncIterator(source, map);
       });
-    },
-  };
-}
-
-/**
- * Each payload of any other `source` (not a feed channel) through `map`, as a lean async iterator:
- * one promise per message per subscriber (the shared result is usually there already, not a
- * promise); return and throw pass through to the source, which detaches the subscriber.
- */
-function mapResults(
-  source: AsyncIterable<unknown>,
-  map: (payload: unknown) => Result,
-): AsyncIterableIterator<ExecutionResult> {
-  const iterator = source[Symbol.asyncIterator]();
-  const done = { value: undefined, done: true } as const;
-  // A failing map ends the subscription: detach from the source, then fail (as graphql's mapAsyncIterator does).
-  const abort = async (error: unknown): Promise<never> => {
-    await iterator.return?.();
-    throw error;
-  };
-  const step = (
-    r: IteratorResult<unknown>,
-  ): IteratorResult<ExecutionResult> | Promise<IteratorResult<ExecutionResult>> => {
-    if (r.done) return done;
-    let value: Result;
-    try {
-      value = map(r.value);
-    } catch (error) {
-      return abort(error);
-    }
-    return value instanceof Promise ? value.then((v) => ({ value: v, done: false }), abort) : { value, done: false };
-  };
-  return {
-    next: () => iterator.next().then(step),
-    return: async () => {
-      await iterator.return?.();
-      return done;
-    },
-    throw: async (error: unknown) => {
-      if (iterator.throw) return iterator.throw(error).then(step);
-      await iterator.return?.();
-      throw error;
-    },
-    [Symbol.asyncIterator]() {
-      return this;
     },
   };
 }
