@@ -18,8 +18,20 @@ export interface Channel<T> extends AsyncIterableIterator<T> {
    * second promise per message, as a wrapping async iterator would. A map that throws or rejects
    * ends the channel (detaching it) and the reader gets the error. Only one map per channel.
    */
-  mapped<R>(map: (value: T) => R | Promise<R>): AsyncIterableIterator<R>;
+  mapped<R>(map: (value: T) => R | Promise<R>): MappedChannel<R>;
+  /**
+   * next() for a reader that writes each value straight to its client: `onValue` gets the next
+   * (mapped) value — at once when one is waiting, else from push() — with no promise per message.
+   * Call take() again once the value is written. When there is no value to come (the channel
+   * ended, failed or its map failed), `onStop` is called instead and the end is left where it
+   * is: next() still reports it (done, or the error), so the rest goes through the reader's
+   * usual path.
+   */
+  take(onValue: (value: T) => void, onStop: () => void): void;
 }
+
+/** A mapped channel: read with `for await`, or by take(). */
+export type MappedChannel<R> = AsyncIterableIterator<R> & Pick<Channel<R>, "take">;
 
 export function createChannel<T>(policy: ChannelPolicy, onClose: () => void): Channel<T> {
   const buffer: T[] = [];
@@ -28,12 +40,21 @@ export function createChannel<T>(policy: ChannelPolicy, onClose: () => void): Ch
   let failure: Error | undefined;
   let closed = false;
   let map: ((value: T) => unknown) | undefined;
+  let taker: { onValue: (value: T) => void; onStop: () => void } | undefined;
+
+  /** A waiting take() learns there is nothing more to take. */
+  const stopTaker = () => {
+    const t = taker;
+    taker = undefined;
+    t?.onStop();
+  };
 
   const close = () => {
     if (closed) return;
     closed = true;
     buffer.length = 0;
     onClose();
+    stopTaker();
   };
 
   const end = (): Promise<IteratorResult<T>> => {
@@ -65,12 +86,38 @@ export function createChannel<T>(policy: ChannelPolicy, onClose: () => void): Ch
     );
   };
 
+  /** Hands `value` to a take() reader; a failed map becomes the channel's failure, for next() to report. */
+  const handOver = (value: T, t: { onValue: (value: T) => void; onStop: () => void }) => {
+    if (map === undefined) return t.onValue(value);
+    let mapped: unknown;
+    try {
+      mapped = map(value);
+    } catch (error) {
+      failure = error instanceof Error ? error : new Error(String(error));
+      return t.onStop();
+    }
+    if (!(mapped instanceof Promise)) return t.onValue(mapped as T);
+    mapped.then(
+      (v: unknown) => (closed ? t.onStop() : t.onValue(v as T)),
+      (error: unknown) => {
+        failure = error instanceof Error ? error : new Error(String(error));
+        t.onStop();
+      },
+    );
+  };
+
   const channel: Channel<T> = {
     get closed() {
       return closed;
     },
     push(value) {
       if (closed || failure) return;
+      if (taker) {
+        const t = taker;
+        taker = undefined;
+        handOver(value, t);
+        return;
+      }
       if (waiting) {
         const resolve = waiting;
         waiting = undefined;
@@ -91,6 +138,7 @@ export function createChannel<T>(policy: ChannelPolicy, onClose: () => void): Ch
     fail(error) {
       if (closed || failure) return;
       failure = error;
+      stopTaker();
       if (waitingReject) {
         const reject = waitingReject;
         waiting = undefined;
@@ -116,17 +164,51 @@ export function createChannel<T>(policy: ChannelPolicy, onClose: () => void): Ch
         waitingReject = reject;
       });
     },
+    take(onValue, onStop) {
+      if (buffer.length > 0) return handOver(buffer.shift() as T, { onValue, onStop });
+      if (closed || failure) return onStop();
+      taker = { onValue, onStop };
+    },
     // The consumer is done (client gone, subscription stopped): detach and end a pending next().
     return: end,
     throw: end,
     [Symbol.asyncIterator]() {
       return channel;
     },
-    mapped<R>(fn: (value: T) => R | Promise<R>): AsyncIterableIterator<R> {
+    mapped<R>(fn: (value: T) => R | Promise<R>): MappedChannel<R> {
       if (map !== undefined) throw new Error("a channel is mapped once");
       map = fn as (value: T) => unknown;
-      return channel as unknown as AsyncIterableIterator<R>;
+      return channel as unknown as MappedChannel<R>;
     },
   };
   return channel;
+}
+
+/**
+ * Reads `source` with take(), handing each value to `write`, which calls `next` once the value
+ * is written — at once, or later (when the socket has taken it). Values written at once are read
+ * in a loop, not a recursion, however many wait. `onStop`: nothing more to take (see take()).
+ * A `write` that does not call `next` stops the reading.
+ */
+export function takeEach<T>(
+  source: Pick<Channel<T>, "take">,
+  write: (value: T, next: () => void) => void,
+  onStop: () => void,
+): void {
+  let reading = false;
+  let again = false;
+  const onValue = (value: T) => write(value, next);
+  function next() {
+    if (reading) {
+      again = true;
+      return;
+    }
+    reading = true;
+    do {
+      again = false;
+      source.take(onValue, onStop);
+    } while (again);
+    reading = false;
+  }
+  next();
 }
