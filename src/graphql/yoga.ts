@@ -3,6 +3,7 @@
  * HTTP (queries, and subscriptions over SSE) goes straight through it; graphql-ws goes through
  * its `getEnveloped` (ws.ts), so both run the same envelop plugins and limits.
  */
+import type { ExecutionResult, GraphQLError } from "graphql";
 import { createYoga, maskError, type Plugin, type YogaServerInstance } from "graphql-yoga";
 import type { GraphqlLimits } from "../config.js";
 import type { StatsStore } from "../domain/types.js";
@@ -29,9 +30,42 @@ export interface StatsYogaOptions {
   liveSeries: SeriesFeed;
 }
 
+/** Yoga's message for a masked error (its default, which we keep). */
+const MASKED_MESSAGE = "Unexpected error.";
+
+const maskers = new WeakMap<object, (result: ExecutionResult) => ExecutionResult>();
+
+/**
+ * What this server's error masking makes of a result, as envelop's masking applies it to every
+ * subscription result: for a transport that writes results without that map (see
+ * plugins/use-shared-execution.ts). The same `maskError`, the same message; masking a masked
+ * result changes nothing.
+ */
+export function resultMasker(yoga: object): (result: ExecutionResult) => ExecutionResult {
+  const masker = maskers.get(yoga);
+  if (!masker) throw new Error("not a Yoga made by createStatsYoga");
+  return masker;
+}
+
 export function createStatsYoga(opts: StatsYogaOptions): StatsYoga {
   const { store, live, log, limits, transportPlugins, series, liveSeries } = opts;
-  return createYoga<ServerContext, GraphqlContext>({
+  const maskedErrors = {
+    errorMessage: MASKED_MESSAGE,
+    // Never include internals, whatever NODE_ENV says; log what was hidden, with its path.
+    maskError(error: unknown, message: string) {
+      const masked = maskError(error, message, false);
+      if (masked !== error) {
+        const original = error instanceof Error && "originalError" in error ? error.originalError : error;
+        log.error({ err: original, path: (error as { path?: unknown }).path }, "GraphQL operation failed unexpectedly");
+      }
+      return masked;
+    },
+  };
+  const maskResult = (result: ExecutionResult): ExecutionResult =>
+    result.errors?.length
+      ? { ...result, errors: result.errors.map((e) => maskedErrors.maskError(e, MASKED_MESSAGE) as GraphQLError) }
+      : result;
+  const yoga = createYoga<ServerContext, GraphqlContext>({
     schema,
     graphqlEndpoint: "/graphql",
     // Both transports hand over who their door (transport/admission.ts) let in.
@@ -45,6 +79,8 @@ export function createStatsYoga(opts: StatsYogaOptions): StatsYoga {
       ...limitPlugins(limits),
       useJitQueries((errors) => log.error({ errors }, "graphql-jit could not compile a query; it runs interpreted")),
       useSharedSubscriptionExecution(),
+      // Plugins are handed the server inside the adapter createYoga returns: known by both.
+      { onYogaInit: ({ yoga: server }) => void maskers.set(server, maskResult) },
       ...transportPlugins,
     ],
     // Served from this process, nothing from a CDN (src/http/graphiql.ts); opens on two tabs.
@@ -56,21 +92,10 @@ export function createStatsYoga(opts: StatsYogaOptions): StatsYoga {
       warn: (...args) => log.warn({ args }, "yoga"),
       error: (...args) => log.error({ args }, "yoga"),
     },
-    maskedErrors: {
-      // Never include internals, whatever NODE_ENV says; log what was hidden, with its path.
-      maskError(error, message) {
-        const masked = maskError(error, message, false);
-        if (masked !== error) {
-          const original = error instanceof Error && "originalError" in error ? error.originalError : error;
-          log.error(
-            { err: original, path: (error as { path?: unknown }).path },
-            "GraphQL operation failed unexpectedly",
-          );
-        }
-        return masked;
-      },
-    },
+    maskedErrors,
   });
+  maskers.set(yoga, maskResult);
+  return yoga;
 }
 
 /** GraphiQL's title and its two first tabs: a `stats` query, and a live subscription to try. */
