@@ -10,12 +10,35 @@
  * This relies on subscription fields resolving from the payload alone, never from the context
  * (true of Stats, Funnel and Increment); access checks belong in `subscribe`, which still runs
  * per subscriber. Envelop's other hooks (error masking included) still see every result.
+ *
+ * A transport can also write these results to its client without the per-subscriber iterator
+ * chain (envelop's error masking map, graphql-ws's or the SSE loop's `for await`): `directSource`
+ * hands it the operation's channel, from which it takes each result by callback (Channel.take)
+ * and masks it once per shared result (`maskResult`, yoga.ts). The end of the stream (done, or an
+ * error) still goes through the chain.
  */
 import { createSourceEventStream, type DocumentNode, type ExecutionResult, execute } from "graphql";
 import { isAsyncIterable, mapAsyncIterator, type Plugin } from "graphql-yoga";
-import type { Channel } from "../../live/channel.js";
+import type { Channel, MappedChannel } from "../../live/channel.js";
 
 type Result = ExecutionResult | Promise<ExecutionResult>;
+
+/** The results of one subscription, to be taken by callback (see Channel.take). */
+export type DirectSource = Pick<MappedChannel<ExecutionResult>, "take">;
+
+/** Per GraphQL context (one per operation): the channel its subscription reads from, once. */
+const directSources = new WeakMap<object, DirectSource>();
+
+/**
+ * The live channel behind the subscription that ran with `context`, when it has one; handed out
+ * once. The transport that takes it must still end the operation's iterator (return()).
+ */
+export function directSource(context: unknown): DirectSource | undefined {
+  if (typeof context !== "object" || context === null) return undefined;
+  const source = directSources.get(context);
+  directSources.delete(context);
+  return source;
+}
 
 export function useSharedSubscriptionExecution(): Plugin {
   const documentIds = new WeakMap<DocumentNode, number>();
@@ -55,7 +78,11 @@ export function useSharedSubscriptionExecution(): Plugin {
         // The live feed's channels (every subscription field's source today) map as they hand a value
         // over, with no promise per message for the mapping; any other source goes through Yoga's map.
         const channel = source as Partial<Channel<unknown>>;
-        return typeof channel.mapped === "function" ? channel.mapped(map) : mapAsyncIterator(source, map);
+        if (typeof channel.mapped !== "function") return mapAsyncIterator(source, map);
+        const results = channel.mapped(map);
+        if (typeof args.contextValue === "object" && args.contextValue !== null)
+          directSources.set(args.contextValue, results as MappedChannel<ExecutionResult>);
+        return results;
       });
     },
   };

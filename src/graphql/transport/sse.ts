@@ -15,12 +15,19 @@
  * A message is produced only when the response has written the previous ones (no read-ahead),
  * so a client that reads slowly gets the newest state, and one that stopped reading is closed
  * by the send guard (http/send-guard.ts) — what waits for it is bounded meanwhile.
+ *
+ * A live subscription's results are written straight from its channel (Channel.take; see
+ * plugins/use-shared-execution.ts): no promise and no iterator chain per message. The stream's
+ * end (done, or an error) is then read from Yoga's iterator as before.
  */
 import type { ServerResponse } from "node:http";
 import { type ExecutionResult, GraphQLError } from "graphql";
 import { getSSEProcessor, isAsyncIterable, type Plugin } from "graphql-yoga";
 import type { SendGuard } from "../../http/send-guard.js";
+import { takeEach } from "../../live/channel.js";
 import type { ServerContext } from "../context.js";
+import { type DirectSource, directSource } from "../plugins/use-shared-execution.js";
+import { resultMasker } from "../yoga.js";
 
 const KEEP_ALIVE_MS = 12_000;
 type FetchAPI = Parameters<ReturnType<typeof getSSEProcessor>>[1];
@@ -69,10 +76,15 @@ export function useFramedSse(guard: SendGuard, shutdown: SseShutdown = createSse
   const PING = encoder.encode(":\n\n");
   const COMPLETE = encoder.encode("event: complete\ndata:\n\n");
 
+  /** The Yoga this plugin serves (for its error masking, which direct results have not been through). */
+  let yoga: object | undefined;
+  let mask: ((result: ExecutionResult) => ExecutionResult) | undefined;
+
   const frame = (result: ExecutionResult): Uint8Array => {
     let bytes = frames.get(result);
     if (!bytes) {
-      bytes = encoder.encode(`event: next\ndata: ${serialize(result)}\n\n`);
+      mask ??= yoga ? resultMasker(yoga) : (r) => r;
+      bytes = encoder.encode(`event: next\ndata: ${serialize(mask(result))}\n\n`);
       frames.set(result, bytes);
     }
     return bytes;
@@ -90,6 +102,7 @@ export function useFramedSse(guard: SendGuard, shutdown: SseShutdown = createSse
     results: AsyncIterable<ExecutionResult>,
     fetchAPI: FetchAPI,
     res: ServerResponse,
+    direct: DirectSource | undefined,
   ): Promise<Response> => {
     const iterator = results[Symbol.asyncIterator]();
     let gone = false;
@@ -121,6 +134,36 @@ export function useFramedSse(guard: SendGuard, shutdown: SseShutdown = createSse
       clearInterval(keepAlive);
       watched.unwatch();
     };
+    /**
+     * Writes what the channel hands over until it has nothing more to hand (or the client is
+     * gone); a value is taken once the previous one is written, or once the response drained.
+     */
+    const writeDirect = (source: DirectSource) =>
+      new Promise<void>((resolve, reject) => {
+        takeEach(
+          source,
+          (result, next) => {
+            if (gone) return resolve();
+            let bytes: Uint8Array;
+            try {
+              bytes = frame(result);
+            } catch (error) {
+              return reject(error);
+            }
+            if (res.write(bytes)) {
+              watched.progressed();
+              return next();
+            }
+            watched.check();
+            drained = () => {
+              if (gone) return resolve();
+              watched.progressed();
+              next();
+            };
+          },
+          resolve,
+        );
+      });
     // Gone (or closed by the guard): detach even while waiting for the next result.
     res.once("close", () => {
       gone = true;
@@ -130,6 +173,7 @@ export function useFramedSse(guard: SendGuard, shutdown: SseShutdown = createSse
     });
     res.on("drain", onDrain);
     try {
+      if (direct) await writeDirect(direct);
       for (;;) {
         const { value, done } = await iterator.next();
         if (gone) break;
@@ -159,16 +203,21 @@ export function useFramedSse(guard: SendGuard, shutdown: SseShutdown = createSse
   };
 
   return {
+    onYogaInit({ yoga: server }) {
+      yoga = server;
+    },
     onResultProcess({ result, setResultProcessor, request, serverContext }) {
       if (!isAsyncIterable(result)) return;
       const accept = request.headers.get("accept") ?? "";
       if (!accept.includes("text/event-stream")) return;
       const res = (serverContext as Partial<ServerContext>).res;
+      // Yoga's GraphQL context is the server context (extended), so the operation's channel is found by it.
+      const direct = directSource(serverContext);
       setResultProcessor(
         (r, fetchAPI, mediaType) =>
           // Without a node:http response (not through our server), Yoga's own framing: same wire format.
           isAsyncIterable(r) && res
-            ? stream(r as AsyncIterable<ExecutionResult>, fetchAPI, res)
+            ? stream(r as AsyncIterable<ExecutionResult>, fetchAPI, res, direct)
             : yogaSse(r, fetchAPI, mediaType),
         "text/event-stream",
       );

@@ -11,16 +11,25 @@
  * (`{"id":…,"type":"next","payload":` + the shared JSON + `}`); graphql-ws calls the socket's
  * `send` synchronously right after, and the socket adapter (ws.ts) sends the staged frame instead
  * (`sendable`). The bytes are what graphql-ws itself would send.
+ *
+ * A live subscription (one fed by a live channel) goes further: its `next` frames are written
+ * straight from the channel to the socket (`directStream`), one take() per frame sent, with no
+ * async iterator, promise or graphql-ws loop per message; graphql-ws holds a stand-in iterator
+ * that ends when the channel does, and its end (complete, or the error, masked by envelop) goes
+ * through graphql-ws as before. The frames are the same bytes.
  */
 import type { IncomingMessage } from "node:http";
-import { type ExecutionArgs, GraphQLError } from "graphql";
+import { type ExecutionArgs, type ExecutionResult, GraphQLError } from "graphql";
 import { makeServer, type Server } from "graphql-ws";
+import { isAsyncIterable } from "graphql-yoga";
 import type WebSocket from "ws";
 import { NOBODY } from "../../auth/request.js";
 import type { Principal, TokenTable } from "../../auth/tokens.js";
 import type { GraphqlLimits } from "../../config.js";
+import { takeEach } from "../../live/channel.js";
 import type { ServerContext } from "../context.js";
-import type { StatsYoga } from "../yoga.js";
+import { type DirectSource, directSource } from "../plugins/use-shared-execution.js";
+import { resultMasker, type StatsYoga } from "../yoga.js";
 import { admitConnection } from "./admission.js";
 
 type EnvelopedRoot = Pick<ReturnType<StatsYoga["getEnveloped"]>, "execute" | "subscribe">;
@@ -31,6 +40,8 @@ export interface WsExtra {
   request: IncomingMessage;
   /** Set at connection_init by the door (admission.ts); every operation of the connection runs as it. */
   principal?: Principal | undefined;
+  /** Sends a frame on the socket, as graphql-ws's `send` does; `done` once it has left. */
+  write(frame: string, done: () => void): void;
 }
 
 export interface WsProtocol {
@@ -49,12 +60,16 @@ export function createWsProtocol(yoga: StatsYoga, limits: GraphqlLimits, tokens:
   /** The payload's JSON per result object, as graphql-ws would write it. */
   const payloads = new WeakMap<object, string>();
   let staged: string | undefined;
+  const mask = resultMasker(yoga);
 
-  /** The `payload` of a `next` message: graphql-ws's own shape (errors last, as their toJSON). */
+  /**
+   * The `payload` of a `next` message: graphql-ws's own shape (errors last, as their toJSON),
+   * masked (a no-op on results that came through envelop's masking).
+   */
   const payloadJson = (result: { errors?: readonly GraphQLError[] | undefined }): string => {
     let json = payloads.get(result);
     if (json === undefined) {
-      const { errors, ...rest } = result;
+      const { errors, ...rest } = mask(result as ExecutionResult);
       json = JSON.stringify({ ...rest, ...(errors ? { errors: errors.map((e) => e.toJSON()) } : {}) });
       payloads.set(result, json);
     }
@@ -124,6 +139,14 @@ export function createWsProtocol(yoga: StatsYoga, limits: GraphqlLimits, tokens:
       };
       return args;
     },
+    // A live subscription's frames are written from its channel (see the file comment).
+    onOperation: (ctx, id, _params, args, result) => {
+      const source = directSource(args.contextValue);
+      // Not when the client completed the operation meanwhile: graphql-ws ends it at once.
+      if (source === undefined || !isAsyncIterable(result) || !(id in ctx.subscriptions)) return undefined;
+      const prefix = `{"id":${JSON.stringify(id)},"type":"next","payload":`;
+      return directStream(result, source, (r, done) => ctx.extra.write(`${prefix}${payloadJson(r)}}`, done));
+    },
     // The frame is built here from the shared payload JSON; graphql-ws stringifies the stand-in.
     onNext: (_ctx, id, _payload, _args, result) =>
       new StagedNext(`{"id":${JSON.stringify(id)},"type":"next","payload":${payloadJson(result)}}`) as never,
@@ -140,4 +163,60 @@ export function createWsProtocol(yoga: StatsYoga, limits: GraphqlLimits, tokens:
       return frame;
     },
   };
+}
+
+/**
+ * Writes each result the channel hands over (`send`, which calls back once the frame has left:
+ * then the next is taken, so a slow client skips to the newest state). Returns the iterator
+ * graphql-ws holds: it yields nothing until the channel has nothing more to hand over, then
+ * reads the end from the operation's own iterator (done, or the error through envelop's masking);
+ * graphql-ws's return() (a client's complete, a closed socket) stops the writing and ends the
+ * operation's iterator, which detaches the channel.
+ */
+function directStream<R>(
+  results: AsyncIterable<R>,
+  source: DirectSource,
+  send: (result: ExecutionResult, done: () => void) => void,
+): AsyncGenerator<R> {
+  const iterator = results[Symbol.asyncIterator]();
+  let stopped = false;
+  let failure: unknown;
+  let onStopped: () => void = () => {};
+  const whenStopped = new Promise<void>((resolve) => {
+    onStopped = resolve;
+  });
+  const stop = () => {
+    if (stopped) return;
+    stopped = true;
+    onStopped();
+  };
+  takeEach(
+    source,
+    (result, next) => {
+      if (stopped) return;
+      try {
+        send(result, next);
+      } catch (error) {
+        // As if graphql-ws's own send had failed: the operation ends with this error.
+        failure = error;
+        stop();
+      }
+    },
+    stop,
+  );
+  const ended = (value?: unknown): Promise<IteratorResult<R>> => {
+    stop();
+    return iterator.return ? iterator.return(value) : Promise.resolve({ value: undefined, done: true });
+  };
+  const stand: AsyncGenerator<R> = {
+    next: () =>
+      whenStopped.then(() => (failure === undefined ? iterator.next() : ended().then(() => Promise.reject(failure)))),
+    return: ended,
+    throw: (error: unknown) => {
+      stop();
+      return iterator.throw ? iterator.throw(error) : Promise.reject(error);
+    },
+    [Symbol.asyncIterator]: () => stand,
+  };
+  return stand;
 }

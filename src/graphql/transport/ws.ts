@@ -77,24 +77,23 @@ export function createGraphqlWsServer(
       raw?.uncork();
       if (socket.readyState === WebSocket.OPEN) watched.check();
     };
+    /** Sends a frame; `done` once it left (or failed: a failure closes the socket). */
+    const write = (frame: string, done: () => void) => {
+      if (socket.readyState !== WebSocket.OPEN) return done();
+      if (raw && !corked) {
+        corked = true;
+        raw.cork();
+        process.nextTick(uncork);
+      }
+      socket.send(frame, () => {
+        watched.progressed();
+        done();
+      });
+    };
     const closed = server.opened(
       {
         protocol: socket.protocol,
-        send: (data) =>
-          new Promise<void>((resolve) => {
-            const frame = sendable(data);
-            if (socket.readyState !== WebSocket.OPEN) return resolve();
-            if (raw && !corked) {
-              corked = true;
-              raw.cork();
-              process.nextTick(uncork);
-            }
-            socket.send(frame, () => {
-              // Sent or failed, the frame no longer waits here; a failure closes the socket.
-              watched.progressed();
-              resolve();
-            });
-          }),
+        send: (data) => new Promise<void>((resolve) => write(sendable(data), resolve)),
         close: (code, reason) => socket.close(code, reason),
         onMessage: (cb) =>
           socket.on("message", (data: WebSocket.RawData) => {
@@ -104,7 +103,7 @@ export function createGraphqlWsServer(
             });
           }),
       },
-      { socket, request },
+      { socket, request, write },
     );
     socket.once("close", (code: number, reason: Buffer) => {
       clearInterval(keepAlive);

@@ -1,0 +1,148 @@
+/**
+ * How a live subscription ends, over real graphql-ws and SSE clients: the results of a live
+ * subscription are written straight from its channel to the socket (no iterator chain per
+ * message), and its end still goes through graphql-ws / Yoga — a subscriber that falls too far
+ * behind gets what fits, then the error; a client that stops is detached from the feed.
+ *
+ * In-process (the feed's increment backlog is not a flag): the memory bus and store, the real
+ * GraphQL mount on a real HTTP server.
+ */
+import assert from "node:assert/strict";
+import { after, before, describe, it } from "node:test";
+import { loadTokenTable } from "../../src/auth/load.js";
+import type { Delta, TrackDelta } from "../../src/domain/types.js";
+import { createGraphqlMount } from "../../src/graphql/mount.js";
+import { type App, buildApp } from "../../src/http/app.js";
+import { createLiveFeed, type LiveFeed } from "../../src/live/feed.js";
+import { createLiveBus, type LiveBus } from "../../src/live/pubsub.js";
+import { createLogger } from "../../src/log.js";
+import { createMetrics } from "../../src/metrics.js";
+import { createKeySpace } from "../../src/store/keys.js";
+import { createMemoryBackend } from "../../src/store/memory-backend.js";
+import { createStatsStore } from "../../src/store/stats-store.js";
+import { IncrementsDocument, LiveStatsDocument } from "../gql/graphql.js";
+import { subscribeSse, subscribeWs } from "../helpers/graphql.js";
+import { eventually } from "../helpers/ports.js";
+import { testConfig } from "../helpers/service.js";
+
+const BACKLOG = 3;
+const transports = { "graphql-ws": subscribeWs, SSE: subscribeSse } as const;
+
+describe("live subscriptions: how they end (graphql-ws and SSE)", () => {
+  let app: App;
+  let url: string;
+  let feed: LiveFeed;
+  let bus: LiveBus;
+  let close: () => Promise<void>;
+  const store = createStatsStore(createMemoryBackend(), createKeySpace(""), { minuteRetentionSeconds: 3600 });
+  let batches = 0;
+
+  /** Applies deltas to the store and announces them, as the flusher does. */
+  const flush = async (deltas: Delta[]) => {
+    const batch = { id: `b${batches++}`, deltas, events: deltas.length };
+    await store.apply(batch);
+    await bus.pubsub.publish("flushed", { id: batch.id, deltas });
+  };
+  const minuteOf = (account: string, minute: number): TrackDelta => ({
+    kind: "track",
+    account,
+    event: "pageview",
+    year: 2013,
+    month: 9,
+    day: 5,
+    hour: 16,
+    minute,
+    count: 1,
+  });
+
+  before(async () => {
+    const config = testConfig();
+    const log = createLogger(config.logLevel);
+    bus = createLiveBus({ pubsub: "memory", redis: "", redisCluster: [], keyPrefix: "" }, log);
+    feed = createLiveFeed(bus, store, log, { incrementBacklog: BACKLOG });
+    const mount = createGraphqlMount(
+      {
+        limits: config.graphql,
+        store,
+        metrics: createMetrics({ defaultMetrics: false }),
+        log,
+        tokens: await loadTokenTable(config),
+        minuteRetentionSeconds: 3600,
+      },
+      feed,
+    );
+    app = buildApp({ store, metrics: createMetrics({ defaultMetrics: false }), log, mounts: [mount] });
+    ({ url } = await app.start(0, "127.0.0.1"));
+    close = async () => {
+      await mount.close?.();
+      await app.stop();
+    };
+  });
+  after(() => close());
+
+  /** The increments' minutes a subscription received, in order. */
+  const minutes = (received: ReadonlyArray<{ data?: { increments: { at: unknown } } | null | undefined }>) =>
+    received.filter((r) => r.data).map((r) => new Date(r.data?.increments.at as string).getUTCMinutes());
+
+  // A subscriber is behind while its socket has not taken the message being written: ws reports
+  // a frame taken once the write is done (after the tick), node:http's response as it writes.
+  it("graphql-ws: a subscriber that falls more than the backlog behind in one flush gets what fits, then the error", async () => {
+    const account = "behind-ws";
+    const sub = subscribeWs(url, IncrementsDocument, { account });
+    try {
+      await eventually(async () => feed.subscribers === 1, "subscribed");
+      // One flush of 6 increments: the first is being written while the next 3 wait, the 5th is one too many.
+      await flush([1, 2, 3, 4, 5, 6].map((m) => minuteOf(account, m)));
+      await sub.done;
+      assert.deepEqual(minutes(sub.received), [1, 2, 3, 4], "the one being written, then the backlog, in order");
+      const last = sub.received.at(-1);
+      assert.equal(last?.data, undefined);
+      // Masked, as every error that is not a GraphQL error (the reason is in the server's log).
+      assert.deepEqual(
+        last?.errors?.map((e) => e.message),
+        ["Unexpected error."],
+      );
+      assert.equal(feed.subscribers, 0, "detached from the feed");
+    } finally {
+      await sub.close();
+    }
+  });
+
+  it("SSE: a subscriber whose connection takes each message as it is written is never behind", async () => {
+    const account = "behind-sse";
+    const sub = subscribeSse(url, IncrementsDocument, { account });
+    try {
+      await eventually(async () => feed.subscribers === 1, "subscribed");
+      await flush([1, 2, 3, 4, 5, 6].map((m) => minuteOf(account, m)));
+      await eventually(async () => sub.received.length === 6, "all six increments");
+      assert.deepEqual(minutes(sub.received), [1, 2, 3, 4, 5, 6]);
+      assert.equal(feed.subscribers, 1, "still subscribed");
+    } finally {
+      await sub.close();
+    }
+  });
+
+  for (const [name, subscribe] of Object.entries(transports)) {
+    it(`${name}: a client that stops is detached, and one that stays keeps getting every flush`, async () => {
+      const account = `stops-${name}`;
+      const stays = subscribe(url, LiveStatsDocument, { account, event: "pageview", year: 2013 });
+      const stops = subscribe(url, LiveStatsDocument, { account, event: "pageview", year: 2013 });
+      try {
+        assert.equal((await stays.next()).data?.stats.total, 0, "snapshot");
+        assert.equal((await stops.next()).data?.stats.total, 0, "snapshot");
+        await flush([minuteOf(account, 1)]);
+        assert.equal((await stays.next()).data?.stats.total, 1);
+        assert.equal((await stops.next()).data?.stats.total, 1);
+        await stops.close();
+        await eventually(async () => feed.subscribers === 1, "the stopped one detached");
+        await flush([minuteOf(account, 2)]);
+        assert.equal((await stays.next()).data?.stats.total, 2);
+        assert.equal(stops.received.length, 2, "nothing after the client stopped");
+      } finally {
+        await stays.close();
+        await stops.close();
+      }
+      await eventually(async () => feed.subscribers === 0, "both detached");
+    });
+  }
+});
