@@ -40,13 +40,16 @@ export function createChannel<T>(policy: ChannelPolicy, onClose: () => void): Ch
   let failure: Error | undefined;
   let closed = false;
   let map: ((value: T) => unknown) | undefined;
-  let taker: { onValue: (value: T) => void; onStop: () => void } | undefined;
+  /** A waiting take(): its two callbacks (two fields, not an object per take). */
+  let takeValue: ((value: T) => void) | undefined;
+  let takeStop: (() => void) | undefined;
 
   /** A waiting take() learns there is nothing more to take. */
   const stopTaker = () => {
-    const t = taker;
-    taker = undefined;
-    t?.onStop();
+    const onStop = takeStop;
+    takeValue = undefined;
+    takeStop = undefined;
+    onStop?.();
   };
 
   const close = () => {
@@ -87,21 +90,21 @@ export function createChannel<T>(policy: ChannelPolicy, onClose: () => void): Ch
   };
 
   /** Hands `value` to a take() reader; a failed map becomes the channel's failure, for next() to report. */
-  const handOver = (value: T, t: { onValue: (value: T) => void; onStop: () => void }) => {
-    if (map === undefined) return t.onValue(value);
+  const handOver = (value: T, onValue: (value: T) => void, onStop: () => void) => {
+    if (map === undefined) return onValue(value);
     let mapped: unknown;
     try {
       mapped = map(value);
     } catch (error) {
       failure = error instanceof Error ? error : new Error(String(error));
-      return t.onStop();
+      return onStop();
     }
-    if (!(mapped instanceof Promise)) return t.onValue(mapped as T);
+    if (!(mapped instanceof Promise)) return onValue(mapped as T);
     mapped.then(
-      (v: unknown) => (closed ? t.onStop() : t.onValue(v as T)),
+      (v: unknown) => (closed ? onStop() : onValue(v as T)),
       (error: unknown) => {
         failure = error instanceof Error ? error : new Error(String(error));
-        t.onStop();
+        onStop();
       },
     );
   };
@@ -112,10 +115,12 @@ export function createChannel<T>(policy: ChannelPolicy, onClose: () => void): Ch
     },
     push(value) {
       if (closed || failure) return;
-      if (taker) {
-        const t = taker;
-        taker = undefined;
-        handOver(value, t);
+      if (takeValue !== undefined && takeStop !== undefined) {
+        const onValue = takeValue;
+        const onStop = takeStop;
+        takeValue = undefined;
+        takeStop = undefined;
+        handOver(value, onValue, onStop);
         return;
       }
       if (waiting) {
@@ -165,9 +170,10 @@ export function createChannel<T>(policy: ChannelPolicy, onClose: () => void): Ch
       });
     },
     take(onValue, onStop) {
-      if (buffer.length > 0) return handOver(buffer.shift() as T, { onValue, onStop });
+      if (buffer.length > 0) return handOver(buffer.shift() as T, onValue, onStop);
       if (closed || failure) return onStop();
-      taker = { onValue, onStop };
+      takeValue = onValue;
+      takeStop = onStop;
     },
     // The consumer is done (client gone, subscription stopped): detach and end a pending next().
     return: end,

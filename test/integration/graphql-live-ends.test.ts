@@ -8,7 +8,10 @@
  * GraphQL mount on a real HTTP server.
  */
 import assert from "node:assert/strict";
+import { once } from "node:events";
 import { after, before, describe, it } from "node:test";
+import { print } from "graphql";
+import WebSocket from "ws";
 import { loadTokenTable } from "../../src/auth/load.js";
 import type { Delta, TrackDelta } from "../../src/domain/types.js";
 import { createGraphqlMount } from "../../src/graphql/mount.js";
@@ -119,6 +122,44 @@ describe("live subscriptions: how they end (graphql-ws and SSE)", () => {
       assert.equal(feed.subscribers, 1, "still subscribed");
     } finally {
       await sub.close();
+    }
+  });
+
+  it("graphql-ws: next frames are text frames (a browser hands binary ones to graphql-ws as a Blob)", async () => {
+    const account = "frames-ws";
+    const socket = new WebSocket(`${url.replace(/^http/, "ws")}/graphql`, "graphql-transport-ws");
+    const frames: Array<{ text: string; isBinary: boolean }> = [];
+    socket.on("message", (data: Buffer, isBinary: boolean) => {
+      const text = String(data);
+      frames.push({ text, isBinary });
+      if (text.includes('"connection_ack"')) {
+        const query = print(LiveStatsDocument);
+        const variables = { account, event: "pageview", year: 2013 };
+        socket.send(JSON.stringify({ id: "op-1", type: "subscribe", payload: { query, variables } }));
+      }
+    });
+    await once(socket, "open");
+    socket.send(JSON.stringify({ type: "connection_init" }));
+    try {
+      await eventually(async () => frames.length === 2, "the snapshot");
+      await flush([minuteOf(account, 1)]);
+      await eventually(async () => frames.length === 3, "the update");
+      const nexts = frames.slice(1);
+      assert.deepEqual(
+        nexts.map((f) => f.isBinary),
+        [false, false],
+      );
+      const parsed = nexts.map((f) => JSON.parse(f.text));
+      assert.deepEqual(
+        parsed.map((m) => [Object.keys(m), m.id, m.type]),
+        [0, 1].map(() => [["id", "type", "payload"], "op-1", "next"]),
+      );
+      assert.deepEqual(
+        nexts.map((f) => JSON.parse(f.text).payload.data.stats.total),
+        [0, 1],
+      );
+    } finally {
+      socket.close();
     }
   });
 

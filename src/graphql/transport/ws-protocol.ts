@@ -40,8 +40,8 @@ export interface WsExtra {
   request: IncomingMessage;
   /** Set at connection_init by the door (admission.ts); every operation of the connection runs as it. */
   principal?: Principal | undefined;
-  /** Sends a frame on the socket, as graphql-ws's `send` does; `done` once it has left. */
-  write(frame: string, done: () => void): void;
+  /** Sends a text frame on the socket, as graphql-ws's `send` does; `done` once it has left. */
+  write(frame: string | Buffer, done: () => void): void;
 }
 
 export interface WsProtocol {
@@ -57,8 +57,9 @@ export interface WsProtocol {
 const STAND_IN_END = ',"type":"next","payload":{}}';
 
 export function createWsProtocol(yoga: StatsYoga, limits: GraphqlLimits, tokens: TokenTable): WsProtocol {
-  /** The payload's JSON per result object, as graphql-ws would write it. */
+  /** The payload's JSON per result object, as graphql-ws would write it; and as bytes, for direct frames. */
   const payloads = new WeakMap<object, string>();
+  const payloadBytes = new WeakMap<object, Buffer>();
   let staged: string | undefined;
   const mask = resultMasker(yoga);
 
@@ -144,8 +145,20 @@ export function createWsProtocol(yoga: StatsYoga, limits: GraphqlLimits, tokens:
       const source = directSource(args.contextValue);
       // Not when the client completed the operation meanwhile: graphql-ws ends it at once.
       if (source === undefined || !isAsyncIterable(result) || !(id in ctx.subscriptions)) return undefined;
-      const prefix = `{"id":${JSON.stringify(id)},"type":"next","payload":`;
-      return directStream(result, source, (r, done) => ctx.extra.write(`${prefix}${payloadJson(r)}}`, done));
+      // The frame: this operation's head, then the payload's bytes (encoded once per result), then `}`.
+      const head = Buffer.from(`{"id":${JSON.stringify(id)},"type":"next","payload":`);
+      return directStream(result, source, (r, done) => {
+        let payload = payloadBytes.get(r);
+        if (payload === undefined) {
+          payload = Buffer.from(payloadJson(r));
+          payloadBytes.set(r, payload);
+        }
+        const frame = Buffer.allocUnsafe(head.length + payload.length + 1);
+        head.copy(frame, 0);
+        payload.copy(frame, head.length);
+        frame[frame.length - 1] = 0x7d; // }
+        ctx.extra.write(frame, done);
+      });
     },
     // The frame is built here from the shared payload JSON; graphql-ws stringifies the stand-in.
     onNext: (_ctx, id, _payload, _args, result) =>

@@ -25,6 +25,8 @@ import { createWsProtocol } from "./ws-protocol.js";
 const KEEP_ALIVE_MS = 12_000;
 /** After a close frame, how long a client that is not reading gets before the socket is destroyed. */
 const CLOSE_GRACE_MS = 1_000;
+/** Every graphql-ws message is a text frame, also when handed over as bytes. */
+const TEXT = { binary: false } as const;
 /** "Try Again Later": graphql-ws clients reconnect (and re-subscribe) on it. */
 const CLOSE_TOO_SLOW = 1013;
 
@@ -77,15 +79,15 @@ export function createGraphqlWsServer(
       raw?.uncork();
       if (socket.readyState === WebSocket.OPEN) watched.check();
     };
-    /** Sends a frame; `done` once it left (or failed: a failure closes the socket). */
-    const write = (frame: string, done: () => void) => {
+    /** Sends a text frame; `done` once it left (or failed: a failure closes the socket). */
+    const write = (frame: string | Buffer, done: () => void) => {
       if (socket.readyState !== WebSocket.OPEN) return done();
       if (raw && !corked) {
         corked = true;
         raw.cork();
         process.nextTick(uncork);
       }
-      socket.send(frame, () => {
+      socket.send(frame, TEXT, () => {
         watched.progressed();
         done();
       });
