@@ -3,11 +3,12 @@
  * HTTP (queries, and subscriptions over SSE) goes straight through it; graphql-ws goes through
  * its `getEnveloped` (ws.ts), so both run the same envelop plugins and limits.
  */
-import type { ExecutionResult, GraphQLError } from "graphql";
+import { type ExecutionResult, GraphQLError } from "graphql";
 import { createYoga, maskError, type Plugin, type YogaServerInstance } from "graphql-yoga";
 import type { GraphqlLimits } from "../config.js";
 import type { StatsStore } from "../domain/types.js";
 import { renderOfflineGraphiQL } from "../http/graphiql.js";
+import { FellBehind } from "../live/channel.js";
 import type { LiveFeed } from "../live/feed.js";
 import type { SeriesFeed } from "../live/series-feed.js";
 import type { Logger } from "../log.js";
@@ -53,6 +54,11 @@ export function createStatsYoga(opts: StatsYogaOptions): StatsYoga {
     errorMessage: MASKED_MESSAGE,
     // Never include internals, whatever NODE_ENV says; log what was hidden, with its path.
     maskError(error: unknown, message: string) {
+      // A subscriber too slow to follow is told so (it is not a fault of the server's).
+      const cause = error instanceof GraphQLError ? error.originalError : error;
+      if (cause instanceof FellBehind) {
+        return new GraphQLError(cause.message, { extensions: { code: "SUBSCRIBER_TOO_SLOW" } });
+      }
       const masked = maskError(error, message, false);
       if (masked !== error) {
         const original = error instanceof Error && "originalError" in error ? error.originalError : error;

@@ -5,6 +5,14 @@
  * - `queue`: every item is kept, up to `limit`; past that the subscriber is too slow to follow
  *   and its subscription ends with an error rather than eating memory without bound.
  */
+/** Why a `queue` subscription ended: its subscriber read too slowly (a reason to tell the client). */
+export class FellBehind extends Error {
+  override readonly name = "FellBehind";
+  constructor(readonly limit: number) {
+    super(`subscriber fell more than ${limit} messages behind; subscription ended`);
+  }
+}
+
 export type ChannelPolicy = { kind: "latest" } | { kind: "queue"; limit: number };
 
 export interface Channel<T> extends AsyncIterableIterator<T> {
@@ -135,7 +143,7 @@ export function createChannel<T>(policy: ChannelPolicy, onClose: () => void): Ch
         return;
       }
       if (buffer.length >= policy.limit) {
-        channel.fail(new Error(`subscriber fell more than ${policy.limit} messages behind; subscription ended`));
+        channel.fail(new FellBehind(policy.limit));
         return;
       }
       buffer.push(value);

@@ -100,10 +100,10 @@ describe("live subscriptions: how they end (graphql-ws and SSE)", () => {
       assert.deepEqual(minutes(sub.received), [1, 2, 3, 4], "the one being written, then the backlog, in order");
       const last = sub.received.at(-1);
       assert.equal(last?.data, undefined);
-      // Masked, as every error that is not a GraphQL error (the reason is in the server's log).
+      // Told why, with a code to act on (not masked as an unexpected error).
       assert.deepEqual(
-        last?.errors?.map((e) => e.message),
-        ["Unexpected error."],
+        last?.errors?.map((e) => [e.message, e.extensions?.["code"]]),
+        [["subscriber fell more than 3 messages behind; subscription ended", "SUBSCRIBER_TOO_SLOW"]],
       );
       assert.equal(feed.subscribers, 0, "detached from the feed");
     } finally {
