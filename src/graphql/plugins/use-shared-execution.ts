@@ -14,7 +14,7 @@
  * A transport can also write these results to its client without the per-subscriber iterator
  * chain (envelop's error masking map, graphql-ws's or the SSE loop's `for await`): `directSource`
  * hands it the operation's channel, from which it takes each result by callback (Channel.take)
- * and masks it once per shared result (`maskResult`, yoga.ts). The end of the stream (done, or an
+ * and masks it once per shared result (`resultMasker`, yoga.ts). The end of the stream (done, or an
  * error) still goes through the chain.
  */
 import { createSourceEventStream, type DocumentNode, type ExecutionResult, execute } from "graphql";
