@@ -13,7 +13,7 @@ import { after, before, describe, it } from "node:test";
 import { print } from "graphql";
 import WebSocket from "ws";
 import { loadTokenTable } from "../../src/auth/load.js";
-import type { Delta, TrackDelta } from "../../src/domain/types.js";
+import type { Delta } from "../../src/domain/types.js";
 import { createGraphqlMount } from "../../src/graphql/mount.js";
 import { type App, buildApp } from "../../src/http/app.js";
 import { createLiveFeed, type LiveFeed } from "../../src/live/feed.js";
@@ -24,6 +24,7 @@ import { createKeySpace } from "../../src/store/keys.js";
 import { createMemoryBackend } from "../../src/store/memory-backend.js";
 import { createStatsStore } from "../../src/store/stats-store.js";
 import { IncrementsDocument, LiveStatsDocument } from "../gql/graphql.js";
+import { track } from "../helpers/deltas.js";
 import { subscribeSse, subscribeWs } from "../helpers/graphql.js";
 import { eventually } from "../helpers/ports.js";
 import { testConfig } from "../helpers/service.js";
@@ -46,17 +47,7 @@ describe("live subscriptions: how they end (graphql-ws and SSE)", () => {
     await store.apply(batch);
     await bus.pubsub.publish("flushed", { id: batch.id, deltas });
   };
-  const minuteOf = (account: string, minute: number): TrackDelta => ({
-    kind: "track",
-    account,
-    event: "pageview",
-    year: 2013,
-    month: 9,
-    day: 5,
-    hour: 16,
-    minute,
-    count: 1,
-  });
+  const minuteOf = (account: string, minute: number) => track(account, 1, minute);
 
   before(async () => {
     const config = testConfig();

@@ -7,7 +7,7 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { pino } from "pino";
 import { changedPeriods, incrementsOf, periodKey } from "../../src/domain/changes.js";
-import type { Delta, FunnelDelta, StatsStore, TrackDelta } from "../../src/domain/types.js";
+import type { Delta, StatsStore } from "../../src/domain/types.js";
 import { funnelView, type StatsView, statsView } from "../../src/domain/views.js";
 import { createChannel } from "../../src/live/channel.js";
 import { createLiveFeed } from "../../src/live/feed.js";
@@ -15,30 +15,9 @@ import { createLiveBus } from "../../src/live/pubsub.js";
 import { createKeySpace } from "../../src/store/keys.js";
 import { createMemoryBackend } from "../../src/store/memory-backend.js";
 import { createStatsStore } from "../../src/store/stats-store.js";
+import { funnel, track } from "../helpers/deltas.js";
 
 const log = pino({ level: "silent" });
-const track = (account: string, count = 1, minute = 7): TrackDelta => ({
-  kind: "track",
-  account,
-  event: "pageview",
-  year: 2013,
-  month: 9,
-  day: 5,
-  hour: 16,
-  minute,
-  count,
-});
-const funnel = (account: string, status: string, count = 1): FunnelDelta => ({
-  kind: "funnels",
-  account,
-  event: "order",
-  status,
-  year: 2013,
-  month: 9,
-  day: 5,
-  hour: 16,
-  count,
-});
 
 describe("changes of a batch", () => {
   it("a time-series delta changes its year, month, day and hour; a funnel delta its year, month and day", () => {
