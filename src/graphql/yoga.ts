@@ -96,7 +96,11 @@ export function createStatsYoga(opts: StatsYogaOptions): StatsYoga {
       debug: (...args) => log.debug({ args }, "yoga"),
       info: (...args) => log.info({ args }, "yoga"),
       warn: (...args) => log.warn({ args }, "yoga"),
-      error: (...args) => log.error({ args }, "yoga"),
+      error: (...args) =>
+        // Yoga logs each error its masking changed; a subscriber too slow to follow is not a fault.
+        args[0] instanceof FellBehind
+          ? log.warn({ limit: args[0].limit }, "an increments subscriber fell behind; its subscription ended")
+          : log.error({ args }, "yoga"),
     },
     maskedErrors,
   });

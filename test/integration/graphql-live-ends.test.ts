@@ -11,6 +11,7 @@ import assert from "node:assert/strict";
 import { once } from "node:events";
 import { after, before, describe, it } from "node:test";
 import { print } from "graphql";
+import { pino } from "pino";
 import WebSocket from "ws";
 import { loadTokenTable } from "../../src/auth/load.js";
 import type { Delta } from "../../src/domain/types.js";
@@ -18,7 +19,6 @@ import { createGraphqlMount } from "../../src/graphql/mount.js";
 import { type App, buildApp } from "../../src/http/app.js";
 import { createLiveFeed, type LiveFeed } from "../../src/live/feed.js";
 import { createLiveBus, type LiveBus } from "../../src/live/pubsub.js";
-import { createLogger } from "../../src/log.js";
 import { createMetrics } from "../../src/metrics.js";
 import { createKeySpace } from "../../src/store/keys.js";
 import { createMemoryBackend } from "../../src/store/memory-backend.js";
@@ -40,6 +40,8 @@ describe("live subscriptions: how they end (graphql-ws and SSE)", () => {
   let close: () => Promise<void>;
   const store = createStatsStore(createMemoryBackend(), createKeySpace(""), { minuteRetentionSeconds: 3600 });
   let batches = 0;
+  /** What the server logged at warn and above. */
+  const logLines: Array<{ level: number; msg: string }> = [];
 
   /** Applies deltas to the store and announces them, as the flusher does. */
   const flush = async (deltas: Delta[]) => {
@@ -51,7 +53,7 @@ describe("live subscriptions: how they end (graphql-ws and SSE)", () => {
 
   before(async () => {
     const config = testConfig();
-    const log = createLogger(config.logLevel);
+    const log = pino({ level: "warn" }, { write: (line: string) => void logLines.push(JSON.parse(line)) });
     bus = createLiveBus({ pubsub: "memory", redis: "", redisCluster: [], keyPrefix: "" }, log);
     feed = createLiveFeed(bus, store, log, { incrementBacklog: BACKLOG });
     const mount = createGraphqlMount(
@@ -97,6 +99,11 @@ describe("live subscriptions: how they end (graphql-ws and SSE)", () => {
         [["subscriber fell more than 3 messages behind; subscription ended", "SUBSCRIBER_TOO_SLOW"]],
       );
       assert.equal(feed.subscribers, 0, "detached from the feed");
+      assert.deepEqual(
+        logLines.map((l) => [l.level, l.msg]),
+        [[40, "an increments subscriber fell behind; its subscription ended"]],
+        "a warning, not an error: the server is not at fault",
+      );
     } finally {
       await sub.close();
     }
