@@ -85,7 +85,8 @@ export function createStatsYoga(opts: StatsYogaOptions): StatsYoga {
       ...limitPlugins(limits),
       useJitQueries((errors) => log.error({ errors }, "graphql-jit could not compile a query; it runs interpreted")),
       useSharedSubscriptionExecution(),
-      // Plugins are handed the server inside the adapter createYoga returns: known by both.
+      // Plugins are handed the server inside the adapter createYoga returns: known by both, and before
+      // the transports' plugins, which look their masking up at their own init.
       { onYogaInit: ({ yoga: server }) => void maskers.set(server, maskResult) },
       ...transportPlugins,
     ],

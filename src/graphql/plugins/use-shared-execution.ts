@@ -9,7 +9,8 @@
  *
  * This relies on subscription fields resolving from the payload alone, never from the context
  * (true of Stats, Funnel and Increment); access checks belong in `subscribe`, which still runs
- * per subscriber. Envelop's other hooks (error masking included) still see every result.
+ * per subscriber. Envelop's other hooks (error masking included) see every result that goes
+ * through the iterator chain.
  *
  * A transport can also write these results to its client without the per-subscriber iterator
  * chain (envelop's error masking map, graphql-ws's or the SSE loop's `for await`): `directSource`

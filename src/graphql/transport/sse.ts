@@ -76,14 +76,12 @@ export function useFramedSse(guard: SendGuard, shutdown: SseShutdown = createSse
   const PING = encoder.encode(":\n\n");
   const COMPLETE = encoder.encode("event: complete\ndata:\n\n");
 
-  /** The Yoga this plugin serves (for its error masking, which direct results have not been through). */
-  let yoga: object | undefined;
-  let mask: ((result: ExecutionResult) => ExecutionResult) | undefined;
+  /** The served Yoga's error masking (set at its init), which direct results have not been through. */
+  let mask: (result: ExecutionResult) => ExecutionResult = (result) => result;
 
   const frame = (result: ExecutionResult): Uint8Array => {
     let bytes = frames.get(result);
     if (!bytes) {
-      mask ??= yoga ? resultMasker(yoga) : (r) => r;
       bytes = encoder.encode(`event: next\ndata: ${serialize(mask(result))}\n\n`);
       frames.set(result, bytes);
     }
@@ -203,8 +201,8 @@ export function useFramedSse(guard: SendGuard, shutdown: SseShutdown = createSse
   };
 
   return {
-    onYogaInit({ yoga: server }) {
-      yoga = server;
+    onYogaInit({ yoga }) {
+      mask = resultMasker(yoga);
     },
     onResultProcess({ result, setResultProcessor, request, serverContext }) {
       if (!isAsyncIterable(result)) return;
