@@ -149,18 +149,35 @@ async function setup() {
   const bus = createLiveBus({ pubsub: "memory", redis: "", redisCluster: [], keyPrefix: "" }, log);
   const s = countingStore();
   const feed = createLiveFeed(bus, s.store, log);
+  // The feed tells its flush listeners about a batch before it updates anyone (the marker that a
+  // publish was heard, so a test waits for it rather than for a while).
+  const heard = new Set<string>();
+  const hearing = new Map<string, () => void>();
+  feed.onFlushed((batch) => {
+    if (!batch) return;
+    heard.add(batch.id);
+    hearing.get(batch.id)?.();
+  });
   let seq = 0;
-  /** Applies a batch to the store; the returned function publishes it, as the flusher does next. */
+  /**
+   * Applies a batch to the store; the returned function publishes it, as the flusher does next,
+   * and resolves once the feed has heard it (and started any read it causes).
+   */
   const apply = async (deltas: Delta[]) => {
     const batch = { id: `b${seq++}`, deltas, events: deltas.length };
     await s.store.apply(batch);
-    return () => bus.pubsub.publish("flushed", { id: batch.id, deltas });
+    return async () => {
+      const wasHeard = heard.has(batch.id)
+        ? Promise.resolve()
+        : new Promise<void>((r) => hearing.set(batch.id, () => r()));
+      bus.pubsub.publish("flushed", { id: batch.id, deltas });
+      await wasHeard;
+    };
   };
   const flush = async (deltas: Delta[]) => (await apply(deltas))();
   return { ...s, feed, apply, flush, close: () => feed.close() };
 }
 
-const settle = () => new Promise((r) => setTimeout(r, 10));
 const totals = (values: StatsView[]) => values.map((v) => v.total);
 
 describe("live feed", () => {
@@ -183,10 +200,17 @@ describe("live feed", () => {
       );
       assert.deepEqual(t.reads, [1], "one read of one period for five subscribers");
 
-      // A flush that does not touch the period: no read, no message.
+      // A flush that does not touch the period: no read, no message. The marker that shows it is
+      // the next flush that does touch it: its update is the next message, and the only new read.
+      const waiting = subs.map((sub) => sub.next());
       await t.flush([track("other", 1)]);
-      await settle();
-      assert.deepEqual(t.reads, [1]);
+      await t.flush([track("acme", 1)]);
+      const next = await Promise.all(waiting);
+      assert.deepEqual(
+        next.map((r) => r.value?.total),
+        [7, 7, 7, 7, 7],
+      );
+      assert.deepEqual(t.reads, [1, 1], "the flush of another account was not read");
       for (const sub of subs) await sub.return?.();
       assert.equal(t.feed.subscribers, 0);
     } finally {
@@ -198,19 +222,20 @@ describe("live feed", () => {
     const t = await setup();
     try {
       await t.flush([track("acme", 1)]);
-      await settle();
       // The snapshot is read (total 1) but its answer is held back; meanwhile a flush lands.
       const release = t.holdNextRead();
       const subscribing = t.feed.stats("acme", "pageview", { year: 2013 });
-      await settle();
+      assert.equal(t.reads.length, 1, "the snapshot read has started");
       await t.flush([track("acme", 1)]);
-      await settle();
+      assert.equal(t.reads.length, 2, "the flush's read has started, while the snapshot's is held");
       release();
       const sub = await subscribing;
       // The client had not read the snapshot yet: it gets the newest state straight away.
       assert.equal((await sub.next()).value?.total, 2);
-      const more = await Promise.race([sub.next().then(() => "message"), settle().then(() => "silence")]);
-      assert.equal(more, "silence");
+      // Nothing else about those two: the next message is the next flush's state.
+      const after = sub.next();
+      await t.flush([track("acme", 1)]);
+      assert.equal((await after).value?.total, 3);
       await sub.return?.();
     } finally {
       await t.close();
@@ -224,11 +249,12 @@ describe("live feed", () => {
       const publish = await t.apply([track("acme", 4)]);
       const sub = await t.feed.stats("acme", "pageview", { year: 2013 });
       assert.equal((await sub.next()).value?.total, 4);
-      publish();
-      await settle();
-      const more = await Promise.race([sub.next().then((r) => r.value?.total), settle().then(() => "silence")]);
-      assert.equal(more, "silence");
-      assert.equal(t.reads.length, 2, "the update was computed (and found to be the same state)");
+      const after = sub.next();
+      await publish();
+      // The marker: a later flush's state is the next message, so the repeated one was not sent.
+      await t.flush([track("acme", 1)]);
+      assert.equal((await after).value?.total, 5);
+      assert.deepEqual(t.reads, [1, 1, 1], "the repeated update was computed (and found to be the same state)");
       await sub.return?.();
     } finally {
       await t.close();
@@ -243,8 +269,9 @@ describe("live feed", () => {
       await t.flush([track("acme", 2), funnel("beta", "paid"), track("beta")]);
       assert.deepEqual((await acme.next()).value?.count, 2);
       assert.deepEqual((await orders.next()).value?.account, "beta");
-      const none = await Promise.race([acme.next().then(() => "message"), settle().then(() => "silence")]);
-      assert.equal(none, "silence");
+      // Nothing else of that batch for acme: its next increment is the next batch's.
+      await t.flush([track("beta", 5), track("acme", 7)]);
+      assert.deepEqual((await acme.next()).value?.count, 7);
       await acme.return?.();
       await orders.return?.();
       assert.equal(t.feed.subscribers, 0);
