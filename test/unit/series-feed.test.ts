@@ -1,10 +1,11 @@
 /**
- * The live series feed without sockets (memory bus, memory store, a skewed clock): one timer per
+ * The live series feed without sockets (memory bus, memory store, a clock the test moves and
+ * node:test's mock timers): one timer per
  * (zone, granularity) whatever the number of subscribers and windows, one read per watched window
  * per flush shared by every subscriber, and a slide at the boundary with no event.
  */
 import assert from "node:assert/strict";
-import { describe, it } from "node:test";
+import { describe, it, mock } from "node:test";
 import { pino } from "pino";
 import type { SeriesView } from "../../src/domain/series-view.js";
 import type { StatsStore, TrackDelta } from "../../src/domain/types.js";
@@ -24,12 +25,14 @@ const DAY = 86_400_000;
 
 describe("live series feed", () => {
   it("shares one timer per zone and granularity and one read per window per flush; slides with no event", async () => {
-    // A clock 400 ms before a minute boundary, running at real speed.
-    // Never an hour boundary: there the Santiago hour windows would slide too (1 run in 60).
+    // A clock stopped 400 ms before a minute boundary; the test moves it (and the feed's timers)
+    // across the boundary when it is ready, however long the steps before took.
+    // Never an hour boundary: there the Santiago hour windows would slide too.
     let boundary = Math.ceil((Date.now() + 5 * MINUTE) / MINUTE) * MINUTE;
     if (boundary % HOUR === 0) boundary += MINUTE;
-    const skew = boundary - 400 - Date.now();
-    const now = () => Date.now() + skew;
+    let clock = boundary - 400;
+    const now = () => clock;
+    mock.timers.enable({ apis: ["setTimeout"] });
 
     const base = createStatsStore(createMemoryBackend(now), createKeySpace(""), { minuteRetentionSeconds: 3600 });
     const reads: number[] = [];
@@ -83,26 +86,30 @@ describe("live series feed", () => {
       assert.equal(reads.length, 3, `reads per flush: ${reads.join(",")}`);
 
       // No event: at the boundary the minute windows slide, the hour windows do not.
-      const slid = await Promise.all(
-        [...minuteTwo, ...minuteThree].map(async (s) => (await s.next()).value as SeriesView),
-      );
-      const late = now() - boundary;
-      assert.ok(late >= 0 && late < 1000, `slid ${late} ms after the boundary`);
+      const hourNext = hours.map((s) => s.next());
+      const minuteNext = [...minuteTwo, ...minuteThree].map((s) => s.next());
+      clock = boundary + 5;
+      mock.timers.tick(405);
+      const slid = (await Promise.all(minuteNext)).map((r) => r.value as SeriesView);
       for (const s of slid) {
         assert.equal(s.points.at(-1)?.start.getTime(), boundary);
         assert.equal(s.points.at(-2)?.count, 4, "the event's minute moved down one place");
       }
-      const quiet = await Promise.race([
-        hours[0]?.next().then(() => "message"),
-        new Promise((r) => setTimeout(() => r("silence"), 50)),
-      ]);
-      assert.equal(quiet, "silence");
+      // The marker that the hour windows did not slide: their next message is the next flush's.
+      const hourFrom = updates[25]?.from.getTime();
+      await store.apply({ id: "b2", deltas: [{ ...delta, count: 1 }], events: 1 });
+      await bus.pubsub.publish("flushed", { id: "b2", deltas: [{ ...delta, count: 1 }] });
+      for (const r of await Promise.all(hourNext)) {
+        const v = r.value as SeriesView;
+        assert.deepEqual([v.total, v.from.getTime()], [5, hourFrom]);
+      }
 
       for (const sub of all) await sub.return?.();
       assert.equal(feed.timers, 0, "the last subscriber gone, no timer is left");
     } finally {
       await feed.close();
       await live.close();
+      mock.timers.reset();
     }
   });
 });
