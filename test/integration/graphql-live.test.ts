@@ -9,7 +9,7 @@ import { print } from "graphql";
 import type { Service } from "../../src/commands/serve.js";
 import { IncrementsDocument, LiveFunnelDocument, LiveStatsDocument, StatsDocument } from "../gql/graphql.js";
 import { query, queryByGet, type Subscription, subscribeSse, subscribeWs } from "../helpers/graphql.js";
-import { eventually, sleep } from "../helpers/ports.js";
+import { eventually } from "../helpers/ports.js";
 import type { TestRedis } from "../helpers/redis.js";
 import { metricValue, type ServiceRig, startServiceRig, startTestService } from "../helpers/service.js";
 import { order, pageview, startPublisher, type TestPublisher } from "../helpers/zmq.js";
@@ -45,8 +45,8 @@ describe("GraphQL subscriptions over graphql-ws and SSE", () => {
         async () => metricValue(await (await fetch(`${service.url}/metrics`)).text(), "stats_events_applied_total") > 0,
         "the first event applied",
       );
-      // Let the earlier flush's update pass before subscribing: the snapshot must already hold it.
-      await sleep(100);
+      // The flush's message may still be on its way: the snapshot already holds the event, and the
+      // feed does not send that state again (the loop below fails on an update that is not newer).
       const sub = subscribe(service.url, LiveStatsDocument, { account, event: "pageview", year: year() });
       try {
         const snapshot = await sub.next();
@@ -249,9 +249,19 @@ describe("live fan-out: one flush, many subscribers", () => {
       await service.ingest?.flusher.flush();
 
       for (const sub of subs) assert.equal((await sub.next()).data?.stats.total, 300);
-      await sleep(300);
-      for (const sub of subs) assert.equal(sub.received.length, 2, "snapshot + exactly one update");
       assert.equal((await hgetallCalls()) - readsBefore, 1, "one read of the period for 24 subscribers");
+      // The marker that nothing else came of that flush: the next flush's update is each
+      // subscriber's next message (a connection delivers in order), and its only read.
+      await pub.send(pageview("fan"));
+      await eventually(
+        async () =>
+          metricValue(await (await fetch(`${service.url}/metrics`)).text(), "stats_events_received_total") === 301,
+        "the 301st event received",
+      );
+      await service.ingest?.flusher.flush();
+      for (const sub of subs) assert.equal((await sub.next()).data?.stats.total, 301);
+      for (const sub of subs) assert.equal(sub.received.length, 3, "snapshot + exactly one update per flush");
+      assert.equal((await hgetallCalls()) - readsBefore, 2, "one read per flush for 24 subscribers");
       assert.deepEqual(
         warnings.map((w) => w.name),
         [],
