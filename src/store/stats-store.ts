@@ -11,6 +11,8 @@ export interface StatsStoreOptions {
   guardTtlSeconds?: number;
   /** Upper bound of script arguments per chunk (keeps each script short and Lua's stack safe). */
   maxArgsPerChunk?: number;
+  /** The clock the listing cache ages by (tests move it; default Date.now). */
+  now?: () => number;
 }
 
 /** How long a listing read from the index is reused (writes by other processes show within it). */
@@ -21,6 +23,7 @@ const MAX_LISTINGS = 1_000;
 export function createStatsStore(backend: Backend, keys: KeySpace, opts: StatsStoreOptions): StatsStore {
   const ttl = { guard: opts.guardTtlSeconds ?? 86_400, minute: opts.minuteRetentionSeconds };
   const maxArgs = opts.maxArgsPerChunk ?? 4_000;
+  const now = opts.now ?? Date.now;
 
   const toCounts = (hash: Record<string, string>): Counts => {
     const counts: Counts = new Map();
@@ -38,10 +41,10 @@ export function createStatsStore(backend: Backend, keys: KeySpace, opts: StatsSt
   const listings = new Map<string, { at: number; names: Promise<readonly string[]>; sorted?: readonly string[] }>();
   const listing = (key: string): Promise<readonly string[]> => {
     const hit = listings.get(key);
-    if (hit && Date.now() - hit.at <= LISTING_MAX_AGE_MS) return hit.names;
+    if (hit && now() - hit.at <= LISTING_MAX_AGE_MS) return hit.names;
     if (listings.size >= MAX_LISTINGS) listings.delete(listings.keys().next().value as string);
     const entry: { at: number; names: Promise<readonly string[]>; sorted?: readonly string[] } = {
-      at: Date.now(),
+      at: now(),
       names: backend.smembers(key).then(sortedNames),
     };
     listings.set(key, entry);
