@@ -30,6 +30,8 @@ export interface SimulatorOptions {
   durationMs?: number | undefined;
   seed?: number;
   now?: () => number;
+  /** The monotonic clock (ms) the pace is kept by; default performance.now (tests move their own). */
+  clock?: () => number;
 }
 
 export interface Simulator {
@@ -55,7 +57,8 @@ export async function startSimulator(opts: SimulatorOptions): Promise<Simulator>
     throw new ConfigError(`cannot bind ${opts.endpoint}: ${err instanceof Error ? err.message : String(err)}`);
   }
   const targetRate = () => opts.rate * (opts.rhythm ? dailyShape(now()) : 1);
-  const started = performance.now();
+  const clock = opts.clock ?? (() => performance.now());
+  const started = clock();
   let sent = 0;
   let owed = 0;
   let last = started;
@@ -64,7 +67,7 @@ export async function startSimulator(opts: SimulatorOptions): Promise<Simulator>
 
   const loop = async () => {
     while (!stopped) {
-      const t = performance.now();
+      const t = clock();
       if (opts.durationMs !== undefined && t - started >= opts.durationMs) break;
       owed += ((t - last) / 1000) * targetRate();
       last = t;
