@@ -53,8 +53,8 @@ export function pageview(account: string, extra: Record<string, unknown> = {}, t
   return `pageview ${JSON.stringify({ type: "pageview", ...(time === undefined ? {} : { time }), data: { account, ...extra } })}`;
 }
 
-export function order(account: string, status?: unknown): string {
+export function order(account: string, status?: unknown, time?: unknown): string {
   const data: Record<string, unknown> = { account };
   if (status !== undefined) data["status"] = status;
-  return `order ${JSON.stringify({ type: "order", data })}`;
+  return `order ${JSON.stringify({ type: "order", ...(time === undefined ? {} : { time }), data })}`;
 }
