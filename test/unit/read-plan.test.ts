@@ -137,7 +137,10 @@ describe("read counts of the benchmark's windows", () => {
     assert.equal(reads("MONTH", "America/Santiago", 12), 25);
     assert.equal(reads("MONTH", "UTC", 12), 2);
     assert.equal(reads("DAY", "UTC", 31), 2);
-    assert.equal(reads("DAY", "Asia/Kolkata", 20), 42);
+    // Kolkata days begin at 18:30 UTC: each of the 20 days' 21 boundaries cuts a UTC day (its hour
+    // hash) and a UTC hour (its minute hash); the whole UTC hours and days between come from those.
+    const days = 20;
+    assert.equal(reads("DAY", "Asia/Kolkata", days), 2 * (days + 1));
   });
 });
 
@@ -153,9 +156,19 @@ describe("what the stored data cannot answer", () => {
       () => plan("Asia/Kolkata", "DAY", "2026-04-01T00:00:00Z", "2026-04-03T00:00:00Z"),
       (err: unknown) => err instanceof PlanError && /kept 30 days \(--minute-retention\)/.test(err.message),
     );
-    assert.doesNotThrow(() => plan("Asia/Kolkata", "DAY", "2026-05-20T00:00:00Z", "2026-05-23T00:00:00Z"));
-    // Whole-hour zones never need minutes, however old the window.
-    assert.doesNotThrow(() => plan("America/Santiago", "DAY", "2013-04-01T00:00:00Z", "2013-05-01T00:00:00Z"));
+    // Inside the retention: the minute counts are read, the oldest of them still kept.
+    const recent = plan("Asia/Kolkata", "DAY", "2026-05-20T00:00:00Z", "2026-05-23T00:00:00Z");
+    const minuteReads = recent.reads.filter((r) => r.hour !== undefined);
+    assert.ok(minuteReads.length > 0, "a Kolkata day boundary cuts a UTC hour: its minutes are read");
+    assert.ok((recent.oldestMinuteHour ?? 0) > now - 30 * DAY, "and they are within the retention");
+    // Whole-hour zones never need minutes, however old the window: no minute hash is read at all.
+    const old = plan("America/Santiago", "DAY", "2013-04-01T00:00:00Z", "2013-05-01T00:00:00Z");
+    assert.deepEqual(
+      old.reads.filter((r) => r.hour !== undefined),
+      [],
+    );
+    assert.equal(old.oldestMinuteHour, undefined);
+    assert.ok(old.reads.length > 0, "the window is read, from day hashes");
   });
 
   test("funnels cannot be cut inside a UTC hour", () => {
