@@ -245,9 +245,9 @@ describe("GraphQL limits (HTTP and WebSocket alike)", () => {
       for (const s of running) assertAnswered(await s.first, "within the limit");
       const fourth = live("d");
       assert.match(errorText(await fourth.first), /at most 3 may run at once/);
-      // The connection is still there: end one, and a new one fits.
+      // The connection is still there: end one, and a new one fits. (The complete goes first on the
+      // same socket, and the server forgets the operation as it reads it: no wait needed.)
       running[0]?.stop();
-      await sleep(100);
       const fifth = live("e");
       assertAnswered(await fifth.first, "after one ended");
       t.diagnostic('--max-ws-operations 3: 3 subscriptions run; the 4th → "too many operations on this connection"');
@@ -271,7 +271,10 @@ describe("GraphQL limits (HTTP and WebSocket alike)", () => {
     assert.match(reason, /initialisation timeout/i);
     const waited = at - opened;
     assert.ok(waited >= timeoutMs - 50 && waited < timeoutMs + 1_000, `closed after ${waited} ms`);
-    await sleep(300);
+    // Its own timer was due about when the silent one's fired: a ping answered after that shows it
+    // did not close this one.
+    late.send({ type: "ping" });
+    await late.next("pong");
     assert.equal(late.socket.readyState, WebSocket.OPEN, "the one that did init is still open");
     late.socket.close();
     t.diagnostic(`--ws-init-timeout 1s: init at 700 ms acknowledged; no init → 4408 after ${waited} ms`);

@@ -10,7 +10,7 @@ import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import type { Service } from "../../src/commands/serve.js";
 import { metric, trackTotal } from "../helpers/ingest.js";
-import { eventually, sleep } from "../helpers/ports.js";
+import { eventually } from "../helpers/ports.js";
 import { type ChildPublisher, spawnChildPublisher } from "../helpers/publisher-child.js";
 import { startRedis, type TestRedis } from "../helpers/redis.js";
 import { startTestService, wiring } from "../helpers/service.js";
@@ -59,7 +59,8 @@ describe("faults: the event loop blocked under a 50k/s stream", () => {
     const beforeMs = await freshEventMs("fresh-before");
 
     const streaming = pub.stream({ accounts: ACCOUNTS, rate: RATE, count: RATE * SECONDS });
-    await sleep(2_000);
+    // Block once the stream is well under way: a second's worth received.
+    await eventually(async () => (await m("stats_events_received_total")) > RATE, "a second of the stream received");
     const receivedBeforeBlock = await m("stats_events_received_total");
     const blockStart = performance.now();
     // Synchronous on purpose: nothing in this process runs until it ends, the service included.
@@ -69,20 +70,34 @@ describe("faults: the event loop blocked under a 50k/s stream", () => {
     const result = await streaming;
     assert.equal(result.sent, RATE * SECONDS);
 
-    // Settled: nothing more arriving, everything that arrived applied.
-    let received = -1;
-    await eventually(
+    // Settled: a marker sent after the stream has arrived (a connection keeps its order: whatever
+    // of the stream got in is in), and everything received is applied. While the publisher's queue
+    // is still full a marker may be dropped like the rest, so each poll sends a new one (marker-0,
+    // marker-1, ...) until one is counted; the ones sent after it then all arrive.
+    const markerTotal = async (i: number) => trackTotal(redis.client, prefix, `marker-${i}`);
+    let markers = 0;
+    const through = await eventually(
       async () => {
-        const now = await m("stats_events_received_total");
-        const settled = now === received && (await m("stats_events_applied_total")) === now;
-        received = now;
-        if (!settled) await sleep(200);
-        return settled;
+        await pub.stream({ accounts: [`marker-${markers++}`], rate: 1_000, count: 1 });
+        for (let i = markers - 1; i >= 0; i--) if ((await markerTotal(i)) > 0) return i + 1;
+        return 0;
       },
-      "ingestion settled",
+      "a marker sent after the stream counted",
       30_000,
     );
-    const valid = received - 1; // less the fresh-before event
+    let markersIn = 0;
+    await eventually(
+      async () => {
+        markersIn = 0;
+        for (let i = 0; i < markers; i++) markersIn += await markerTotal(i);
+        for (let i = through; i < markers; i++) if ((await markerTotal(i)) === 0) return false;
+        return (await m("stats_events_applied_total")) === (await m("stats_events_received_total"));
+      },
+      "the markers after it counted, everything received applied",
+      30_000,
+    );
+    const received = await m("stats_events_received_total");
+    const valid = received - 1 - markersIn; // less the fresh-before event and the markers
     const gap = result.sent - valid;
     t.diagnostic(
       `sent ${result.sent} at ${RATE}/s, loop blocked ${BLOCK_MS} ms: received ${valid}, ` +
@@ -103,6 +118,7 @@ describe("faults: the event loop blocked under a 50k/s stream", () => {
       "Redis holds exactly the events received",
     );
     assert.equal(await trackTotal(redis.client, prefix, "all"), received, "all");
+    assert.equal(await m("stats_events_applied_total"), received, "nothing arrived after the markers");
     assert.equal(await m("stats_pending_events"), 0);
     assert.equal(await m('stats_events_dropped_total{reason="bad_json"}'), 0);
 

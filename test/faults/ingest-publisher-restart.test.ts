@@ -57,7 +57,7 @@ describe("faults: the publisher killed, restarted and frozen", () => {
 
     // Killed mid-stream: what it sent in its last moments may or may not have arrived.
     const dying = first.stream({ accounts: ["dying"], rate: 2_000 });
-    await sleep(300);
+    await eventually(async () => (await m("stats_events_received_total")) > before.sent, "the dying stream arriving");
     await first.kill();
     await dying;
     await eventually(async () => (await m("stats_bus_connections")) === 0, "the consumer sees the publisher gone");

@@ -44,14 +44,20 @@ describe("faults: the service process frozen while the publisher sends", () => {
 
   it(`loses nothing the publisher sent during a ${FREEZE_MS / 1000} s SIGSTOP of the service`, async (t) => {
     const streaming = pub.stream({ accounts: ["frozen"], rate: RATE });
-    await sleep(1_000);
+    await eventually(async () => (await m("stats_events_applied_total")) > 0, "the stream counted before the freeze");
     const disconnects = await m("stats_bus_disconnects_total");
     const before = pub.progress;
     server.proc.kill("SIGSTOP");
-    await sleep(FREEZE_MS);
+    await sleep(FREEZE_MS); // the fault itself: a freeze this long
     const duringFreeze = pub.progress - before;
     server.proc.kill("SIGCONT");
-    await sleep(1_000);
+    // Keep streaming until an event sent after the thaw has arrived too.
+    const atThaw = pub.progress;
+    await eventually(
+      async () => (await m("stats_events_received_total")) > atThaw,
+      "an event sent after the thaw",
+      30_000,
+    );
     pub.stop();
     const { sent } = await streaming;
     const received = await eventually(

@@ -7,7 +7,7 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { type ServerProcess, spawnServer, trackTotal } from "../helpers/ingest.js";
-import { eventually, sleep } from "../helpers/ports.js";
+import { eventually } from "../helpers/ports.js";
 import { type ChildPublisher, EXACT_HWM, spawnChildPublisher } from "../helpers/publisher-child.js";
 import { startRedis, type TestRedis } from "../helpers/redis.js";
 import { metricValue } from "../helpers/service.js";
@@ -48,16 +48,13 @@ describe("faults: the service SIGKILLed mid-stream and restarted", () => {
       pending: metricValue(text, "stats_pending_events"),
     };
   };
-  /** Starts a service process, waits for its subscription, streams for `ms`, and pauses the stream. */
+  /** Starts a service process, waits for its subscription, streams `ms` worth of events at RATE, and pauses. */
   const runAndStream = async (flags: string[], ms: number) => {
     const startedAt = Date.now();
     const server = await spawnServer(["--redis", redis.url, "--zmq", pub.endpoint, "--key-prefix", prefix, ...flags]);
     servers.push(server);
     await pub.subscribedAfter(startedAt, 20_000);
-    const streaming = pub.stream({ accounts: ACCOUNTS, rate: RATE });
-    await sleep(ms);
-    pub.stop();
-    const result = await streaming;
+    const result = await pub.stream({ accounts: ACCOUNTS, rate: RATE, count: (ms / 1000) * RATE });
     for (const [account, n] of Object.entries(result.byAccount)) sent.set(account, (sent.get(account) ?? 0) + n);
     return { server, sent: result.sent };
   };
@@ -71,8 +68,12 @@ describe("faults: the service SIGKILLed mid-stream and restarted", () => {
     assert.equal(exit.signal, "SIGKILL");
     assert.equal(last.received, expected, "the paused stream had arrived before the kill");
     assert.equal(last.pending, last.received - last.applied, "pending = received − applied");
-    // A script sent just before the kill may still run in Redis: let it land before measuring.
-    await sleep(200);
+    // A script sent just before the kill may still run in Redis: measure once Redis has closed the
+    // dead process's connections, which it does after running every command they had delivered.
+    await eventually(
+      async () => !String(await redis.client.client("LIST")).includes("name=stats-server:"),
+      "Redis done with the killed process's connections",
+    );
     return last;
   };
 
