@@ -5,6 +5,8 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import type { Service } from "../../src/commands/serve.js";
+import { LiveStatsDocument } from "../gql/graphql.js";
+import { subscribeSse } from "../helpers/graphql.js";
 import { eventually } from "../helpers/ports.js";
 import { startRedis, type TestRedis } from "../helpers/redis.js";
 import { metricValue, startTestService } from "../helpers/service.js";
@@ -63,11 +65,24 @@ for (const pubsub of ["redis", "memory"] as const) {
       for (let i = 0; i < 20; i++) assert.deepEqual((await month()).data, { "4": 1 });
       assert.equal(await commands(), before, "repeats did not read Redis");
 
-      await pub.send(pageview("acme", {}, at));
-      await pub.send(pageview("acme", {}, at));
-      await eventually(async () => (await applied()) === 3, "3 events applied");
-      // The announcement reaches the cache just after the flush is counted as applied.
-      await eventually(async () => (await month()).data["4"] === 3, "the new count, not a cached one", 500);
+      // The marker that the flush's announcement has reached the cache: a live subscriber of the
+      // same process is updated only after the flush listeners (the caches' invalidation) ran.
+      const live = subscribeSse(service.url, LiveStatsDocument, {
+        account: "acme",
+        event: "pageview",
+        year: 2026,
+        month: 3,
+      });
+      try {
+        assert.equal((await live.next()).data?.stats.total, 1, "the snapshot");
+        await pub.send(pageview("acme", {}, at));
+        await pub.send(pageview("acme", {}, at));
+        while (((await live.next()).data?.stats.total ?? 0) < 3);
+        assert.equal(await applied(), 3);
+        assert.deepEqual((await month()).data, { "4": 3 }, "the new count, not a cached one");
+      } finally {
+        await live.close();
+      }
     });
   });
 }
