@@ -175,7 +175,7 @@ describe("GraphQL queries over HTTP", () => {
     assert.equal(r.body.errors?.[0]?.extensions?.["code"], "COUNT_NOT_EXACT");
   });
 
-  it("answers are kept until the next flush; writes the service cannot hear of show within a second", async () => {
+  it("answers are kept until the next flush; writes the service cannot hear of show once the answer is 1 s old", async () => {
     const key = `${prefix}track:outside:pageview:2021`;
     const vars = { account: "outside", event: "pageview", year: 2021 };
     assert.equal((await queryByGet(url, StatsDocument, vars)).body.data?.stats.total, 0);
@@ -184,10 +184,11 @@ describe("GraphQL queries over HTTP", () => {
     // Another writer (the 2013 service, say) adds to a counter: no flush of ours announces it.
     await redis.client.hincrby(key, "1", 7);
     assert.equal((await queryByGet(url, StatsDocument, vars)).body.data?.stats.total, 0, "the kept answer");
+    // It shows once the kept answer is older than the cache's bound (1 s: asserted on the cache's
+    // own clock in test/unit/answer-cache.test.ts); the wait here only guards against a hang.
     await eventually(
       async () => (await queryByGet(url, StatsDocument, vars)).body.data?.stats.total === 7,
-      "the new count within the cache's 1 s bound",
-      3_000,
+      "the new count, once the kept answer is too old",
     );
   });
 

@@ -3,7 +3,7 @@
  * (unique requests are never kept), serves it from then on, and forgets everything at a flush.
  */
 import assert from "node:assert/strict";
-import { describe, it } from "node:test";
+import { describe, it, mock } from "node:test";
 import { createAnswerCache } from "../../src/http/answer-cache.js";
 
 /** What a caller does: look up, and on a miss compute and offer the answer. */
@@ -49,6 +49,29 @@ describe("answer cache", () => {
     cache.invalidate();
     cache.set("a", "raced", started);
     assert.equal(cache.size, 0);
+  });
+
+  it("serves a kept answer for maxAgeMs, then computes it again (what no flush announces shows by then)", () => {
+    mock.timers.enable({ apis: ["Date"], now: 1_000_000 });
+    try {
+      const cache = createAnswerCache<string>({ maxAgeMs: 1_000, maxEntries: 100 });
+      ask(cache, "a", () => "old");
+      ask(cache, "a", () => "old");
+      mock.timers.tick(1_000);
+      assert.deepEqual(
+        ask(cache, "a", () => "new"),
+        { answer: "old", from: "cache" },
+        "at maxAgeMs: still kept",
+      );
+      mock.timers.tick(1);
+      assert.deepEqual(
+        ask(cache, "a", () => "new"),
+        { answer: "new", from: "computed" },
+        "past it: read again",
+      );
+    } finally {
+      mock.timers.reset();
+    }
   });
 
   it("keeps nothing when it may keep nothing (no flush announcements)", () => {
