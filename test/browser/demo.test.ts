@@ -41,7 +41,18 @@ test("the demo's dashboard shows the month so far and counts up live without a r
   );
   const statuses = await page.locator("#funnel .funnel-row").count();
   assert.ok(statuses >= 3, `the funnel shows its statuses (${statuses})`);
-  await page.waitForTimeout(1_500); // let the charts settle for the picture
+  // The picture once everything is drawn: each chart holds its canvas, every card a number, and
+  // two frames have been painted since (uPlot draws on the next frame).
+  await page.waitForFunction(
+    () =>
+      ["chart-last-hour", "chart-today", "chart-month"].every((id) => document.querySelector(`#${id} canvas`)) &&
+      ["total-last-hour", "total-today", "total-month", "total-funnel"].every((id) =>
+        /\d/.test(document.getElementById(id)?.textContent ?? ""),
+      ),
+    null,
+    { timeout: 30_000 },
+  );
+  await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
   await page.screenshot({ path: join(ARTIFACTS, "demo-dashboard.png") });
   console.log(`demo dashboard: month total ${first} → ${await total()} without a reload`);
   assert.deepEqual(browser.refused, []);
