@@ -152,7 +152,7 @@ describe("faults: Redis replies lost or late", () => {
     await assertExact();
     const reruns = (await scriptRuns()) - runsBefore - ((await guards()) - guardsBefore);
     t.diagnostic(
-      `Redis frozen ${Math.round(frozenMs)} ms past the 10 s command timeout: the flusher resent the batch; ${reruns} chunk run(s) were no-ops, applied once`,
+      `Redis frozen ${Math.round(frozenMs)} ms (past the 10 s command timeout): the flusher resent the batch; ${reruns} chunk run(s) were no-ops, applied once`,
     );
     assert.ok(reruns >= 1, `Redis ran the timed-out chunk again (${reruns} reruns)`);
   });
