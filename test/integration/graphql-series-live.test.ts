@@ -26,7 +26,7 @@ describe("live series: sliding windows over graphql-ws and SSE", () => {
   });
   after(() => rig.stop());
 
-  it("series(last: 2, MINUTE) slides at the minute boundary with no events, then updates on a flush", async () => {
+  it("series(last: 2, MINUTE) slides at the minute boundary with no events, then updates on a flush", async (t) => {
     const vars = { account: "quiet", event: "pageview", granularity: "MINUTE" as const, last: 2 };
     const asked = Date.now();
     const subs = {
@@ -51,9 +51,9 @@ describe("live series: sliding windows over graphql-ws and SSE", () => {
         );
       }
 
-      // No event: the next message is the slide, at the next minute boundary. (How soon after it
-      // is not timed here: the unit test of the series feed shows the timer is due 5 ms after the
-      // boundary; the 15 s past it only guards against a hang.)
+      // No event: the next message is the slide, at the next minute boundary. How soon after it is
+      // printed, not asserted: test/unit/series-feed.test.ts asserts the slide starts within 1 s of
+      // the boundary on the feed's own clock; the 15 s past it here only guard against a hang.
       for (const [name, sub] of Object.entries(subs)) {
         const before = firsts.get(name) as string[];
         const boundary = Date.parse(before[1] as string) + MINUTE;
@@ -66,7 +66,9 @@ describe("live series: sliding windows over graphql-ws and SSE", () => {
           `${name}: the oldest point dropped out, the new minute appeared`,
         );
         assert.equal(s.from, before[1]);
-        assert.ok(Date.now() >= boundary, `${name}: not before the boundary`);
+        const late = Date.now() - boundary;
+        assert.ok(late >= 0, `${name}: not before the boundary`);
+        t.diagnostic(`${name}: slid ${late} ms after the minute boundary`);
       }
 
       // A flushed event in the window: one new state, with it counted in the current minute.
