@@ -83,7 +83,8 @@ export function createRedisBackend(client: Client, policy?: PolicyWatch): Backen
   return {
     name: "redis",
     async applyOnce(guardKey, writes, ttl) {
-      if (!cluster) return applyScript(guardKey, writes, ttl);
+      // No writes: the guard alone (replay's "done" mark), one key, one slot.
+      if (!cluster || writes.length === 0) return applyScript(guardKey, writes, ttl);
       const bySlot = new Map<number, Write[]>();
       for (const w of writes) {
         const slot = slotOf(w.key);
