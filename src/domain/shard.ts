@@ -14,6 +14,15 @@ export interface Shard {
  */
 export const MAX_SHARDS = 1024;
 
+/**
+ * What a fenced write carries: the shard whose lease it needs and the owner that must hold it.
+ * The store refuses the write when another process holds the lease (decision 5).
+ */
+export interface Fence {
+  shard: Shard;
+  owner: string;
+}
+
 export function parseShard(text: string): Shard | undefined {
   const m = /^(\d+)\/(\d+)$/.exec(text);
   if (!m) return undefined;
