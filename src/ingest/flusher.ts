@@ -48,8 +48,11 @@ export interface FlusherOptions {
 export interface FenceSource {
   /** The fence of the next write; undefined while this process does not own its shard (nothing is written). */
   current(): Fence | undefined;
-  /** A write was refused for the lease: true when it is this process's again (retry), false when lost. */
-  confirm(): Promise<boolean>;
+  /**
+   * A write was refused for the lease: true when it is this process's again (retry), false when
+   * another's (drop), undefined when the store did not answer (retry later, as for an outage).
+   */
+  confirm(): Promise<boolean | undefined>;
 }
 
 /** Attempts a batch the store rejects for itself gets before it is set aside. */
@@ -237,8 +240,19 @@ export class Flusher {
         break;
       } catch (err) {
         if (err instanceof LeaseLostError && this.opts.fence) {
+          const verdict = this.opts.fence.current() ? await this.opts.fence.confirm() : false;
           // Taken back (it had lapsed, nobody held it since): retry. A few times at most in a row.
-          if (++leaseRetries <= 3 && this.opts.fence.current() && (await this.opts.fence.confirm())) continue;
+          if (verdict === true && ++leaseRetries <= 3) continue;
+          if (verdict === undefined) {
+            // The lease's Redis did not answer: wait and ask again, as through any outage.
+            if (Date.now() + delay > this.#deadline) {
+              this.#held = batch;
+              return;
+            }
+            await new Promise((r) => setTimeout(r, delay));
+            delay = Math.min(delay * 2, maxMs);
+            continue;
+          }
           this.metrics.eventsFenced.inc(batch.events);
           this.log.error(
             { batch: batch.id, events: batch.events, err: err.message },

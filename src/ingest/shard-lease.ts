@@ -25,8 +25,11 @@ export interface ShardLease {
   state(): LeaseState;
   /** What this process's writes carry: the store refuses them unless the lease is this process's. */
   fence(): Fence;
-  /** After a write was refused for the lease: asks Redis at once; true when the lease is (again) this process's. */
-  confirm(): Promise<boolean>;
+  /**
+   * After a write was refused for the lease: asks Redis at once. True when the lease is (again) this
+   * process's, false when another's; undefined when Redis did not answer (ask again later).
+   */
+  confirm(): Promise<boolean | undefined>;
   /** Resolves once the first claim was answered, or failed (Redis unreachable: still claiming). */
   readonly firstAnswer: Promise<void>;
   onChange(listener: (state: LeaseState) => void): void;
@@ -55,7 +58,6 @@ export function startShardLease(opts: ShardLeaseOptions): ShardLease {
   let owner: string | null = null;
   let stopped = false;
   let timer: NodeJS.Timeout | undefined;
-  let inFlight: Promise<void> | undefined;
   let unreachableLogged = false;
   const listeners: Array<(s: LeaseState) => void> = [];
 
@@ -72,11 +74,12 @@ export function startShardLease(opts: ShardLeaseOptions): ShardLease {
     }
   };
 
-  const attempt = async () => {
+  /** One claim or renewal: whether the lease is this process's, or undefined when Redis did not answer. */
+  const attempt = async (): Promise<boolean | undefined> => {
     try {
       const answer = await store.claim(shard, id, ttlMs, epoch);
       unreachableLogged = false;
-      if (stopped) return;
+      if (stopped) return answer.held;
       if (answer.held) {
         const took = state !== "owner";
         epoch = answer.epoch;
@@ -88,7 +91,7 @@ export function startShardLease(opts: ShardLeaseOptions): ShardLease {
           );
           become("owner");
         }
-        return;
+        return true;
       }
       const was = state;
       owner = answer.owner || null;
@@ -105,16 +108,19 @@ export function startShardLease(opts: ShardLeaseOptions): ShardLease {
         );
       }
       become("standby");
+      return false;
     } catch (err) {
       // Unreachable: an owner stays owner (its writes are refused by the flush script if the
       // lease went to another meanwhile); a claimant stays what it was.
       if (!unreachableLogged)
         log.warn({ err: String(err), shard: name }, "shard lease: Redis did not answer; retrying");
       unreachableLogged = true;
+      return undefined;
     }
   };
 
-  const run = (): Promise<void> => {
+  let inFlight: Promise<boolean | undefined> | undefined;
+  const run = (): Promise<boolean | undefined> => {
     if (!inFlight) {
       inFlight = attempt().finally(() => {
         inFlight = undefined;
@@ -152,8 +158,7 @@ export function startShardLease(opts: ShardLeaseOptions): ShardLease {
     fence: () => ({ shard, owner: id }),
     async confirm() {
       await inFlight;
-      await run();
-      return state === "owner";
+      return run();
     },
     firstAnswer,
     onChange(listener) {
