@@ -6,7 +6,10 @@
  * "standby" in /readyz and in its log — so 2,000 events are counted exactly 2,000 times. When the
  * owner of `1/2` is SIGKILLed (after everything it received was written), its lease lapses after
  * two heartbeats, the standby takes it over and subscribes, and the next 2,000 are counted once
- * too: nothing lost, nothing doubled.
+ * too: nothing lost, nothing doubled. Then that owner is frozen (SIGSTOP) while events arrive for it,
+ * a new standby takes the lapsed lease, and the frozen one is resumed: it reads what waited in its
+ * socket, but its flush is refused (the lease is another's) — dropped, counted as fenced, and never
+ * written — and it steps down to standby.
  */
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
@@ -136,5 +139,46 @@ describe("faults: three ingest processes on shards 0/2, 1/2, 1/2", () => {
     await sendAndSettle(2_000, "r2");
     assert.equal(await total(), 4_004, "nothing lost, nothing doubled");
     assert.equal(await metric(standby.url, "stats_ingest_lease_owner"), 1);
+  });
+
+  it("a frozen owner resumed after another took its shard over does not write what it held", async () => {
+    const frozen = standby;
+    const next = await spawn("1/2");
+    await eventually(async () => (await leaseState(next)) === "standby", "a new standby", 30_000);
+    const before = await total();
+    frozen.proc.kill("SIGSTOP");
+    try {
+      // Events for shard 1 that only the frozen process is subscribed for: they wait in its socket.
+      const shard1 = ACCOUNTS.filter((a) => ownsAccount({ index: 1, count: 2 }, a));
+      for (let i = 0; i < 100; i++) await pub.send(pageview(shard1[i % shard1.length] as string));
+      await eventually(async () => (await leaseState(next)) === "owner", "the standby took the lapsed lease", 30_000);
+      await pub.waitForSubscribers(4);
+    } finally {
+      frozen.proc.kill("SIGCONT");
+    }
+    await eventually(async () => (await leaseState(frozen)) === "standby", "the resumed process stepped down", 30_000);
+    assert.ok(
+      logLines(frozen.stderr()).some((l) => String(l["msg"]).startsWith("LOST the lease of shard 1/2")),
+      "its log says it lost the lease",
+    );
+    // Whatever of its shard it received and did not write is counted as fenced; none of it was written.
+    await eventually(async () => {
+      const [received, otherShard, applied, fenced] = await Promise.all([
+        metric(frozen.url, "stats_events_received_total"),
+        metric(frozen.url, 'stats_events_ignored_total{reason="other_shard"}'),
+        metric(frozen.url, "stats_events_applied_total"),
+        metric(frozen.url, "stats_events_fenced_total"),
+      ]);
+      return fenced > 0 && received - otherShard - applied === fenced;
+    }, "received (of its shard) − applied = fenced on the resumed process");
+    console.log(
+      `resumed after losing its lease: ${await metric(frozen.url, "stats_events_fenced_total")} events fenced`,
+    );
+    await sendAndSettle(2_000, "r3");
+    assert.equal(
+      await total(),
+      before + 2_002,
+      "the 100 events published while no live owner was subscribed are counted by no one, not twice",
+    );
   });
 });
