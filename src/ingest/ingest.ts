@@ -118,7 +118,8 @@ export function startIngest(
       return switching;
     };
     lease.onChange((state) => void follow(state).catch((err) => log.error({ err }, "could not follow the lease")));
-    ready = lease.firstAnswer.then(() => follow(lease.state()));
+    // A consumer that failed to start (--zmq-bind on an address in use) fails the start.
+    ready = lease.firstAnswer.then(() => follow(lease.state())).then(() => consumer?.ready);
   }
   return {
     flusher,
