@@ -4,7 +4,7 @@
  * accepted as aliases (also in Go's single-dash form, `-zmqsocket=...`).
  */
 import { isName, NAME_RULE } from "./domain/names.js";
-import { parseShard, type Shard } from "./domain/shard.js";
+import { MAX_SHARDS, parseShard, type Shard } from "./domain/shard.js";
 
 export interface Config {
   command: "serve" | "reindex";
@@ -553,7 +553,9 @@ export function parseConfig(argv: readonly string[], env: NodeJS.ProcessEnv = {}
 
   const shardText = str("shard");
   const shard = shardText === "" ? undefined : parseShard(shardText);
-  if (shardText !== "" && !shard) throw new ConfigError(`--shard must be i/n with 0 ≤ i < n, got "${shardText}"`);
+  if (shardText !== "" && !shard) {
+    throw new ConfigError(`--shard must be i/n with 0 ≤ i < n ≤ ${MAX_SHARDS}, got "${shardText}"`);
+  }
 
   const corsOrigins = list("cors-origins");
   const corsError = corsOriginError(corsOrigins);
@@ -563,7 +565,7 @@ export function parseConfig(argv: readonly string[], env: NodeJS.ProcessEnv = {}
   const pubsubText = str("pubsub");
   const topics = fromEnvOrFlag(get("topic")) ? raw(get("topic")) : [""];
 
-  return {
+  const config: Config = {
     command,
     zmq,
     zmqBind: bool("zmq-bind"),
@@ -611,6 +613,38 @@ export function parseConfig(argv: readonly string[], env: NodeJS.ProcessEnv = {}
       sendStallTimeoutMs: duration("send-stall-timeout"),
     },
   };
+  // A flag given on the command line counts as given; an environment variable only when it differs
+  // from the default (a shared env file that spells out the defaults contradicts nothing).
+  refuseContradictions(config, (flag) => {
+    const o = get(flag);
+    return given.has(o) || (env[o.env] !== undefined && (env[o.env] as string).trim() !== o.def);
+  });
+  return config;
+}
+
+/**
+ * Flags that cannot all be meant: refused at start (exit 2) with a one-line reason, rather than
+ * run in a way that silently counts nothing, counts twice, or ignores one of them.
+ */
+export function refuseContradictions(c: Config, given: (flag: string) => boolean): void {
+  const refuse = (reason: string) => {
+    throw new ConfigError(reason);
+  };
+  if (c.store === "memory" && c.role === "ingest") {
+    refuse("--store memory with --role ingest: the counts would go into this process's memory, which nothing reads");
+  }
+  if (c.store === "memory" && c.role === "api") {
+    refuse("--store memory with --role api: this process's own memory store is empty and nothing ingests into it");
+  }
+  if (c.store === "memory" && c.shard) {
+    refuse("--shard with --store memory: each process would count its shard into its own memory; shards need Redis");
+  }
+  if (c.role === "api" && c.shard) {
+    refuse("--shard with --role api: an API process ingests nothing; give --shard to the ingest processes");
+  }
+  if (given("redis") && c.redisCluster.length > 0) {
+    refuse("--redis and --redis-cluster both given: pick one (a Redis URL, or the cluster's seed nodes)");
+  }
 }
 
 /** libzmq sends the TTL in deciseconds in 16 bits: 100 ms .. 6,553.5 s. */

@@ -10,10 +10,11 @@
  */
 import { createReadStream } from "node:fs";
 import { access } from "node:fs/promises";
-import { createInterface } from "node:readline";
 import { type Config, ConfigError, parseConfig, parseDuration } from "../config.js";
 import type { Batch, StatsStore } from "../domain/types.js";
+import { MAX_MESSAGE_BYTES } from "../ingest/decode.js";
 import { type RejectReason, ReplayChunker } from "../ingest/replay-chunks.js";
+import { type LineReaderResult, readLines } from "../ingest/replay-lines.js";
 import { createLogger } from "../log.js";
 import { createKeySpace } from "../store/keys.js";
 import { createRedisBackend } from "../store/redis-backend.js";
@@ -28,7 +29,12 @@ Applies newline-delimited JSON events, e.g.
 to Redis in the buckets of their own "time" (ISO 8601, unix seconds or ms, or Ruby's form), exactly
 once: lines go in chunks whose ids come from their content, and a chunk already applied is skipped,
 so a replay that was cut off can simply be run again. Rejected lines are printed to stderr as
-"line N: reason". A summary (JSON) goes to stdout.
+"line N: reason". A summary (JSON) goes to stdout: "applied" counts the events of the chunks THIS
+run completed, so the summaries of two runs that overlap add up to what was applied once.
+
+A line longer than 64 KiB is rejected as too_large without being read into memory; a UTF-8 byte
+order mark at the start of the file is skipped. Event times outside --event-years (as in live
+ingest; default 2000 to next year) are rejected as bad_time.
 
   --chunk-lines <n>   lines per chunk, the unit applied at once and skipped on a re-run (default 5000)
   --run <name>        a name for this application: the same data replayed under another name is
@@ -39,7 +45,7 @@ so a replay that was cut off can simply be run again. Rejected lines are printed
   --timeout <d>       how long to keep retrying an unreachable Redis before giving up (default 30s)
 
 Store and counting flags are the service's: --redis, --redis-cluster, --key-prefix,
---track-events, --funnel-events, --minute-retention, --log-level (see stats-server --help).
+--track-events, --funnel-events, --event-years, --minute-retention, --log-level (see stats-server --help).
 
 Exit status: 0 every line applied; 3 finished, some lines rejected; 1 stopped (Redis failed:
 run it again); 2 bad usage.
@@ -117,9 +123,14 @@ export async function run(argv: readonly string[]): Promise<number> {
   let writes = 0;
   let skippedWrites = 0;
   let store: StatsStore | undefined;
+  /** Marks a chunk complete; true only for the one run that marks it first (the guard's answer). */
+  let markDone: ((batch: Batch) => Promise<boolean>) | undefined;
   if (!opts.dryRun) {
     const { config } = opts;
     const backend = createRedisBackend(createRedisClient(config.redis, config.redisCluster, log, "replay"));
+    const keys = createKeySpace(config.keyPrefix);
+    const ttl = { guard: opts.guardTtlSeconds, minute: config.minuteRetentionSeconds };
+    markDone = (batch) => backend.applyOnce(keys.guard(`${batch.id}:done`), [], ttl);
     // Counts the chunks Redis reports as applied before: what a re-run skipped.
     const counting = {
       ...backend,
@@ -140,6 +151,7 @@ export async function run(argv: readonly string[]): Promise<number> {
     rules: { trackEvents: new Set(opts.config.trackEvents), funnelEvents: new Set(opts.config.funnelEvents) },
     linesPerChunk: opts.chunkLines,
     run: opts.run,
+    eventYears: opts.config.eventYears,
   });
   const progress = progressLine();
   const rejectedBy = new Map<RejectReason, number>();
@@ -158,25 +170,38 @@ export async function run(argv: readonly string[]): Promise<number> {
   const apply = async (batch: Batch) => {
     chunks++;
     const [w, s] = [writes, skippedWrites];
-    if (store && batch.deltas.length > 0) await applyWithRetry(store, batch, opts.timeoutMs);
-    // Every write of the chunk was found applied before: a re-run skipping what it had done.
-    if (writes > w && skippedWrites - s === writes - w) {
+    if (!store || !markDone || batch.deltas.length === 0) {
+      applied += batch.events;
+      return;
+    }
+    await applyWithRetry(() => (store as StatsStore).apply(batch), opts.timeoutMs);
+    // Which run reports a chunk as applied comes from the guards' answers, so that two runs that
+    // overlap never both claim it: the one that finds every write applied before did nothing; of
+    // the others, only the one whose "done" mark lands first reports it (the other one finished
+    // a part another run had started: that run reports it).
+    const didNothing = skippedWrites - s === writes - w;
+    const first = await applyWithRetry(() => (markDone as (b: Batch) => Promise<boolean>)(batch), opts.timeoutMs);
+    if (didNothing || !first) {
       skippedChunks++;
       skippedEvents += batch.events;
     } else applied += batch.events;
   };
 
   const input = opts.file === "-" ? process.stdin : createReadStream(opts.file);
-  const lines = createInterface({ input, crlfDelay: Number.POSITIVE_INFINITY });
+  const read: LineReaderResult = { bom: false };
   let failure: unknown;
   try {
-    for await (const text of lines) {
-      const { rejected: reason, chunk } = chunker.add(text);
+    for await (const line of readLines(input, MAX_MESSAGE_BYTES, (b) => chunker.hashSkipped(b), read)) {
+      const {
+        rejected: reason,
+        detail,
+        chunk,
+      } = "text" in line ? chunker.add(line.text) : chunker.addTooLong(line.tooLong);
       if (reason) {
         rejected++;
         rejectedBy.set(reason, (rejectedBy.get(reason) ?? 0) + 1);
         if (progress.tty) progress.show("");
-        process.stderr.write(`line ${chunker.lines}: ${reason}\n`);
+        process.stderr.write(`line ${chunker.lines}: ${reason}${detail ? ` (${detail})` : ""}\n`);
       }
       if (chunk) await apply(chunk);
     }
@@ -186,7 +211,7 @@ export async function run(argv: readonly string[]): Promise<number> {
     failure = err;
   } finally {
     clearInterval(timer);
-    lines.close();
+    if (input !== process.stdin) input.destroy();
     if (progress.tty) show();
     progress.done();
     await store?.close();
@@ -201,6 +226,7 @@ export async function run(argv: readonly string[]): Promise<number> {
     chunks,
     alreadyApplied: { chunks: skippedChunks, events: skippedEvents },
     dryRun: opts.dryRun,
+    ...(read.bom ? { bom: "skipped" } : {}),
     seconds: Math.round((performance.now() - t0) / 100) / 10,
     ...(failure
       ? { stoppedAtLine: chunker.lines, error: String(failure instanceof Error ? failure.message : failure) }
@@ -216,13 +242,13 @@ export async function run(argv: readonly string[]): Promise<number> {
   return rejected > 0 ? 3 : 0;
 }
 
-/** Applies a chunk, retrying (same id: never twice) with a capped backoff until `timeoutMs` has passed. */
-async function applyWithRetry(store: StatsStore, batch: Batch, timeoutMs: number): Promise<void> {
+/** Runs a guarded write (same id: never twice), retrying with a capped backoff until `timeoutMs` has passed. */
+async function applyWithRetry<T>(write: () => Promise<T>, timeoutMs: number): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let delay = 50;
   for (;;) {
     try {
-      return await store.apply(batch);
+      return await write();
     } catch (err) {
       if (Date.now() + delay > deadline) throw err;
       await new Promise((r) => setTimeout(r, delay));

@@ -13,7 +13,8 @@ import { createGraphqlMount } from "../graphql/mount.js";
 import { type App, buildApp, type Mount, type ReadinessCheck } from "../http/app.js";
 import { createAssetsMount, createDashboardMount } from "../http/web-mount.js";
 import { type Ingest, startIngest } from "../ingest/ingest.js";
-import { openShardRegistry, type ShardRegistry } from "../ingest/shard-registry.js";
+import { openShardLease, type ShardLease } from "../ingest/shard-lease.js";
+import { newInstanceId, openShardRegistry, type ShardRegistry } from "../ingest/shard-registry.js";
 import { createLiveFeed, type LiveFeed } from "../live/feed.js";
 import { publishAppliedBatches } from "../live/publish.js";
 import { createLiveBus, type LiveBus } from "../live/pubsub.js";
@@ -54,6 +55,7 @@ export async function startService(
   let live: LiveFeed | undefined;
   let app: App | undefined;
   let shards: ShardRegistry | undefined;
+  let lease: ShardLease | undefined;
   let url: string;
   /** Closes whatever was opened, in reverse order (also when the start fails half-way). */
   const close = async () => {
@@ -63,6 +65,8 @@ export async function startService(
     await app?.stop();
     await live?.close();
     await shards?.stop();
+    // After ingest stopped (its last flush needs the lease): the standby takes over at once.
+    await lease?.stop();
     await bus?.close();
     await store.close();
   };
@@ -71,29 +75,58 @@ export async function startService(
     // The live bus: batches this process flushes go out on it (from the very first flush); the
     // feed below listens on it.
     bus = createLiveBus(config, log);
+    const instance = newInstanceId();
     if (config.role !== "api") {
-      const started = startIngest(config, store, metrics, log);
+      // Fencing: this process counts its shard only while it holds the shard's lease; else it
+      // waits as a standby, not subscribed (ingest.ts, decision 5).
+      const held = openShardLease(config, instance, metrics, log);
+      lease = held;
+      const started = startIngest(config, store, metrics, log, held);
       ingest = started;
       publishAppliedBatches(started.flusher, bus);
-      await started.consumer.ready;
+      await started.ready;
       readiness.push({
         name: "event_bus",
-        // A bound socket is ready as soon as it listens; a connecting one once a publisher is there.
+        // A bound socket is ready as soon as it listens; a connecting one once a publisher is there;
+        // a standby subscribes to nothing.
         check: async () =>
-          config.zmqBind || started.consumer.connections > 0
+          config.zmqBind || (started.consumer?.connections ?? 0) > 0 || held?.state() === "standby"
             ? true
             : { ok: false, reason: `no publisher connected (ZMTP handshake) at ${config.zmq.join(", ")}` },
       });
+      if (held) {
+        readiness.push({
+          name: "lease",
+          // A standby is ready: during a rolling deploy the new process waits for the old one's
+          // lease, and must not hold up the deploy by being unready meanwhile.
+          check: async () => {
+            const r = held.report();
+            if (r.state === "owner") return true;
+            if (r.state === "standby") {
+              return {
+                ok: true,
+                warning: `standby for shard ${r.shard}: ${r.owner ?? "another process"} holds its lease; this process counts nothing until it lapses or is released`,
+              };
+            }
+            return { ok: false, reason: `claiming the lease of shard ${r.shard} (Redis has not answered)` };
+          },
+        });
+      }
       // Not ready while flushes fail — whatever PING says (OOM, READONLY, a rejected batch).
       readiness.push({ name: "flush", check: async () => started.flusher.status() });
     }
 
-    // Every process watches the shard registry; an ingest process also holds its shard there. A
-    // pure ingest process is not ready while a shard is missing or claimed twice; a process that
-    // also answers (--role all) stays ready and warns — during a rolling deploy the old and the new
-    // process briefly hold the same shard, and the API must not leave the load balancer for that.
-    const registry = openShardRegistry(config, metrics, log);
+    // Every process watches the shard registry; an ingest process also registers there, as owner
+    // or standby. A pure ingest process is not ready while a shard is missing or has two owners; a
+    // process that also answers (--role all) stays ready and warns: the API must not leave the load
+    // balancer for a shard that is between owners.
+    const owned = lease;
+    const registry = openShardRegistry(config, metrics, log, {
+      id: instance,
+      ...(owned ? { state: () => (owned.state() === "owner" ? "owner" : "standby") } : {}),
+    });
     shards = registry;
+    owned?.onChange(() => registry.beatNow());
     if (ingest) {
       readiness.push({
         name: "shards",
@@ -141,7 +174,7 @@ export async function startService(
       log,
       mounts,
       readiness,
-      readyDetail: () => ({ shards: registry.report() }),
+      readyDetail: () => ({ shards: registry.report(), ...(owned ? { lease: owned.report() } : {}) }),
       metricsToken: config.metricsToken,
       corsOrigins: config.corsOrigins,
     });

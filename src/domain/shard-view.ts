@@ -10,6 +10,11 @@ export interface ShardClaim {
   id: string;
   index: number;
   count: number;
+  /**
+   * owner: holds the shard's lease and counts its events; standby: waits for the lease and counts
+   * nothing (fencing: one owner per shard). Absent means owner (a registration without fencing).
+   */
+  state?: "owner" | "standby";
 }
 
 export interface ShardView {
@@ -23,11 +28,16 @@ export interface ShardView {
   duplicate: Array<{ shard: number; instances: string[] }>;
   /** Live processes whose n is not `expected`: they own a different split of the accounts. */
   disagreeing: Array<{ instance: string; shard: string }>;
+  /** Live processes waiting for a shard's lease (they count nothing), by shard. */
+  standby: Array<{ shard: number; instance: string }>;
 }
 
 /**
- * @param live       claims whose heartbeat has not expired
+ * @param live       claims whose heartbeat has not expired (n ≤ MAX_SHARDS: the registry drops others)
  * @param lastCount  n of the most recently seen claim, alive or not (the fallback when none is alive)
+ *
+ * A shard is alive when an owner holds it; standbys are listed apart and alive nothing. Duplicate
+ * (two owners) cannot happen between processes that fence; it still shows a process without it.
  */
 export function viewShards(live: readonly ShardClaim[], lastCount = 0): ShardView {
   const votes = new Map<number, number>();
@@ -43,9 +53,14 @@ export function viewShards(live: readonly ShardClaim[], lastCount = 0): ShardVie
 
   const byIndex = new Map<number, string[]>();
   const disagreeing: ShardView["disagreeing"] = [];
+  const standby: ShardView["standby"] = [];
   for (const c of live) {
     if (c.count !== expected) {
       disagreeing.push({ instance: c.id, shard: `${c.index}/${c.count}` });
+      continue;
+    }
+    if (c.state === "standby") {
+      standby.push({ shard: c.index, instance: c.id });
       continue;
     }
     const ids = byIndex.get(c.index);
@@ -66,7 +81,8 @@ export function viewShards(live: readonly ShardClaim[], lastCount = 0): ShardVie
     if (ids.length > 1) duplicate.push({ shard: i, instances: [...ids].sort() });
   }
   disagreeing.sort((a, b) => a.instance.localeCompare(b.instance));
-  return { expected, alive, missing, duplicate, disagreeing };
+  standby.sort((a, b) => a.shard - b.shard || a.instance.localeCompare(b.instance));
+  return { expected, alive, missing, duplicate, disagreeing, standby };
 }
 
 /** True when the view shows an operator error or a gap: a shard missing, claimed twice, or split differently. */

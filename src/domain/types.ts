@@ -1,5 +1,7 @@
 /** Domain types shared by the ingest pipeline, the stores and the APIs. */
 
+import type { Fence } from "./shard.js";
+
 export type Kind = "track" | "funnels";
 
 /** A period as the APIs name it: a year, optionally narrowed to a month, day and hour. */
@@ -55,8 +57,11 @@ export type Counts = Map<string, number>;
  */
 export interface StatsStore {
   readonly name: "redis" | "memory";
-  /** Applies a batch exactly once: re-applying a batch with the same id is a no-op. */
-  apply(batch: Batch): Promise<void>;
+  /**
+   * Applies a batch exactly once: re-applying a batch with the same id is a no-op. With a `fence`,
+   * only while `fence.owner` holds the shard's lease: else LeaseLostError (store/errors.ts).
+   */
+  apply(batch: Batch, fence?: Fence): Promise<void>;
   /** The hash of a period: the counts one level below it (months of a year, days of a month, ...). */
   counts(kind: Kind, account: string, event: string, period: Period): Promise<Counts>;
   /** Many periods in one round trip, in the order asked. */

@@ -22,10 +22,11 @@
  * same retries: exactly-once holds as in interval mode.
  */
 import { randomUUID } from "node:crypto";
+import type { Fence } from "../domain/shard.js";
 import type { Batch, StatsStore } from "../domain/types.js";
 import type { Logger } from "../log.js";
 import type { Metrics } from "../metrics.js";
-import { type ClassifiedError, classifyStoreError } from "../store/errors.js";
+import { type ClassifiedError, classifyStoreError, LeaseLostError } from "../store/errors.js";
 import type { Bucket } from "./bucket.js";
 import { accumulate, type Classification } from "./classify.js";
 import { Coalescer } from "./coalesce.js";
@@ -40,6 +41,18 @@ export interface FlusherOptions {
   retry?: { initialMs: number; maxMs: number };
   /** How often a batch set aside (rejected by the store) is tried again. Default 10 s. */
   setAsideRetryMs?: number;
+  /** The shard lease writes need (see the class comment); none = writes are not fenced. */
+  fence?: FenceSource;
+}
+
+export interface FenceSource {
+  /** The fence of the next write; undefined while this process does not own its shard (nothing is written). */
+  current(): Fence | undefined;
+  /**
+   * A write was refused for the lease: true when it is this process's again (retry), false when
+   * another's (drop), undefined when the store did not answer (retry later, as for an outage).
+   */
+  confirm(): Promise<boolean | undefined>;
 }
 
 /** Attempts a batch the store rejects for itself gets before it is set aside. */
@@ -141,9 +154,29 @@ export class Flusher {
     return this.#pending.events + this.#inFlightEvents + (this.#held?.events ?? 0) + setAside;
   }
 
+  /**
+   * Drops everything not yet written (pending, held, set aside): this process lost its shard's
+   * lease, and what it holds may be counted by the new owner. Counted in stats_events_fenced_total.
+   * A batch in flight is dropped by its own retry loop.
+   */
+  discard(): number {
+    const { events } = this.#pending.drain();
+    let dropped = events + (this.#held?.events ?? 0);
+    this.#held = undefined;
+    for (const b of this.#setAside.splice(0)) dropped += b.events;
+    if (dropped > 0) this.metrics.eventsFenced.inc(dropped);
+    return dropped;
+  }
+
   /** Starts a flush unless one is in flight; resolves when the current flush is done. */
   flush(): Promise<void> {
     if (this.#inFlight) return this.#inFlight;
+    if (this.opts.fence && !this.opts.fence.current()) {
+      // Not the owner (a standby, or the lease was lost): whatever arrived is not ours to write.
+      const dropped = this.discard();
+      if (dropped > 0) this.log.warn({ events: dropped }, "not the shard's owner: events dropped unwritten");
+      return Promise.resolve();
+    }
     let batch = this.#held;
     this.#held = undefined;
     if (!batch && this.#setAside.length > 0 && Date.now() - this.#setAsideTriedAt >= this.#setAsideRetryMs) {
@@ -195,11 +228,38 @@ export class Flusher {
     const started = performance.now();
     let delay = initialMs;
     let rejected = 0;
+    let leaseRetries = 0;
     for (let attempt = 1; ; attempt++) {
       try {
-        await this.store.apply(batch);
+        const fence = this.opts.fence;
+        if (fence) {
+          const current = fence.current();
+          if (!current) throw new LeaseLostError("this process does not own its shard");
+          await this.store.apply(batch, current);
+        } else await this.store.apply(batch);
         break;
       } catch (err) {
+        if (err instanceof LeaseLostError && this.opts.fence) {
+          const verdict = this.opts.fence.current() ? await this.opts.fence.confirm() : false;
+          // Taken back (it had lapsed, nobody held it since): retry. A few times at most in a row.
+          if (verdict === true && ++leaseRetries <= 3) continue;
+          if (verdict === undefined) {
+            // The lease's Redis did not answer: wait and ask again, as through any outage.
+            if (Date.now() + delay > this.#deadline) {
+              this.#held = batch;
+              return;
+            }
+            await new Promise((r) => setTimeout(r, delay));
+            delay = Math.min(delay * 2, maxMs);
+            continue;
+          }
+          this.metrics.eventsFenced.inc(batch.events);
+          this.log.error(
+            { batch: batch.id, events: batch.events, err: err.message },
+            "the shard's lease is another process's: batch dropped unwritten (the new owner counts from its take-over)",
+          );
+          return;
+        }
         const why = classifyStoreError(err);
         this.metrics.flushFailures.inc();
         this.metrics.flushErrors.inc({ kind: why.kind, code: why.code });

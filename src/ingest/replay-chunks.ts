@@ -7,7 +7,7 @@
  */
 import { createHash, type Hash } from "node:crypto";
 import type { Batch } from "../domain/types.js";
-import { bucketOf, parseEventTime } from "./bucket.js";
+import { bucketOf, readEventTime, type YearRange } from "./bucket.js";
 import { accumulate, type Classification } from "./classify.js";
 import { Coalescer } from "./coalesce.js";
 import { type DropReason, decodeJson, MAX_MESSAGE_BYTES } from "./decode.js";
@@ -25,6 +25,12 @@ export interface ChunkerOptions {
   linesPerChunk: number;
   /** Distinguishes a deliberate second application of the same data (`--run`). */
   run: string;
+  /**
+   * Years an event's time may fall in (`--event-years`, as in live ingest; max undefined = the
+   * year after the current one). A time outside is `bad_time`. Not part of a chunk's id: the same
+   * lines under a narrower range are the same chunk, applied once.
+   */
+  eventYears?: { min: number; max: number | undefined };
 }
 
 /** Feeds lines in order; hands out a Batch every `linesPerChunk` lines and one for the rest at the end. */
@@ -47,12 +53,36 @@ export class ReplayChunker {
    * Adds one line (without its newline). Returns the rejection, if the line is not applied, and
    * the finished chunk when this line completes one.
    */
-  add(text: string): { rejected?: RejectReason; chunk?: Batch } {
+  add(text: string): { rejected?: RejectReason; detail?: string; chunk?: Batch } {
     this.#line++;
     this.#hash.update(text).update("\n");
     const rejected = this.#count(text);
+    return this.#done(rejected);
+  }
+
+  /**
+   * Hashes part of a line too long to keep (readLines hands its bytes over as they stream past):
+   * the chunk's id depends on every byte, as for any other line.
+   */
+  hashSkipped(bytes: Buffer): void {
+    this.#hash.update(bytes);
+  }
+
+  /** Counts a line that was too long to read (its bytes went to hashSkipped): rejected as too_large. */
+  addTooLong(bytes: number): { rejected: RejectReason; detail?: string; chunk?: Batch } {
+    this.#line++;
+    this.#hash.update("\n");
+    const out = this.#done({ reason: "too_large", detail: `${bytes} bytes, the limit is ${MAX_MESSAGE_BYTES}` });
+    return { rejected: "too_large", ...out };
+  }
+
+  #done(rejected: { reason: RejectReason; detail?: string } | undefined) {
     const chunk = this.#line - this.#first + 1 >= this.opts.linesPerChunk ? this.#cut() : undefined;
-    return { ...(rejected ? { rejected } : {}), ...(chunk ? { chunk } : {}) };
+    return {
+      ...(rejected ? { rejected: rejected.reason } : {}),
+      ...(rejected?.detail ? { detail: rejected.detail } : {}),
+      ...(chunk ? { chunk } : {}),
+    };
   }
 
   /** The last, partial chunk (undefined when every line is already in a chunk). */
@@ -60,16 +90,25 @@ export class ReplayChunker {
     return this.#line >= this.#first ? this.#cut() : undefined;
   }
 
-  #count(text: string): RejectReason | undefined {
+  #count(text: string): { reason: RejectReason; detail?: string } | undefined {
     if (text.trim() === "") return undefined; // blank lines are allowed and mean nothing
-    if (Buffer.byteLength(text) > MAX_MESSAGE_BYTES) return "too_large";
+    if (Buffer.byteLength(text) > MAX_MESSAGE_BYTES) return { reason: "too_large" };
     const decoded = decodeJson(text);
-    if (!decoded.ok) return decoded.reason;
+    if (!decoded.ok) return { reason: decoded.reason };
     const ev = decoded.event;
-    if (ev.time === undefined || ev.time === null || ev.time === "") return "missing_time";
-    const at = parseEventTime(ev.time);
-    if (at === undefined) return "bad_time";
-    return accumulate(this.#coalescer, ev, bucketOf(at), this.opts.rules) ? undefined : "untracked_type";
+    const years = this.#years();
+    const at = readEventTime(ev.time, years);
+    if (!at.ok) {
+      if (at.reason === "missing") return { reason: "missing_time" };
+      if (at.reason === "unparseable") return { reason: "bad_time" };
+      return { reason: "bad_time", detail: `outside --event-years ${years.min}-${years.max}` };
+    }
+    return accumulate(this.#coalescer, ev, bucketOf(at.ms), this.opts.rules) ? undefined : { reason: "untracked_type" };
+  }
+
+  #years(): YearRange {
+    const { min, max } = this.opts.eventYears ?? { min: 1970, max: 9999 };
+    return { min, max: max ?? new Date().getUTCFullYear() + 1 };
   }
 
   #cut(): Batch {

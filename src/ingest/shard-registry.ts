@@ -1,10 +1,12 @@
 /**
  * The shard registry as a running part of a process. An ingest process renews its claim
- * (`--shard i/n`, or 0/1 unsharded) every interval, with a TTL of two intervals; every process,
- * ingest or API, re-reads the registry twice per interval, so a shard whose process died shows as
- * missing within 2.5 intervals. The view feeds /metrics (stats_ingest_shards{state}) and /readyz.
- * Two processes on one shard, or processes that split by a different n, are operator errors:
- * every process that sees one logs it at error level (again each minute while it lasts).
+ * (`--shard i/n`, or 0/1 unsharded) every interval, with a TTL of two intervals, saying whether it
+ * owns the shard's lease or waits as a standby (shard-lease.ts); every process, ingest or API,
+ * re-reads the registry twice per interval, so a shard whose owner died shows as missing within
+ * 2.5 intervals (until a standby takes it over). The view feeds /metrics (stats_ingest_shards{state})
+ * and /readyz. Processes that split by a different n are an operator error: every process that
+ * sees one logs it at error level (again each minute while it lasts). Two owners of one shard
+ * cannot happen between processes that fence; a standby beside an owner is normal.
  */
 import { randomUUID } from "node:crypto";
 import { hostname } from "node:os";
@@ -27,6 +29,8 @@ export interface ShardRegistry {
   view(): ShardView | undefined;
   /** Resolves after the first beat and read (successful or not). */
   readonly firstRound: Promise<void>;
+  /** Renews this process's registration now (its lease state changed). */
+  beatNow(): void;
   /** What /readyz shows under `shards`. */
   report(): Record<string, unknown>;
   /** Stops the timers, drops this process's heartbeat, closes the registry's connection. */
@@ -37,6 +41,10 @@ export interface ShardRegistryOptions {
   store: ShardRegistryStore;
   /** i/n this process ingests; undefined for a process that only watches. */
   shard: { index: number; count: number } | undefined;
+  /** This process's instance id (the lease's); default a new one. */
+  id?: string;
+  /** Whether this process owns its shard or waits for it (its lease); default owner. */
+  state?: () => "owner" | "standby";
   intervalMs: number;
   metrics: Metrics;
   log: Logger;
@@ -50,7 +58,9 @@ export function newInstanceId(): string {
 
 export function startShardRegistry(opts: ShardRegistryOptions): ShardRegistry {
   const { store, metrics, log, intervalMs } = opts;
-  const claim: ShardClaim | undefined = opts.shard && { id: newInstanceId(), ...opts.shard };
+  const base: ShardClaim | undefined = opts.shard && { id: opts.id ?? newInstanceId(), ...opts.shard };
+  const claimNow = (): ShardClaim | undefined => base && { ...base, state: opts.state?.() ?? "owner" };
+  const claim = base;
   const name = (i: number, n: number) => `${i}/${n}`;
   let current: ShardView | undefined;
   let readFailed = false;
@@ -62,7 +72,7 @@ export function startShardRegistry(opts: ShardRegistryOptions): ShardRegistry {
     if (!claim || beating) return;
     beating = true;
     try {
-      await store.beat(claim, 2 * intervalMs);
+      await store.beat(claimNow() as ShardClaim, 2 * intervalMs);
     } catch (err) {
       log.debug({ err: String(err) }, "shard heartbeat failed (store unreachable?)");
     } finally {
@@ -76,6 +86,7 @@ export function startShardRegistry(opts: ShardRegistryOptions): ShardRegistry {
     missing: v.missing.map((i) => name(i, v.expected)),
     duplicate: v.duplicate.map((d) => ({ shard: name(d.shard, v.expected), instances: d.instances })),
     disagreeing: v.disagreeing,
+    standby: v.standby.map((s) => ({ shard: name(s.shard, v.expected), instance: s.instance })),
   });
 
   const complain = (v: ShardView) => {
@@ -89,7 +100,7 @@ export function startShardRegistry(opts: ShardRegistryOptions): ShardRegistry {
     }
     const fields = {
       shards: describe(v),
-      self: claim && { instance: claim.id, shard: name(claim.index, claim.count) },
+      self: claim && { instance: claim.id, shard: name(claim.index, claim.count), state: claimNow()?.state },
     };
     if (v.duplicate.length > 0 || v.disagreeing.length > 0) {
       log.error(
@@ -122,6 +133,7 @@ export function startShardRegistry(opts: ShardRegistryOptions): ShardRegistry {
       metrics.ingestShards.set({ state: "alive" }, v.alive.length);
       metrics.ingestShards.set({ state: "missing" }, v.missing.length);
       metrics.ingestShards.set({ state: "duplicate" }, v.duplicate.length);
+      metrics.ingestShards.set({ state: "standby" }, v.standby.length);
       metrics.ingestShardsDisagreeing.set(v.disagreeing.length);
       complain(v);
     } catch (err) {
@@ -141,10 +153,13 @@ export function startShardRegistry(opts: ShardRegistryOptions): ShardRegistry {
     claim,
     view: () => current,
     firstRound,
+    beatNow: () => void beat().then(read),
     report() {
       return {
         ...(current ? describe(current) : { expected: null }),
-        self: claim ? { instance: claim.id, shard: name(claim.index, claim.count) } : null,
+        self: claim
+          ? { instance: claim.id, shard: name(claim.index, claim.count), state: claimNow()?.state ?? "owner" }
+          : null,
         ...(readFailed || !current ? { stale: true } : {}),
       };
     },
@@ -165,6 +180,7 @@ export function openShardRegistry(
   cfg: Pick<Config, "store" | "redis" | "redisCluster" | "keyPrefix" | "role" | "shard" | "shardHeartbeatMs">,
   metrics: Metrics,
   log: Logger,
+  self: { id?: string; state?: () => "owner" | "standby" } = {},
 ): ShardRegistry {
   const store =
     cfg.store === "memory"
@@ -175,5 +191,5 @@ export function openShardRegistry(
           createKeySpace(cfg.keyPrefix),
         );
   const shard = cfg.role === "api" ? undefined : (cfg.shard ?? { index: 0, count: 1 });
-  return startShardRegistry({ store, shard, intervalMs: cfg.shardHeartbeatMs, metrics, log });
+  return startShardRegistry({ store, shard, intervalMs: cfg.shardHeartbeatMs, metrics, log, ...self });
 }

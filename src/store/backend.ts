@@ -7,8 +7,16 @@ import type { Write } from "./ops.js";
 
 export interface Backend {
   readonly name: "redis" | "memory";
-  /** Applies the writes atomically unless `guardKey` exists; then sets it. Returns false if it existed. */
-  applyOnce(guardKey: string, writes: readonly Write[], ttl: { guard: number; minute: number }): Promise<boolean>;
+  /**
+   * Applies the writes atomically unless `guardKey` exists; then sets it. Returns false if it existed.
+   * With a `fence`, only while the key `fence.key` holds `fence.owner`: else LeaseLostError, nothing written.
+   */
+  applyOnce(
+    guardKey: string,
+    writes: readonly Write[],
+    ttl: { guard: number; minute: number },
+    fence?: { key: string; owner: string },
+  ): Promise<boolean>;
   hgetallMany(keys: readonly string[]): Promise<Array<Record<string, string>>>;
   smembers(key: string): Promise<string[]>;
   /** Members of sets (SCARD) or fields of hashes (HLEN), in one round trip, in the order asked. */

@@ -12,6 +12,15 @@
  */
 import { ReplyError } from "ioredis";
 
+/**
+ * A fenced write refused because this process does not hold its shard's lease (another process
+ * owns the shard now). Not a store failure: the flusher asks the lease, and drops the batch when
+ * it is lost for good (flusher.ts).
+ */
+export class LeaseLostError extends Error {
+  override name = "LeaseLostError";
+}
+
 export type StoreErrorKind = "unreachable" | "refused" | "rejected";
 
 export interface ClassifiedError {

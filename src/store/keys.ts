@@ -23,10 +23,25 @@ export interface KeySpace {
    * hear each other.
    */
   channel(topic: string): string;
-  /** Sorted set of every ingest process that registered a shard (member `i/n id`, score: last beat, ms). */
+  /**
+   * Sorted set of the live ingest processes: member `i/n id state` (state owner or standby), score
+   * the time its registration expires (ms, Redis's clock). Readers trim what has expired first.
+   */
   shardRegistry(): string;
-  /** One ingest process's heartbeat: present (with a TTL) while that process is alive. */
-  shardHeartbeat(instanceId: string): string;
+  /** n of the most recent registration (string), so that shards still show missing once all are gone. */
+  shardRegistryCount(): string;
+  /**
+   * The registry of versions before fencing (member `i/n id`, score: last beat), whose dead
+   * entries lived a week: only trimmed now, never read.
+   */
+  legacyShardRegistry(): string;
+  /**
+   * The lease of shard i/n: the id of the one process that may count it, expiring unless renewed.
+   * `{i/n}` is a hash tag: the lease and its epoch share a Redis Cluster slot (one script uses both).
+   */
+  shardLease(index: number, count: number): string;
+  /** How many times shard i/n's lease was newly claimed (never expires): see store/shard-lease.ts. */
+  shardLeaseEpoch(index: number, count: number): string;
   /** SCAN pattern matching every counter key of a kind. */
   scanPattern(kind: Kind): string;
   /** Parses a counter key back; undefined when it is not one of ours. */
@@ -59,8 +74,11 @@ export function createKeySpace(prefix = ""): KeySpace {
     years: (kind, account, event) => `${prefix}index:${kind}:years:${account}:${event}`,
     guard: (batchId) => `${prefix}applied:${batchId}`,
     channel: (topic) => `${prefix}live:${topic}`,
-    shardRegistry: () => `${prefix}ingest:shards`,
-    shardHeartbeat: (instanceId) => `${prefix}ingest:shard:${instanceId}`,
+    shardRegistry: () => `${prefix}ingest:registry`,
+    shardRegistryCount: () => `${prefix}ingest:registry:n`,
+    legacyShardRegistry: () => `${prefix}ingest:shards`,
+    shardLease: (index, count) => `${prefix}ingest:lease:{${index}/${count}}`,
+    shardLeaseEpoch: (index, count) => `${prefix}ingest:lease:{${index}/${count}}:epoch`,
     scanPattern: (kind) => `${prefix}${kind}:*`,
     parseCounter(key) {
       if (!key.startsWith(prefix)) return undefined;

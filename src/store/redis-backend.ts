@@ -2,6 +2,7 @@ import { readFileSync } from "node:fs";
 import type { Cluster, Redis } from "ioredis";
 import type { Backend } from "./backend.js";
 import { slotOf, tagForSlot } from "./cluster-slots.js";
+import { LeaseLostError } from "./errors.js";
 import { guardInSlot } from "./keys.js";
 import type { PolicyWatch } from "./maxmemory-policy.js";
 import type { Write } from "./ops.js";
@@ -31,14 +32,22 @@ export function createRedisBackend(client: Client, policy?: PolicyWatch): Backen
   const redis = client as WithApply;
   const cluster = "nodes" in redis && typeof redis.nodes === "function" && redis.isCluster;
 
-  const applyScript = async (guardKey: string, writes: readonly Write[], ttl: { guard: number; minute: number }) => {
-    const keys: string[] = [guardKey];
-    const args: Array<string | number> = [ttl.guard, ttl.minute];
+  type Fence = { key: string; owner: string };
+  const applyScript = async (
+    guardKey: string,
+    writes: readonly Write[],
+    ttl: { guard: number; minute: number },
+    fence?: Fence,
+  ) => {
+    const keys: string[] = fence ? [guardKey, fence.key] : [guardKey];
+    const args: Array<string | number> = [ttl.guard, ttl.minute, fence?.owner ?? ""];
     for (const w of writes) {
       keys.push(w.key);
       appendArgs(args, w);
     }
-    return (await redis.applyBatch(keys.length, keys, args)) === 1;
+    const applied = await redis.applyBatch(keys.length, keys, args);
+    if (applied === -1) throw new LeaseLostError(`the shard's lease is not held by ${fence?.owner}`);
+    return applied === 1;
   };
 
   // Reads of requests that arrive in the same turn of the event loop go out as one pipeline: one
@@ -82,8 +91,15 @@ export function createRedisBackend(client: Client, policy?: PolicyWatch): Backen
 
   return {
     name: "redis",
-    async applyOnce(guardKey, writes, ttl) {
-      if (!cluster) return applyScript(guardKey, writes, ttl);
+    async applyOnce(guardKey, writes, ttl, fence) {
+      if (!cluster) return applyScript(guardKey, writes, ttl, fence);
+      // A cluster script reaches one slot, and the lease lives in its own: there the lease is
+      // checked just before the scripts (not atomically with them; decision 5 says what that leaves).
+      if (fence && (await redis.get(fence.key)) !== fence.owner) {
+        throw new LeaseLostError(`the shard's lease is not held by ${fence.owner}`);
+      }
+      // No writes: the guard alone (replay's "done" mark), one key, one slot.
+      if (writes.length === 0) return applyScript(guardKey, writes, ttl);
       const bySlot = new Map<number, Write[]>();
       for (const w of writes) {
         const slot = slotOf(w.key);

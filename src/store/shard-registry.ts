@@ -1,64 +1,91 @@
 /**
- * Where ingest processes register their shard: a heartbeat key per process that expires unless
- * renewed (SET PX), plus a sorted set naming every process that ever registered (member `i/n id`,
- * score the time of its last beat), so readers find them without SCAN. The pattern of Sidekiq's
- * process set; no consensus of our own: Redis expiry decides who is alive. Works on Redis Cluster
- * (every command touches one key). A process that stops cleanly deletes its heartbeat but stays
- * in the set, so its shard shows as missing rather than vanishing; entries unseen for a week go.
+ * Where ingest processes register their shard: one sorted set, member `i/n id state`, score the
+ * moment the registration expires (Redis's own clock, so hosts' clocks do not matter). A beat
+ * pushes the score forward; a read first trims everything expired (ZREMRANGEBYSCORE), then reads
+ * what is left, so a read costs what is live, never what has ever lived, and a process that died
+ * leaves nothing behind after two heartbeats. n of the latest beat is kept apart, so that once
+ * every process is gone their shards still show as missing. Works on Redis Cluster: every command,
+ * and each script, touches one key.
+ *
+ * The layout before fencing (`ingest:shards`, dead entries kept a week and read by every process
+ * twice a second) is trimmed of entries older than a minute on every read and never read.
  */
+import { readFileSync } from "node:fs";
 import type { Cluster, Redis } from "ioredis";
+import { MAX_SHARDS } from "../domain/shard.js";
 import type { ShardClaim } from "../domain/shard-view.js";
 import type { KeySpace } from "./keys.js";
 
 export interface ShardRegistryStore {
-  /** Registers (or renews) `claim` for `ttlMs`. */
+  /** Registers (or renews) `claim` for `ttlMs`, replacing this process's previous registration. */
   beat(claim: ShardClaim, ttlMs: number): Promise<void>;
-  /** Drops `claim`'s heartbeat at once (a clean stop). */
+  /** Drops `claim`'s registration at once (a clean stop). */
   retire(claim: ShardClaim): Promise<void>;
-  /** The claims whose heartbeat is alive, and n of the most recently renewed claim (0 = none ever). */
+  /** The claims whose registration is alive, and n of the most recently renewed claim (0 = none ever). */
   read(): Promise<{ live: ShardClaim[]; lastCount: number }>;
   close(): Promise<void>;
 }
 
-const FORGET_AFTER_MS = 7 * 86_400_000;
+/** Old-layout entries younger than this may belong to a process of the old version still running. */
+const LEGACY_KEEP_MS = 60_000;
 
-const member = (c: ShardClaim) => `${c.index}/${c.count} ${c.id}`;
+const BEAT = readFileSync(new URL("./lua/registry-beat.lua", import.meta.url), "utf8");
+const READ = readFileSync(new URL("./lua/registry-read.lua", import.meta.url), "utf8");
+
+type WithScripts = (Redis | Cluster) & {
+  registryBeat(key: string, member: string, ttlMs: number, previous: string): Promise<unknown>;
+  registryRead(key: string): Promise<string[]>;
+};
+
+const member = (c: ShardClaim) => `${c.index}/${c.count} ${c.id} ${c.state ?? "owner"}`;
 
 function parseMember(text: string): ShardClaim | undefined {
-  const m = /^(\d+)\/(\d+) (\S+)$/.exec(text);
+  const m = /^(\d+)\/(\d+) (\S+) (owner|standby)$/.exec(text);
   if (!m) return undefined;
-  return { index: Number(m[1]), count: Number(m[2]), id: m[3] as string };
+  const index = Number(m[1]);
+  const count = Number(m[2]);
+  // Anything else is not a claim this version could make: ignored, so nothing is sized by it.
+  if (count < 1 || count > MAX_SHARDS || index >= count) return undefined;
+  return { index, count, id: m[3] as string, state: m[4] as "owner" | "standby" };
 }
 
 export function createRedisShardRegistry(client: Redis | Cluster, keys: KeySpace): ShardRegistryStore {
+  if (!("registryBeat" in client)) {
+    client.defineCommand("registryBeat", { numberOfKeys: 1, lua: BEAT });
+    client.defineCommand("registryRead", { numberOfKeys: 1, lua: READ });
+  }
+  const redis = client as WithScripts;
   const set = keys.shardRegistry();
+  /** This process's registration as last written, by instance id: a change of state replaces it. */
+  const written = new Map<string, string>();
   return {
     async beat(claim, ttlMs) {
-      const now = Date.now();
+      const m = member(claim);
+      const previous = written.get(claim.id) ?? "";
       await Promise.all([
-        client.set(keys.shardHeartbeat(claim.id), member(claim), "PX", Math.max(1, Math.round(ttlMs))),
-        client.zadd(set, now, member(claim)),
-        client.zremrangebyscore(set, "-inf", now - FORGET_AFTER_MS),
+        redis.registryBeat(set, m, Math.max(1, Math.round(ttlMs)), previous),
+        redis.set(keys.shardRegistryCount(), String(claim.count)),
       ]);
+      written.set(claim.id, m);
     },
     async retire(claim) {
-      await client.del(keys.shardHeartbeat(claim.id));
+      const m = written.get(claim.id) ?? member(claim);
+      await redis.zrem(set, m);
+      written.delete(claim.id);
     },
     async read() {
-      const flat = await client.zrange(set, 0, -1, "WITHSCORES");
-      const entries: Array<{ claim: ShardClaim; at: number }> = [];
-      for (let i = 0; i + 1 < flat.length; i += 2) {
-        const claim = parseMember(flat[i] as string);
-        if (claim) entries.push({ claim, at: Number(flat[i + 1]) });
+      const [members, last] = await Promise.all([
+        redis.registryRead(set),
+        redis.get(keys.shardRegistryCount()),
+        redis.zremrangebyscore(keys.legacyShardRegistry(), "-inf", Date.now() - LEGACY_KEEP_MS),
+      ]);
+      const live: ShardClaim[] = [];
+      for (const text of members) {
+        const claim = parseMember(text);
+        if (claim) live.push(claim);
       }
-      const beats = await Promise.all(entries.map((e) => client.get(keys.shardHeartbeat(e.claim.id))));
-      // Alive: the heartbeat exists and names the same claim (a restarted id never reuses one).
-      const live = entries.filter((e, i) => beats[i] === member(e.claim)).map((e) => e.claim);
-      const latest = entries.reduce<{ claim: ShardClaim; at: number } | undefined>(
-        (a, e) => (!a || e.at > a.at ? e : a),
-        undefined,
-      );
-      return { live, lastCount: latest?.claim.count ?? 0 };
+      const n = Number(last);
+      return { live, lastCount: Number.isInteger(n) && n >= 1 && n <= MAX_SHARDS ? n : 0 };
     },
     async close() {
       // QUIT on a client that is not connected would wait in its offline queue: drop it instead.
@@ -70,21 +97,20 @@ export function createRedisShardRegistry(client: Redis | Cluster, keys: KeySpace
 
 /** The same registry inside one process (--store memory: there is only this process to see). */
 export function createMemoryShardRegistry(): ShardRegistryStore {
-  const entries = new Map<string, { claim: ShardClaim; at: number; expires: number }>();
+  const entries = new Map<string, { claim: ShardClaim; expires: number }>();
+  let lastCount = 0;
   return {
     async beat(claim, ttlMs) {
-      const now = Date.now();
-      entries.set(member(claim), { claim, at: now, expires: now + ttlMs });
+      entries.set(claim.id, { claim: { ...claim }, expires: Date.now() + ttlMs });
+      lastCount = claim.count;
     },
     async retire(claim) {
-      const e = entries.get(member(claim));
-      if (e) e.expires = 0;
+      entries.delete(claim.id);
     },
     async read() {
       const now = Date.now();
-      const all = [...entries.values()];
-      const latest = all.reduce<(typeof all)[number] | undefined>((a, e) => (!a || e.at > a.at ? e : a), undefined);
-      return { live: all.filter((e) => e.expires > now).map((e) => e.claim), lastCount: latest?.claim.count ?? 0 };
+      for (const [id, e] of entries) if (e.expires <= now) entries.delete(id);
+      return { live: [...entries.values()].map((e) => e.claim), lastCount };
     },
     async close() {},
   };

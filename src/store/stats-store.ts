@@ -1,4 +1,5 @@
 import { KINDS } from "../domain/names.js";
+import type { Fence } from "../domain/shard.js";
 import type { Batch, Counts, ReindexReport, StatsStore } from "../domain/types.js";
 import type { Backend } from "./backend.js";
 import type { KeySpace } from "./keys.js";
@@ -79,12 +80,13 @@ export function createStatsStore(backend: Backend, keys: KeySpace, opts: StatsSt
 
   return {
     name: backend.name,
-    async apply(batch: Batch) {
+    async apply(batch: Batch, fence?: Fence) {
       const chunks = chunkWrites(batchWrites(keys, batch.deltas), maxArgs);
+      const lease = fence && { key: keys.shardLease(fence.shard.index, fence.shard.count), owner: fence.owner };
       // Chunks carry their own guard, so a retry after a partial failure re-applies only the
       // chunks Redis never ran.
       for (const [i, writes] of chunks.entries()) {
-        await backend.applyOnce(keys.guard(`${batch.id}:${i}`), writes, ttl);
+        await backend.applyOnce(keys.guard(`${batch.id}:${i}`), writes, ttl, lease);
         forgetStale(writes);
       }
     },

@@ -40,7 +40,7 @@ export async function startIngestSpine(opts: {
   });
   const metrics = createMetrics({ defaultMetrics: false });
   const ingest = startIngest(config, store, metrics, log);
-  await ingest.consumer.ready;
+  await ingest.ready;
   return {
     metrics,
     metric: async (name) => metricValue(await metrics.registry.metrics(), name),

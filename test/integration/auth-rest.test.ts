@@ -170,7 +170,7 @@ describe("API tokens: a bad tokens file stops the start", () => {
   const run = (flags: string[]) =>
     promisify(execFile)(
       process.execPath,
-      ["bin/stats-server.js", "--role", "api", "--http", "127.0.0.1:0", "--store", "memory", ...flags],
+      ["bin/stats-server.js", "--http", "127.0.0.1:0", "--store", "memory", ...flags],
       { cwd: ROOT, timeout: 30_000 },
     ).then(
       () => ({ code: 0, stderr: "" }),
@@ -200,7 +200,7 @@ describe("API tokens: a bad tokens file stops the start", () => {
   });
 
   it("startService rejects with a ConfigError before it opens anything", async () => {
-    const config = testConfig(["--store", "memory", "--role", "api", "--tokens-file", join(dir, "missing")]);
+    const config = testConfig(["--store", "memory", "--tokens-file", join(dir, "missing")]);
     await assert.rejects(startService(config, createLogger("silent")), ConfigError);
   });
 });

@@ -90,11 +90,15 @@ describe("ingest: Redis layout of the old service", () => {
       assert.deepEqual(await hash(`funnels:${account}:order:${Y}:${M}:${D}:${h}`), statuses);
     }
 
-    // Nothing else was written but the index, the batch guards and this process's shard registration.
+    // Nothing else was written but the index, the batch guards, this process's shard registration
+    // and its shard's lease.
     const keys = (await r.keys(`${prefix}*`)).map((k) => k.slice(prefix.length)).sort();
     const counters = keys.filter((k) => k.startsWith("track:") || k.startsWith("funnels:"));
     assert.equal(counters.length, 7 * 4 + 2 * 4);
-    assert.equal(keys.filter((k) => k.startsWith("ingest:")).length, 2, "ingest:shards and one ingest:shard:{id}");
+    assert.deepEqual(
+      keys.filter((k) => k.startsWith("ingest:")),
+      ["ingest:lease:{0/1}", "ingest:lease:{0/1}:epoch", "ingest:registry", "ingest:registry:n"],
+    );
     assert.ok(
       keys.every((k) => /^(track|funnels|index|applied|ingest):/.test(k)),
       keys.join(" "),

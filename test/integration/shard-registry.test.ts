@@ -1,8 +1,9 @@
 /**
  * The shard registry on real processes and a real three-master Redis Cluster: two ingest shards
  * and two API processes. Kill a shard → every API process reports it missing once its heartbeat
- * (2 intervals long) lapses (and stays ready); a second process on the same shard → `duplicate`, logged at error
- * level by both processes on that shard; a process with another n → `disagreeing`.
+ * (2 intervals long) lapses (and stays ready); a second process on the same shard → a `standby` (the shard's lease
+ * is held), ready, listed as such by every process, never a duplicate; a process with another n →
+ * `disagreeing`, logged at error level.
  */
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
@@ -24,8 +25,10 @@ interface Readyz {
     missing: string[];
     duplicate: Array<{ shard: string; instances: string[] }>;
     disagreeing: Array<{ instance: string; shard: string }>;
-    self: { instance: string; shard: string } | null;
+    standby: Array<{ shard: string; instance: string }>;
+    self: { instance: string; shard: string; state: string } | null;
   };
+  lease?: { shard: string; state: string; owner: string | null };
 }
 
 async function readyz(p: ServerProcess): Promise<{ status: number; body: Readyz }> {
@@ -142,27 +145,25 @@ describe("shard registry: real processes on a three-master cluster", () => {
     assert.deepEqual(survivor.body.shards.missing, ["1/2"]);
   });
 
-  it("a second process on shard 0/2 is `duplicate`, logged loudly by both; a process with n=3 is `disagreeing`", async () => {
+  it("a second process on shard 0/2 is a standby, not a duplicate; a process with n=3 is `disagreeing`", async () => {
     ingest[1] = await spawn(["--role", "ingest", "--shard", "1/2"]);
     await eventually(async () => (await shardsGauge(apis[0] as ServerProcess, "missing")) === 0, "shard 1/2 back");
     const twin = await spawn(["--role", "ingest", "--shard", "0/2"]);
     const first = ingest[0] as ServerProcess;
     for (const api of apis) {
-      await eventually(async () => (await shardsGauge(api, "duplicate")) === 1, "duplicate 1", HANG_GUARD_MS);
+      await eventually(async () => (await shardsGauge(api, "standby")) === 1, "standby 1", HANG_GUARD_MS);
+      assert.equal(await shardsGauge(api, "duplicate"), 0);
     }
     const r = await readyz(apis[1] as ServerProcess);
     assert.equal(r.status, 200);
-    const instances = [
-      (await readyz(first)).body.shards.self?.instance,
-      (await readyz(twin)).body.shards.self?.instance,
-    ];
-    assert.deepEqual(r.body.shards.duplicate, [{ shard: "0/2", instances: instances.sort() }]);
-    for (const p of [first, twin]) {
-      await eventually(() => conflictLogged(p), "INGEST SHARD CONFLICT in the log", HANG_GUARD_MS);
-      assert.equal((await readyz(p)).status, 503);
-    }
+    const twinReady = await readyz(twin);
+    assert.equal(twinReady.status, 200, "a standby is ready");
+    assert.equal(twinReady.body.lease?.state, "standby");
+    assert.equal(twinReady.body.lease?.owner, (await readyz(first)).body.shards.self?.instance);
+    assert.deepEqual(r.body.shards.standby, [{ shard: "0/2", instance: twinReady.body.shards.self?.instance }]);
+    assert.equal((await readyz(first)).status, 200, "the owner stays ready");
     await twin.stop("SIGTERM");
-    await eventually(async () => (await shardsGauge(apis[0] as ServerProcess, "duplicate")) === 0, "duplicate gone");
+    await eventually(async () => (await shardsGauge(apis[0] as ServerProcess, "standby")) === 0, "standby gone");
 
     const odd = await spawn(["--role", "ingest", "--shard", "2/3"]);
     await eventually(

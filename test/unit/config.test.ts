@@ -61,15 +61,15 @@ describe("config", () => {
     const env = {
       STATS_REDIS: "redis://envhost:1",
       STATS_FLUSH_INTERVAL: "2s",
-      STATS_STORE: "memory",
       STATS_SHARD: "1/4",
     };
     const c = parse([], env);
     assert.equal(c.redis, "redis://envhost:1");
     assert.equal(c.flushIntervalMs, 2000);
-    assert.equal(c.store, "memory");
-    assert.equal(c.pubsub, "memory", "pubsub follows the store");
     assert.deepEqual(c.shard, { index: 1, count: 4 });
+    const m = parse([], { STATS_STORE: "memory" });
+    assert.equal(m.store, "memory");
+    assert.equal(m.pubsub, "memory", "pubsub follows the store");
     assert.equal(parse(["--redis", "redis://flag:2"], env).redis, "redis://flag:2");
   });
   it("durations take units; a bare number is the option's documented unit", () => {
@@ -109,6 +109,41 @@ describe("config", () => {
         assert.ok(!(e as Error).message.includes("\n"), "one line");
       }
     }
+  });
+  it("--shard has an upper bound of 1,024", () => {
+    assert.deepEqual(parse(["--shard", "1023/1024"]).shard, { index: 1023, count: 1024 });
+    fails(["--shard", "0/30000000"], /--shard must be i\/n with 0 ≤ i < n ≤ 1024, got "0\/30000000"/);
+    fails(["--shard", "0/1025"], /≤ 1024/);
+  });
+  it("contradictory flags are refused with a one-line reason", () => {
+    const cases: Array<[string[], RegExp, Record<string, string>?]> = [
+      [["--store", "memory", "--role", "ingest"], /--store memory with --role ingest/],
+      [["--store", "memory", "--role", "api"], /--store memory with --role api/],
+      [["--store", "memory", "--shard", "0/2"], /--shard with --store memory/],
+      [["--role", "api", "--shard", "0/2"], /--shard with --role api/],
+      [["--redis", "redis://a:1", "--redis-cluster", "b:2"], /--redis and --redis-cluster both given/],
+      [["--redis-cluster", "b:2"], /--redis and --redis-cluster/, { STATS_REDIS: "redis://elsewhere:1" }],
+      [[], /--store memory with --role ingest/, { STATS_STORE: "memory", STATS_ROLE: "ingest" }],
+      // Given on the command line, even with the default value: someone typed both.
+      [["--redis", "redis://localhost:6379", "--redis-cluster", "b:2"], /both given/],
+    ];
+    for (const [argv, pattern, env] of cases) {
+      fails(argv, pattern, env);
+      try {
+        parseConfig(argv, env ?? {});
+      } catch (e) {
+        assert.ok(!(e as Error).message.includes("\n"), "one line");
+      }
+    }
+  });
+  it("an environment variable set to its default contradicts nothing", () => {
+    const c = parse(["--redis-cluster", "b:2"], { STATS_REDIS: "redis://localhost:6379", STATS_SHARD: "" });
+    assert.deepEqual(c.redisCluster, ["b:2"]);
+    assert.equal(parse(["--role", "api"], { STATS_SHARD: "" }).shard, undefined);
+    // The sensible combinations still start.
+    parse(["--store", "memory"]);
+    parse(["--role", "ingest", "--shard", "0/2"]);
+    parse(["--role", "api", "--redis-cluster", "a:1,b:2"]);
   });
   it("--help lists every option with its environment variable and default", () => {
     assert.equal(parseConfig(["--help"], {}), "help");

@@ -2,16 +2,19 @@
   Applies one flush chunk exactly once.
 
   KEYS[1]      guard key: present once this chunk has been applied
-  KEYS[2..n]   the keys written, in the order of their ARGV records
+  KEYS[2]      only when ARGV[3] is not '': the shard's lease (fencing, below)
+  KEYS[2|3..n] the keys written, in the order of their ARGV records
 
   ARGV[1]      guard TTL in seconds (how long a retried chunk is recognised)
   ARGV[2]      minute-key TTL in seconds
-  ARGV[3..]    one record per key in KEYS[2..n]:
+  ARGV[3]      the lease owner this write needs ('' = not fenced)
+  ARGV[4..]    one record per key written:
                  'h' n field1 delta1 ... fieldn deltan   HINCRBY each field
                  'x' n field1 delta1 ... fieldn deltan   HINCRBY each field, then EXPIRE ARGV[2]
                  's' n member1 ... membern               SADD each member
 
-  Output: 1 when applied now, 0 when the guard shows it was applied before. A key of the wrong
+  Output: 1 when applied now, 0 when the guard shows it was applied before, -1 when refused
+  because the lease is not ARGV[3]'s (nothing written). A key of the wrong
   type is an error reply BEFORE anything is written (a script is not rolled back: checking first
   keeps a rejected chunk from being half-applied, so its retry cannot double-count).
 ]]
@@ -20,8 +23,17 @@ if redis.call('EXISTS', guard) == 1 then
   return 0
 end
 
-local c = 3
-for i = 2, #KEYS do
+-- Fencing (--shard leases, decision 5): only the process that holds the shard's lease writes.
+local first = 2
+if ARGV[3] ~= '' then
+  if redis.call('GET', KEYS[2]) ~= ARGV[3] then
+    return -1
+  end
+  first = 3
+end
+
+local c = 4
+for i = first, #KEYS do
   local want = ARGV[c] == 's' and 'set' or 'hash'
   local t = redis.call('TYPE', KEYS[i])['ok']
   if t ~= 'none' and t ~= want then
@@ -31,8 +43,8 @@ for i = 2, #KEYS do
   c = c + 2 + (ARGV[c] == 's' and n or 2 * n)
 end
 
-local a = 3
-for i = 2, #KEYS do
+local a = 4
+for i = first, #KEYS do
   local key = KEYS[i]
   local op = ARGV[a]
   local n = tonumber(ARGV[a + 1])
