@@ -7,20 +7,36 @@
  * `DateTime.fromMillis(t, { zone }).offset` and ~60 µs with temporal-polyfill (one run, same machine).
  */
 
+import { type CacheStats, createSizedCache, stringBytes } from "./sized-cache.js";
+
 const MINUTE = 60_000;
 
 export interface Zone {
-  /** The canonical name as asked (`UTC` or an IANA name). */
+  /**
+   * The zone's canonical name: what Intl resolves the asked name to (`resolvedOptions().timeZone`),
+   * so `asia/kolkata`, `ASIA/KOLKATA` and `Asia/Kolkata` are one zone, `Etc/UTC` and `utc` are `UTC`.
+   * Links are the runtime's to resolve (Node 20's ICU names Asia/Kolkata `Asia/Calcutta`).
+   */
   readonly name: string;
   /** Local wall time minus UTC, in milliseconds, at instant `t` (epoch ms). */
   offset(t: number): number;
 }
 
+/** Zones by canonical name: at most one per zone of the tz database (~600), however many spellings are asked. */
 const zones = new Map<string, Zone>();
+/** Spellings asked lately (not the canonical name): bounded by bytes, so that case variants cost nothing lasting. */
+const spellings = createSizedCache<string, Zone>("zone-spellings", 256 * 1024);
+/**
+ * Offsets remembered across every zone: at most this many (about 60 bytes each), then all are
+ * forgotten at once and the boundaries being asked are remembered again.
+ */
+const MAX_OFFSETS = 100_000;
+let offsets = 0;
+const offsetCaches: Array<Map<number, number>> = [];
 
 /** The zone of an IANA name (or `UTC`), or undefined when Node's tz database does not know it. */
 export function zoneOf(name: string): Zone | undefined {
-  const known = zones.get(name);
+  const known = zones.get(name) ?? spellings.get(name);
   if (known) return known;
   if (name.length === 0 || name.length > 64) return undefined;
   let format: Intl.DateTimeFormat;
@@ -38,9 +54,19 @@ export function zoneOf(name: string): Zone | undefined {
   } catch {
     return undefined;
   }
-  const zone = name === "UTC" || name === "Etc/UTC" ? utc(name) : intlZone(name, format);
-  zones.set(name, zone);
+  const canonical = format.resolvedOptions().timeZone;
+  let zone = zones.get(canonical);
+  if (!zone) {
+    zone = canonical === "UTC" ? utc(canonical) : intlZone(canonical, format);
+    zones.set(canonical, zone);
+  }
+  if (canonical !== name) spellings.set(name, zone, stringBytes(name));
   return zone;
+}
+
+/** What the zone tables hold now (for /metrics): canonical zones, remembered spellings, remembered offsets. */
+export function zoneCacheStats(): { zones: number; spellings: CacheStats; offsets: number } {
+  return { zones: zones.size, spellings: spellings.stats(), offsets };
 }
 
 function utc(name: string): Zone {
@@ -53,6 +79,7 @@ const PARTS = /^(\d+)\/(\d+)\/(\d+), (\d+):(\d+):(\d+)$/;
 function intlZone(name: string, format: Intl.DateTimeFormat): Zone {
   // The same boundaries are asked again and again (every dashboard's "today"): remember them.
   const cache = new Map<number, number>();
+  offsetCaches.push(cache);
   return {
     name,
     offset(t) {
@@ -63,8 +90,12 @@ function intlZone(name: string, format: Intl.DateTimeFormat): Zone {
       const [, mo, d, y, h, mi, s] = m.map(Number) as [number, number, number, number, number, number, number];
       const second = Math.floor(t / 1000) * 1000;
       const off = Date.UTC(y, mo - 1, d, h, mi, s) - second;
-      if (cache.size >= 50_000) cache.clear();
+      if (offsets >= MAX_OFFSETS) {
+        for (const c of offsetCaches) c.clear();
+        offsets = 0;
+      }
       cache.set(t, off);
+      offsets++;
       return off;
     },
   };

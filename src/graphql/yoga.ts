@@ -3,9 +3,10 @@
  * HTTP (queries, and subscriptions over SSE) goes straight through it; graphql-ws goes through
  * its `getEnveloped` (ws.ts), so both run the same envelop plugins and limits.
  */
-import { type ExecutionResult, GraphQLError } from "graphql";
+import { type DocumentNode, type ExecutionResult, GraphQLError } from "graphql";
 import { createYoga, maskError, type Plugin, type YogaServerInstance } from "graphql-yoga";
 import type { GraphqlLimits } from "../config.js";
+import { type CacheStats, createSizedCache as createBytesCache } from "../domain/sized-cache.js";
 import type { StatsStore } from "../domain/types.js";
 import { renderOfflineGraphiQL } from "../http/graphiql.js";
 import { FellBehind } from "../live/channel.js";
@@ -29,6 +30,26 @@ export interface StatsYogaOptions {
   transportPlugins: Plugin[];
   series: SeriesContext;
   liveSeries: SeriesFeed;
+  /** Given what Yoga's own caches (parsed documents) hold, for /metrics. */
+  observeCaches?: (source: () => CacheStats[]) => void;
+}
+
+/**
+ * What the parsed documents may hold (docs/limits.md). A document's estimate is
+ * DOCUMENT_BYTES_PER_CHAR per character of its source: its AST, its validation result and its
+ * compiled function together, measured on the test operations (roughly 20-40 bytes a character).
+ */
+const DOCUMENT_CACHE_BYTES = 32 * 1024 * 1024;
+const DOCUMENT_BYTES_PER_CHAR = 48;
+
+/** A Yoga parser cache bounded by bytes (its get/set shape). */
+function yogaCache<K extends string, V>(name: string, maxBytes: number) {
+  const cache = createBytesCache<K, V>(name, maxBytes);
+  return {
+    get: (key: K) => cache.get(key),
+    set: (key: K, value: V) => void cache.set(key, value, 4096 + key.length * DOCUMENT_BYTES_PER_CHAR),
+    stats: () => cache.stats(),
+  };
 }
 
 /** Yoga's message for a masked error (its default, which we keep). */
@@ -67,6 +88,9 @@ export function createStatsYoga(opts: StatsYogaOptions): StatsYoga {
       return masked;
     },
   };
+  const documents = yogaCache<string, DocumentNode>("documents", DOCUMENT_CACHE_BYTES);
+  const documentErrors = yogaCache<string, unknown>("document-errors", DOCUMENT_CACHE_BYTES / 8);
+  opts.observeCaches?.(() => [documents.stats(), documentErrors.stats()]);
   const maskResult = (result: ExecutionResult): ExecutionResult =>
     result.errors?.length
       ? { ...result, errors: result.errors.map((e) => maskedErrors.maskError(e, MASKED_MESSAGE) as GraphQLError) }
@@ -75,11 +99,23 @@ export function createStatsYoga(opts: StatsYogaOptions): StatsYoga {
     schema,
     graphqlEndpoint: "/graphql",
     // Both transports hand over who their door (transport/admission.ts) let in.
-    context: ({ principal }) => ({ store, live, principal, series, liveSeries, seriesCost: { spent: undefined } }),
+    context: ({ principal, request, operationOpen }) => ({
+      store,
+      live,
+      principal,
+      series,
+      liveSeries,
+      seriesCost: { spent: undefined },
+      // graphql-ws says when its client completed the operation; over HTTP the request's signal.
+      open: () => (operationOpen === undefined || operationOpen()) && request?.signal?.aborted !== true,
+    }),
     landingPage: false,
     // CORS is the HTTP server's, for every route alike (src/http/cors.ts); Yoga's would add credentials.
     cors: false,
     maxRequestBodySize: limits.maxRequestBytes,
+    // Parsed documents (and, through them, their validation and compiled graphql-jit function:
+    // both are kept per DocumentNode in WeakMaps) bounded by bytes, not Yoga's 1,000 entries.
+    parserAndValidationCache: { documentCache: documents, errorCache: documentErrors },
     batching: { limit: limits.maxBatch },
     plugins: [
       ...limitPlugins(limits),

@@ -8,6 +8,18 @@ export function badUserInput(message: string): GraphQLError {
   return new GraphQLError(message, { extensions: { code: "BAD_USER_INPUT" } });
 }
 
+/** The heap is at --max-memory: this piece of work was refused (the message says so); retrying later may work. */
+export function memoryExhausted(message: string): GraphQLError {
+  return new GraphQLError(message, { extensions: { code: "MEMORY_EXHAUSTED" } });
+}
+
+/** The client completed the operation before it ran: nothing is planned or read for it (nobody sees this). */
+export function operationEnded(): GraphQLError {
+  return new GraphQLError("the operation was completed by its client before it ran", {
+    extensions: { code: "OPERATION_ENDED" },
+  });
+}
+
 /** Throws BAD_USER_INPUT unless `value` is a name as the event bus accepts it. */
 export function checkName(argument: string, value: string): void {
   if (!NAME_PATTERN.test(value)) {
