@@ -6,11 +6,11 @@
 import type { TokenTable } from "../auth/tokens.js";
 import type { GraphqlLimits } from "../config.js";
 import type { StatsStore } from "../domain/types.js";
+import { zoneCacheStats } from "../domain/zone.js";
 import type { Mount } from "../http/app.js";
 import { createMemoryBudget } from "../http/memory-budget.js";
 import { createSendGuard } from "../http/send-guard.js";
 import type { LiveFeed } from "../live/feed.js";
-import { zoneCacheStats } from "../domain/zone.js";
 import { createSeriesFeed } from "../live/series-feed.js";
 import { createPlanCache } from "../live/series-read.js";
 import { createRateLimitedLog, type Logger } from "../log.js";

@@ -5,8 +5,8 @@
 import { planBytes, planReads, type ReadPlan, type SeriesKind } from "../domain/read-plan.js";
 import { segmentStart } from "../domain/segments.js";
 import { type FunnelSeriesView, funnelSeriesView, type SeriesView, seriesView } from "../domain/series-view.js";
-import type { StatsStore } from "../domain/types.js";
 import { createSizedCache, type SizedCache } from "../domain/sized-cache.js";
+import type { StatsStore } from "../domain/types.js";
 import { previousWindow, resolveWindow, type Window, type WindowRequest } from "../domain/window.js";
 import { zoneOf } from "../domain/zone.js";
 
@@ -103,13 +103,19 @@ export function planRequest(req: PlanRequest, now: number, opts: PlanRequestOpti
   }
   // A `last` that resolveWindow would accept is charged before its segments are even made.
   const last = w.last;
-  const chargedEarly = byLast && last !== undefined && Number.isSafeInteger(last) && last >= 1 && last <= opts.maxPoints;
+  const chargedEarly =
+    byLast && last !== undefined && Number.isSafeInteger(last) && last >= 1 && last <= opts.maxPoints;
   if (chargedEarly) opts.charge(last);
   const window = resolveWindow(w, now, opts.maxPoints);
   if (!chargedEarly) opts.charge(window.segments.length);
   opts.admit?.();
   const planned = planSeries({ ...req, window }, now, opts);
-  if (key !== undefined) opts.plans.set(key, { windows: planned.windows, plans: planned.plans }, plannedBytes(planned.windows, planned.plans));
+  if (key !== undefined)
+    opts.plans.set(
+      key,
+      { windows: planned.windows, plans: planned.plans },
+      plannedBytes(planned.windows, planned.plans),
+    );
   return planned;
 }
 

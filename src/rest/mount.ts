@@ -7,8 +7,8 @@
 import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from "node:http";
 import { authenticateRequest, FORBIDDEN_CHALLENGE } from "../auth/request.js";
 import { canRead, type Principal, type TokenTable } from "../auth/tokens.js";
-import type { StatsStore } from "../domain/types.js";
 import type { CacheStats } from "../domain/sized-cache.js";
+import type { StatsStore } from "../domain/types.js";
 import { createAnswerCache } from "../http/answer-cache.js";
 import type { Mount } from "../http/app.js";
 import { type MemoryBudget, MemoryExhausted } from "../http/memory-budget.js";

@@ -24,12 +24,15 @@ export interface ChurnLimit {
   refuseSse(req: IncomingMessage, res: ServerResponse): boolean;
 }
 
-export function createChurnLimit(ratePerSecond: number, burst: number, onRefused: (transport: string) => void): ChurnLimit {
+export function createChurnLimit(
+  ratePerSecond: number,
+  burst: number,
+  onRefused: (transport: string) => void,
+): ChurnLimit {
   const opts: ChurnOptions = { ratePerSecond, burst: Math.max(1, burst) };
   const off = ratePerSecond <= 0;
   const sse = createKeyedChurnBudgets(opts);
-  const refusal = (per: string) =>
-    new GraphQLError(churnMessage(opts, per), { extensions: { code: "RATE_LIMITED" } });
+  const refusal = (per: string) => new GraphQLError(churnMessage(opts, per), { extensions: { code: "RATE_LIMITED" } });
   return {
     forConnection: () => (off ? undefined : createChurnBudget(opts)),
     wsRefusal() {
