@@ -153,6 +153,7 @@ describe("bounded work per request", () => {
     // The marker: a later operation on the same connection is answered.
     ws.send({ id: "after", type: "subscribe", payload: { query: "{ accounts }" } });
     await ws.next("complete", "after");
+    assert.match(await metrics(svc), /^stats_cache_entries\{cache="plans"\} \d+$/m, "kept plans are reported");
     assert.equal(await plans(), before, "nothing planned for the completed operation");
     assert.equal(
       ws.messages.some((m) => m.id === "gone" && m.type === "next"),
