@@ -75,7 +75,7 @@ export function createGraphqlMount(
   });
   metrics.observeMemoryBudget(() => memory.limitBytes);
   const plans = createPlanCache(PLAN_CACHE_BYTES);
-  metrics.observeCaches(() => [plans.stats(), zoneCacheStats().spellings, ...cache.stats()]);
+  metrics.observeCaches(() => [plans.stats(), ...zoneCacheStats(), ...cache.stats()]);
   const series = {
     now: Date.now,
     maxPoints: limits.maxSeriesPoints,
