@@ -20,7 +20,7 @@ import { eventually } from "../helpers/ports.js";
 import { startRedis, type TestRedis } from "../helpers/redis.js";
 import { metricValue, startTestService } from "../helpers/service.js";
 import { startPublisher, type TestPublisher } from "../helpers/zmq.js";
-import { openRawWs, overWs, postJson, type Result, wsUrl } from "./graphql-clients.js";
+import { openRawSse, openRawWs, overWs, postJson, type Result, wsUrl } from "./graphql-clients.js";
 
 const errorText = (r: Result) => (r.errors ?? []).map((e) => e.message).join("; ");
 const codeOf = (r: Result) => r.errors?.[0]?.extensions?.["code"];
@@ -35,6 +35,8 @@ describe("bounded work per request", () => {
   let svc: Service;
   /** A memory budget of one byte: always reached. */
   let full: Service;
+  /** A burst of 2 operations, then one a second. */
+  let slow: Service;
 
   before(async () => {
     redis = await startRedis();
@@ -49,10 +51,20 @@ describe("bounded work per request", () => {
       "--introspection=false",
     ]);
     full = await startTestService([...common, "--key-prefix", redis.prefix(), "--max-memory", "1"]);
+    slow = await startTestService([
+      ...common,
+      "--key-prefix",
+      redis.prefix(),
+      "--max-ws-operations",
+      "2",
+      "--max-operation-rate",
+      "1",
+    ]);
   });
   after(async () => {
     await svc?.stop();
     await full?.stop();
+    await slow?.stop();
     pub?.close();
     await redis?.stop();
   });
@@ -129,6 +141,30 @@ describe("bounded work per request", () => {
       metricValue(await metrics(svc), 'stats_graphql_operations_refused_total{transport="ws",reason="rate_limited"}') >
         0,
     );
+  });
+
+  it("SSE subscriptions opened and closed too fast from one address get a 429 RATE_LIMITED", async () => {
+    const query = `subscription { series(account: "acme", event: "pageview", granularity: DAY, last: 2) { total } }`;
+    const statuses: number[] = [];
+    for (let i = 0; i < 2; i++) {
+      const sse = openRawSse(slow.url, query);
+      statuses.push((await sse.response).statusCode ?? 0);
+      sse.close();
+    }
+    const third = await fetch(`${slow.url}/graphql`, {
+      method: "POST",
+      headers: { "content-type": "application/json", accept: "text/event-stream" },
+      body: JSON.stringify({ query }),
+    });
+    statuses.push(third.status);
+    const refusal = await third.text();
+    assert.deepEqual(statuses, [200, 200, 429]);
+    const body = JSON.parse(refusal) as Result;
+    assert.equal(codeOf(body), "RATE_LIMITED");
+    assert.match(errorText(body), /--max-operation-rate/);
+    // A plain query from the same address is not an SSE subscription: answered.
+    const q = await postJson(slow.url, { query: "{ accounts }" });
+    assert.equal(q.body.errors, undefined, q.text);
   });
 
   it("an operation completed before it ran is not planned", async () => {
