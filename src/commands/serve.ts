@@ -136,7 +136,7 @@ export async function startService(
             store,
             log,
             tokens,
-            memory: createMemoryBudget(config.graphql.maxMemoryBytes),
+            memory: createMemoryBudget({ limitBytes: config.graphql.maxMemoryBytes }),
             observeCaches: (source) => metrics.observeCaches(source),
           },
           onFlushed,

@@ -69,9 +69,12 @@ export function createGraphqlMount(
   live.onResync(() => metrics.liveResyncs.inc());
 
   const refusedLog = createRateLimitedLog(deps.log);
-  const memory = createMemoryBudget(limits.maxMemoryBytes, undefined, (what, used) => {
-    metrics.memoryRefusals.inc({ what: what.startsWith("planning") ? "series_plan" : "live_window" });
-    refusedLog("memory", { what, usedBytes: used }, "refused work: the heap is at its memory budget (--max-memory)");
+  const memory = createMemoryBudget({
+    limitBytes: limits.maxMemoryBytes,
+    onRefused(what, used) {
+      metrics.memoryRefusals.inc({ what: what.startsWith("planning") ? "series_plan" : "live_window" });
+      refusedLog("memory", { what, usedBytes: used }, "refused work: the heap is at its memory budget (--max-memory)");
+    },
   });
   metrics.observeMemoryBudget(() => memory.limitBytes);
   const plans = createPlanCache(PLAN_CACHE_BYTES);

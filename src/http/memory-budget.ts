@@ -38,18 +38,25 @@ export function defaultMemoryLimit(): number {
   return Math.floor(getHeapStatistics().heap_size_limit * DEFAULT_SHARE_OF_HEAP_LIMIT);
 }
 
-export function createMemoryBudget(
-  limitBytes: number,
-  read: () => number = () => getHeapStatistics().used_heap_size,
-  onRefused?: (what: string, usedBytes: number) => void,
-): MemoryBudget {
-  const limit = limitBytes > 0 ? limitBytes : defaultMemoryLimit();
-  let at = 0;
+export interface MemoryBudgetOptions {
+  /** --max-memory: 0 for the default share of V8's heap limit. */
+  limitBytes: number;
+  /** The heap in use (V8's own figure unless told). */
+  read?: () => number;
+  now?: () => number;
+  /** Told each refusal (for a metric and a log line). */
+  onRefused?: (what: string, usedBytes: number) => void;
+}
+
+export function createMemoryBudget(opts: MemoryBudgetOptions): MemoryBudget {
+  const { read = () => getHeapStatistics().used_heap_size, now: clock = Date.now, onRefused } = opts;
+  const limit = opts.limitBytes > 0 ? opts.limitBytes : defaultMemoryLimit();
+  let at = Number.NEGATIVE_INFINITY;
   let used = 0;
   let refusals = 0;
   const usedBytes = () => {
-    const now = Date.now();
-    if (now - at >= READ_EVERY_MS) {
+    const now = clock();
+    if (now - at >= READ_EVERY_MS || now < at) {
       used = read();
       at = now;
     }
