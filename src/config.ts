@@ -386,7 +386,7 @@ export const OPTIONS: readonly OptionSpec[] = [
     env: "STATS_MAX_OPERATION_RATE",
     kind: "int",
     def: "20",
-    help: "GraphQL operations one graphql-ws connection, or one address's SSE subscriptions, may start per second after a burst of --max-ws-operations (more: RATE_LIMITED); 0 = no limit",
+    help: "GraphQL operations one graphql-ws connection, or one address's SSE subscriptions, may start per second after a burst of twice --max-ws-operations (more: RATE_LIMITED); 0 = no limit",
   },
   {
     flag: "max-memory",

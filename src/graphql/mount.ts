@@ -91,7 +91,8 @@ export function createGraphqlMount(
     ...series,
     admitWatch: () => memory.admit("a new live window"),
   });
-  const churn = createChurnLimit(limits.maxOperationRate, limits.maxWsOperations, (transport) =>
+  // The burst: every slot of a connection filled, and each replaced once, at once.
+  const churn = createChurnLimit(limits.maxOperationRate, 2 * limits.maxWsOperations, (transport) =>
     metrics.operationsRefused.inc({ transport, reason: "rate_limited" }),
   );
   const sseShutdown = createSseShutdown();
