@@ -197,7 +197,7 @@ export function createMetrics(opts: { defaultMetrics?: boolean } = {}) {
     }),
     memoryRefusals: new Counter({
       name: "stats_memory_refusals_total",
-      help: "Pieces of expensive work refused because the heap in use had reached --max-memory (what: series_plan, live_window, rest_read).",
+      help: "Pieces of expensive work refused because the heap in use had reached --max-memory (what: series_plan, live_subscription).",
       labelNames: ["what"] as const,
       registers,
     }),

@@ -72,7 +72,7 @@ export function createGraphqlMount(
   const memory = createMemoryBudget({
     limitBytes: limits.maxMemoryBytes,
     onRefused(what, used) {
-      metrics.memoryRefusals.inc({ what: what.startsWith("planning") ? "series_plan" : "live_window" });
+      metrics.memoryRefusals.inc({ what: what.startsWith("planning") ? "series_plan" : "live_subscription" });
       refusedLog("memory", { what, usedBytes: used }, "refused work: the heap is at its memory budget (--max-memory)");
     },
   });

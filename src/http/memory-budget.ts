@@ -1,9 +1,9 @@
 /**
  * The process-wide memory budget (--max-memory): when the JavaScript heap in use reaches it, new
- * expensive work — planning a window that no cache holds, a new distinct live window, a REST read
- * that no cache answers — is refused with an error that says so (GraphQL MEMORY_EXHAUSTED, REST 503)
- * rather than started, so the process slows its intake instead of dying with "JavaScript heap out
- * of memory". Work already running finishes; cached answers are still served; the budget is
+ * expensive work — planning a window that no cache holds, a new live subscription (a `series`
+ * window nobody watches yet), a REST read that no cache answers — is refused with an error that
+ * says so (GraphQL MEMORY_EXHAUSTED, REST 503) rather than started, so the process slows its
+ * intake instead of dying with "JavaScript heap out of memory". Work already running finishes; cached answers are still served; the budget is
  * checked again at the next request, so the refusals end as soon as the collector has freed the
  * heap.
  *

@@ -205,6 +205,12 @@ describe("bounded work per request", () => {
       `subscription { series(account: "acme", event: "pageview", granularity: DAY, last: 3) { total } }`,
     );
     assert.equal(codeOf(live), "MEMORY_EXHAUSTED", errorText(live));
+    const year = new Date().getUTCFullYear();
+    const stats = await overWs(
+      full.url,
+      `subscription { stats(account: "acme", event: "pageview", year: ${year}) { total } }`,
+    );
+    assert.equal(codeOf(stats), "MEMORY_EXHAUSTED", errorText(stats));
     const rest = await fetch(`${full.url}/api/stats/track/acme/pageview/2026`);
     assert.equal(rest.status, 503);
     assert.match(await rest.text(), /memory budget/);
