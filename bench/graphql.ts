@@ -480,6 +480,8 @@ function sseClient(kind: "bare" | "graphql", url: string): { client: Client; rea
 async function serveGraphql([redisUrl, serviceRole, zmq, flushMs, prefix, eager]: string[]): Promise<void> {
   const flags = ["--role", serviceRole as string, "--redis", redisUrl as string, "--log-level", "error"];
   flags.push("--key-prefix", prefix ?? KEY_PREFIX);
+  // Thousands of subscribers from one address (127.0.0.1): no operation rate per address.
+  flags.push("--max-operation-rate", "0");
   if (zmq) flags.push("--zmq", zmq, "--flush-interval", `${flushMs ?? 100}ms`);
   if (eager === "true") flags.push("--flush-eager");
   const config = testConfig(flags);

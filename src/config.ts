@@ -66,6 +66,10 @@ export interface GraphqlLimits {
   maxBatch: number;
   /** Operations running at once on one graphql-ws connection. */
   maxWsOperations: number;
+  /** Operations one graphql-ws connection (or SSE client address) may start per second; 0 = no limit. */
+  maxOperationRate: number;
+  /** Heap bytes past which new expensive work is refused; 0 = 75% of V8's heap limit. */
+  maxMemoryBytes: number;
   wsInitTimeoutMs: number;
   /** Bytes that may wait unread for one subscriber connection before it is closed. */
   maxSendBufferBytes: number;
@@ -378,6 +382,20 @@ export const OPTIONS: readonly OptionSpec[] = [
     help: "subscriptions (and queries) running at once on one graphql-ws connection",
   },
   {
+    flag: "max-operation-rate",
+    env: "STATS_MAX_OPERATION_RATE",
+    kind: "int",
+    def: "20",
+    help: "GraphQL operations one graphql-ws connection, or one address's SSE subscriptions, may start per second after a burst of twice --max-ws-operations (more: RATE_LIMITED); 0 = no limit",
+  },
+  {
+    flag: "max-memory",
+    env: "STATS_MAX_MEMORY",
+    kind: "int",
+    def: "0",
+    help: "bytes of JavaScript heap in use past which new expensive work (planning a window, a new live window, an uncached REST read) is refused (MEMORY_EXHAUSTED, 503); 0 = 75% of V8's heap limit",
+  },
+  {
     flag: "ws-init-timeout",
     env: "STATS_WS_INIT_TIMEOUT",
     kind: "duration",
@@ -608,6 +626,8 @@ export function parseConfig(argv: readonly string[], env: NodeJS.ProcessEnv = {}
       maxRequestBytes: int("max-request-body", 1),
       maxBatch: int("max-batch-operations", 1),
       maxWsOperations: int("max-ws-operations", 1),
+      maxOperationRate: int("max-operation-rate", 0),
+      maxMemoryBytes: int("max-memory", 0),
       wsInitTimeoutMs: duration("ws-init-timeout"),
       maxSendBufferBytes: int("max-send-buffer", 1),
       sendStallTimeoutMs: duration("send-stall-timeout"),

@@ -5,6 +5,7 @@
  * the source their owner registers with `observe…`.
  */
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from "prom-client";
+import type { CacheStats } from "./domain/sized-cache.js";
 import type { Cardinality } from "./domain/types.js";
 
 /** Cardinality is read from the store at most this often (a scrape reads the last figures). */
@@ -27,6 +28,9 @@ export function createMetrics(opts: { defaultMetrics?: boolean } = {}) {
   let busQueued = () => 0;
   let subscriptions = () => 0;
   let sendBuffers = () => 0;
+  const cacheSources: Array<() => CacheStats[]> = [];
+  const caches = () => cacheSources.flatMap((source) => source());
+  let memoryBudget = () => 0;
   let flush = () => ({ failing: false, setAsideEvents: 0 });
   let cardinalitySource: (() => Promise<Cardinality>) | undefined;
   let cardinality: { at: number; value: Promise<Cardinality | undefined> } | undefined;
@@ -173,7 +177,7 @@ export function createMetrics(opts: { defaultMetrics?: boolean } = {}) {
     }),
     subscribersDropped: new Counter({
       name: "stats_graphql_subscribers_dropped_total",
-      help: "Subscriber connections closed because their client stopped reading (reason: stalled or buffer_full).",
+      help: "Subscriber connections closed by the server because their client stopped reading (reason: stalled or buffer_full) or answered no ping (ping_timeout).",
       labelNames: ["transport", "reason"] as const,
       registers,
     }),
@@ -183,6 +187,56 @@ export function createMetrics(opts: { defaultMetrics?: boolean } = {}) {
       registers,
       collect() {
         this.set(sendBuffers());
+      },
+    }),
+    operationsRefused: new Counter({
+      name: "stats_graphql_operations_refused_total",
+      help: "GraphQL operations refused before they ran: rate_limited (a connection or address starting more than --max-operation-rate), memory (the heap at --max-memory).",
+      labelNames: ["transport", "reason"] as const,
+      registers,
+    }),
+    memoryRefusals: new Counter({
+      name: "stats_memory_refusals_total",
+      help: "Pieces of expensive work refused because the heap in use had reached --max-memory (what: series_plan, live_subscription).",
+      labelNames: ["what"] as const,
+      registers,
+    }),
+    memoryBudgetBytes: new Gauge({
+      name: "stats_memory_budget_bytes",
+      help: "The heap in use past which new expensive work is refused (--max-memory, or 75% of V8's heap limit).",
+      registers,
+      collect() {
+        this.set(memoryBudget());
+      },
+    }),
+    cacheBytes: new Gauge({
+      name: "stats_cache_bytes",
+      help: "Estimated bytes held by each cache bounded by bytes (cache: plans, zone-spellings, graphql-answers, rest-answers, documents, …).",
+      labelNames: ["cache"] as const,
+      registers,
+      collect() {
+        this.reset();
+        for (const c of caches()) this.set({ cache: c.name }, c.bytes);
+      },
+    }),
+    cacheMaxBytes: new Gauge({
+      name: "stats_cache_max_bytes",
+      help: "The byte budget of each cache bounded by bytes.",
+      labelNames: ["cache"] as const,
+      registers,
+      collect() {
+        this.reset();
+        for (const c of caches()) this.set({ cache: c.name }, c.maxBytes);
+      },
+    }),
+    cacheEntries: new Gauge({
+      name: "stats_cache_entries",
+      help: "Entries held by each cache bounded by bytes.",
+      labelNames: ["cache"] as const,
+      registers,
+      collect() {
+        this.reset();
+        for (const c of caches()) this.set({ cache: c.name }, c.entries);
       },
     }),
     graphqlQueries: new Counter({
@@ -270,6 +324,14 @@ export function createMetrics(opts: { defaultMetrics?: boolean } = {}) {
     /** Makes stats_graphql_subscriptions read `source` at every scrape. */
     observeSubscriptions(source: () => number) {
       subscriptions = source;
+    },
+    /** Adds `source` (caches bounded by bytes) to what the stats_cache_* gauges read at every scrape. */
+    observeCaches(source: () => CacheStats[]) {
+      cacheSources.push(source);
+    },
+    /** Makes stats_memory_budget_bytes read `source` at every scrape. */
+    observeMemoryBudget(source: () => number) {
+      memoryBudget = source;
     },
     /** Makes stats_graphql_send_buffer_bytes read `source` at every scrape. */
     observeSendBuffers(source: () => number) {

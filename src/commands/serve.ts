@@ -11,6 +11,7 @@ import { describeShardTrouble, shardTrouble } from "../domain/shard-view.js";
 import type { StatsStore } from "../domain/types.js";
 import { createGraphqlMount } from "../graphql/mount.js";
 import { type App, buildApp, type Mount, type ReadinessCheck } from "../http/app.js";
+import { createMemoryBudget } from "../http/memory-budget.js";
 import { createAssetsMount, createDashboardMount } from "../http/web-mount.js";
 import { type Ingest, startIngest } from "../ingest/ingest.js";
 import { openShardLease, type ShardLease } from "../ingest/shard-lease.js";
@@ -162,7 +163,17 @@ export async function startService(
           feed,
           onFlushed,
         ),
-        createRestMount({ pathPrefix: config.pathPrefix, store, log, tokens }, onFlushed),
+        createRestMount(
+          {
+            pathPrefix: config.pathPrefix,
+            store,
+            log,
+            tokens,
+            memory: createMemoryBudget({ limitBytes: config.graphql.maxMemoryBytes }),
+            observeCaches: (source) => metrics.observeCaches(source),
+          },
+          onFlushed,
+        ),
         createDashboardMount(),
         createAssetsMount(),
       );

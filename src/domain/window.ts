@@ -29,7 +29,11 @@ export interface Window {
   sliding: boolean;
 }
 
-/** Instants the counters can hold: their keys have four-digit years from 1970. */
+/**
+ * Instants a window may be asked for: from MIN_INSTANT, and before MAX_INSTANT (exclusive). The
+ * counters' keys have four-digit years from 1970; the last month is left out so that a window
+ * aligned to its zone's segments (a month ending 14 hours after UTC's) never reaches year 10000.
+ */
 export const MIN_INSTANT = Date.UTC(1970, 0, 1);
 export const MAX_INSTANT = Date.UTC(9999, 11, 1);
 
@@ -62,8 +66,10 @@ export function resolveWindow(req: WindowRequest, now: number, maxPoints: number
       ["from", from],
       ["to", to],
     ] as const) {
-      if (!Number.isFinite(t) || t < MIN_INSTANT || t > MAX_INSTANT) {
-        throw new WindowError(`${name} must be between 1970-01-01 and 9999-11-30`);
+      if (!Number.isFinite(t) || t < MIN_INSTANT || t >= MAX_INSTANT) {
+        throw new WindowError(
+          `${name} must be between 1970-01-01T00:00Z and 9999-11-30T23:59:59.999Z (both included), got ${Math.abs(t) <= 8.64e15 ? new Date(t).toISOString() : String(t)}`,
+        );
       }
     }
     if (from >= to) throw new WindowError("from must be before to");

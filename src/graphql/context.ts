@@ -1,8 +1,10 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Principal } from "../auth/tokens.js";
 import type { StatsStore } from "../domain/types.js";
+import type { MemoryBudget } from "../http/memory-budget.js";
 import type { LiveFeed } from "../live/feed.js";
 import type { SeriesFeed } from "../live/series-feed.js";
+import type { PlanCache } from "../live/series-read.js";
 
 /** What every resolver gets: the store for queries, the live feed (fed by the typed bus) for subscriptions. */
 export interface GraphqlContext {
@@ -16,6 +18,11 @@ export interface GraphqlContext {
   liveSeries: SeriesFeed;
   /** What this operation's series fields have charged against --max-query-cost. */
   seriesCost: CostMeter;
+  /**
+   * False once the client no longer wants the operation (a graphql-ws `complete`, a closed SSE
+   * request): costly work not yet started is then skipped.
+   */
+  open(): boolean;
 }
 
 export interface SeriesContext {
@@ -25,6 +32,10 @@ export interface SeriesContext {
   maxCost: number;
   /** How long minute counts are kept (ms). */
   minuteRetentionMs: number;
+  /** Windows and plans kept between requests (bounded by bytes). */
+  plans: PlanCache;
+  /** The process's memory budget (--max-memory): planning a window is refused past it. */
+  memory: MemoryBudget;
 }
 
 /**
@@ -41,6 +52,8 @@ export interface ServerContext {
    * carries no ambient credential a foreign page could forge, so the CSRF check lets it pass.
    */
   credentialed: boolean;
+  /** graphql-ws: false once the client completed this operation (SSE reads its request's signal). */
+  operationOpen?: (() => boolean) | undefined;
 }
 
 /** Per operation (one GraphQL context): its static cost and what its series fields have charged since. */

@@ -6,13 +6,17 @@
 import type { TokenTable } from "../auth/tokens.js";
 import type { GraphqlLimits } from "../config.js";
 import type { StatsStore } from "../domain/types.js";
+import { zoneCacheStats } from "../domain/zone.js";
 import type { Mount } from "../http/app.js";
+import { createMemoryBudget } from "../http/memory-budget.js";
 import { createSendGuard } from "../http/send-guard.js";
 import type { LiveFeed } from "../live/feed.js";
 import { createSeriesFeed } from "../live/series-feed.js";
-import type { Logger } from "../log.js";
+import { createPlanCache } from "../live/series-read.js";
+import { createRateLimitedLog, type Logger } from "../log.js";
 import type { Metrics } from "../metrics.js";
 import { admitHttp } from "./transport/admission.js";
+import { createChurnLimit } from "./transport/churn-limit.js";
 import { createQueryCache, DEFAULT_QUERY_CACHE } from "./transport/query-cache.js";
 import { createSseShutdown, useFramedSse } from "./transport/sse.js";
 import { refuseSseSingleConnection } from "./transport/sse-single-connection.js";
@@ -28,6 +32,9 @@ export interface GraphqlMountDeps {
   /** How far back minute data reaches (--minute-retention): series needing older minutes are refused. */
   minuteRetentionSeconds: number;
 }
+
+/** Windows and plans kept between requests (docs/limits.md): a 720-hour half-hour-zone plan is ~150 KB. */
+const PLAN_CACHE_BYTES = 32 * 1024 * 1024;
 
 /** At shutdown, how long SSE responses get to end cleanly (they need one write each). */
 const SSE_END_GRACE_MS = 1_000;
@@ -50,19 +57,44 @@ export function createGraphqlMount(
     stallTimeoutMs: limits.sendStallTimeoutMs,
     onDrop(transport, reason, bufferedBytes) {
       metrics.subscribersDropped.inc({ transport, reason });
-      deps.log.warn({ transport, reason, bufferedBytes }, "closed a subscriber connection: client not reading");
+      deps.log.warn(
+        { transport, reason, bufferedBytes },
+        reason === "ping_timeout"
+          ? "closed a subscriber connection: client answered no ping"
+          : "closed a subscriber connection: client not reading",
+      );
     },
   });
   metrics.observeSendBuffers(() => guard.bufferedBytes());
   live.onResync(() => metrics.liveResyncs.inc());
 
+  const refusedLog = createRateLimitedLog(deps.log);
+  const memory = createMemoryBudget({
+    limitBytes: limits.maxMemoryBytes,
+    onRefused(what, used) {
+      metrics.memoryRefusals.inc({ what: what.startsWith("planning") ? "series_plan" : "live_subscription" });
+      refusedLog("memory", { what, usedBytes: used }, "refused work: the heap is at its memory budget (--max-memory)");
+    },
+  });
+  metrics.observeMemoryBudget(() => memory.limitBytes);
+  const plans = createPlanCache(PLAN_CACHE_BYTES);
+  metrics.observeCaches(() => [plans.stats(), ...zoneCacheStats(), ...cache.stats()]);
   const series = {
     now: Date.now,
     maxPoints: limits.maxSeriesPoints,
     maxCost: limits.maxCost,
     minuteRetentionMs: deps.minuteRetentionSeconds * 1000,
+    plans,
+    memory,
   };
-  const liveSeries = createSeriesFeed(live, deps.store, deps.log, series);
+  const liveSeries = createSeriesFeed(live, deps.store, deps.log, {
+    ...series,
+    admitWatch: () => memory.admit("a new live window"),
+  });
+  // The burst: every slot of a connection filled, and each replaced once, at once.
+  const churn = createChurnLimit(limits.maxOperationRate, 2 * limits.maxWsOperations, (transport) =>
+    metrics.operationsRefused.inc({ transport, reason: "rate_limited" }),
+  );
   const sseShutdown = createSseShutdown();
   const yoga = createStatsYoga({
     store: deps.store,
@@ -72,8 +104,9 @@ export function createGraphqlMount(
     transportPlugins: [useFramedSse(guard, sseShutdown)],
     series,
     liveSeries,
+    observeCaches: (source) => metrics.observeCaches(source),
   });
-  const ws = createGraphqlWsServer(yoga, limits, guard, deps.log, deps.tokens);
+  const ws = createGraphqlWsServer(yoga, limits, guard, deps.log, deps.tokens, churn);
   // Without flush announcements nothing may be kept (maxEntries 0), but queries still take the
   // direct executed path.
   const cache = createQueryCache(yoga, {
@@ -92,6 +125,7 @@ export function createGraphqlMount(
       // Before the cache: its hits skip Yoga, and an unauthenticated request gets nothing.
       const context = admitHttp(deps.tokens, req, res);
       if (!context) return;
+      if (churn.refuseSse(req, res)) return;
       if (await cache.handle(req, res, context)) return;
       await yoga.handle(req, res, context);
     },

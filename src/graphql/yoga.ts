@@ -3,9 +3,10 @@
  * HTTP (queries, and subscriptions over SSE) goes straight through it; graphql-ws goes through
  * its `getEnveloped` (ws.ts), so both run the same envelop plugins and limits.
  */
-import { type ExecutionResult, GraphQLError } from "graphql";
+import { type DocumentNode, type ExecutionResult, GraphQLError } from "graphql";
 import { createYoga, maskError, type Plugin, type YogaServerInstance } from "graphql-yoga";
 import type { GraphqlLimits } from "../config.js";
+import { type CacheStats, createSizedCache as createBytesCache } from "../domain/sized-cache.js";
 import type { StatsStore } from "../domain/types.js";
 import { renderOfflineGraphiQL } from "../http/graphiql.js";
 import { FellBehind } from "../live/channel.js";
@@ -29,6 +30,29 @@ export interface StatsYogaOptions {
   transportPlugins: Plugin[];
   series: SeriesContext;
   liveSeries: SeriesFeed;
+  /** Given what Yoga's own caches (parsed documents) hold, for /metrics. */
+  observeCaches?: (source: () => CacheStats[]) => void;
+}
+
+/**
+ * What Yoga's parsed documents may hold (docs/limits.md). A document is estimated per character
+ * of its source: its AST and validation result take ~80 bytes a character, and the graphql-jit
+ * function compiled for a query (kept per DocumentNode too) ~200 more (measured with heap
+ * snapshots on a 290-character series query: 22 KB parsed and validated, 80 KB compiled).
+ */
+const DOCUMENT_CACHE_BYTES = 32 * 1024 * 1024;
+const DOCUMENT_BYTES_PER_CHAR = 280;
+/** A parse error keeps its message and location, not the source. */
+const ERROR_BYTES = 1024;
+
+/** A Yoga parser cache (its get/set shape) bounded by bytes, each entry estimated by `bytesOf` its source. */
+function yogaCache<V>(name: string, maxBytes: number, bytesOf: (source: string) => number) {
+  const cache = createBytesCache<string, V>(name, maxBytes);
+  return {
+    get: (key: string) => cache.get(key),
+    set: (key: string, value: V) => void cache.set(key, value, bytesOf(key)),
+    stats: () => cache.stats(),
+  };
 }
 
 /** Yoga's message for a masked error (its default, which we keep). */
@@ -67,6 +91,18 @@ export function createStatsYoga(opts: StatsYogaOptions): StatsYoga {
       return masked;
     },
   };
+  const documents = yogaCache<DocumentNode>(
+    "documents",
+    DOCUMENT_CACHE_BYTES,
+    (q) => q.length * DOCUMENT_BYTES_PER_CHAR,
+  );
+  // A refused document is kept as its error, and its key (the source) is what costs.
+  const documentErrors = yogaCache<unknown>(
+    "document-errors",
+    DOCUMENT_CACHE_BYTES / 8,
+    (q) => 16 + q.length + ERROR_BYTES,
+  );
+  opts.observeCaches?.(() => [documents.stats(), documentErrors.stats()]);
   const maskResult = (result: ExecutionResult): ExecutionResult =>
     result.errors?.length
       ? { ...result, errors: result.errors.map((e) => maskedErrors.maskError(e, MASKED_MESSAGE) as GraphQLError) }
@@ -75,11 +111,23 @@ export function createStatsYoga(opts: StatsYogaOptions): StatsYoga {
     schema,
     graphqlEndpoint: "/graphql",
     // Both transports hand over who their door (transport/admission.ts) let in.
-    context: ({ principal }) => ({ store, live, principal, series, liveSeries, seriesCost: { spent: undefined } }),
+    context: ({ principal, request, operationOpen }) => ({
+      store,
+      live,
+      principal,
+      series,
+      liveSeries,
+      seriesCost: { spent: undefined },
+      // graphql-ws says when its client completed the operation; over HTTP the request's signal.
+      open: () => (operationOpen === undefined || operationOpen()) && request?.signal?.aborted !== true,
+    }),
     landingPage: false,
     // CORS is the HTTP server's, for every route alike (src/http/cors.ts); Yoga's would add credentials.
     cors: false,
     maxRequestBodySize: limits.maxRequestBytes,
+    // Parsed documents (and, through them, their validation and compiled graphql-jit function:
+    // both are kept per DocumentNode in WeakMaps) bounded by bytes, not Yoga's 1,000 entries.
+    parserAndValidationCache: { documentCache: documents, errorCache: documentErrors },
     batching: { limit: limits.maxBatch },
     plugins: [
       ...limitPlugins(limits),

@@ -20,7 +20,7 @@ export interface SendGuardOptions {
   onDrop?: (transport: string, reason: DropReason, bufferedBytes: number) => void;
 }
 
-export type DropReason = "buffer_full" | "stalled";
+export type DropReason = "buffer_full" | "stalled" | "ping_timeout";
 
 export interface GuardedConnection {
   transport: string;
@@ -35,6 +35,8 @@ export interface WatchedConnection {
   progressed(): void;
   /** Checks the buffer limit now, right after a write. */
   check(): void;
+  /** The transport closed the connection itself for `reason` (a ping unanswered): reported as the guard's own drops are. */
+  dropped(reason: DropReason): void;
   unwatch(): void;
 }
 
@@ -100,6 +102,12 @@ export function createSendGuard(opts: SendGuardOptions): SendGuard {
         },
         check() {
           if (!e.dropped) inspect(e, Date.now());
+        },
+        dropped(reason) {
+          if (e.dropped) return;
+          e.dropped = true;
+          entries.delete(e);
+          opts.onDrop?.(e.conn.transport, reason, e.conn.buffered());
         },
         unwatch() {
           entries.delete(e);

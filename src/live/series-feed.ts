@@ -6,7 +6,8 @@
  * window (or its previous) makes the watch read once, whatever the number of subscribers, and all
  * of them receive the same object. A `last: N` window also slides: one timer per (zone,
  * granularity) fires when the zone's next segment begins, and every sliding watch of that zone
- * and granularity is moved forward and read again, even when no event arrives.
+ * and granularity is moved forward and read again, even when no event arrives. Zones are keyed by
+ * their canonical name (domain/zone.ts), so `asia/kolkata` and `Asia/Kolkata` share one timer.
  */
 import { segmentEnd } from "../domain/segments.js";
 import type { FunnelSeriesView, SeriesView } from "../domain/series-view.js";
@@ -30,6 +31,8 @@ type View = SeriesView | FunnelSeriesView;
 export interface SeriesFeedOptions extends SeriesReadOptions {
   now: () => number;
   maxPoints: number;
+  /** Called before a new distinct window is watched (not for one already watched): throws to refuse it (the memory budget). */
+  admitWatch?: () => void;
 }
 
 export interface SeriesFeed {
@@ -170,6 +173,7 @@ export function createSeriesFeed(live: LiveFeed, store: StatsStore, log: Logger,
       const key = keyOf(planned.target, last);
       let w = watches.get(key);
       if (!w) {
+        opts.admitWatch?.();
         w = { key, planned, last, sinks: new Set(), sent: undefined, reading: false, again: false };
         watches.set(key, w);
         if (last !== undefined) {

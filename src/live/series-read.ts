@@ -2,9 +2,10 @@
  * Reads a window (and, when asked, the one before it) from the store: one read plan per window,
  * every hash of both in one round trip. Shared by the queries and the live feed.
  */
-import { planReads, type ReadPlan, type SeriesKind } from "../domain/read-plan.js";
+import { planBytes, planReads, type ReadPlan, type SeriesKind } from "../domain/read-plan.js";
 import { segmentStart } from "../domain/segments.js";
 import { type FunnelSeriesView, funnelSeriesView, type SeriesView, seriesView } from "../domain/series-view.js";
+import { createSizedCache, type SizedCache } from "../domain/sized-cache.js";
 import type { StatsStore } from "../domain/types.js";
 import { previousWindow, resolveWindow, type Window, type WindowRequest } from "../domain/window.js";
 import { zoneOf } from "../domain/zone.js";
@@ -41,11 +42,28 @@ export function planSeries(target: SeriesTarget, now: number, opts: SeriesReadOp
 
 /**
  * Windows and plans are the same for every request of one window until its segment changes
- * (`last: N`) or forever (`from`/`to`): they are kept, keyed by what determines them, and a kept
- * plan that reads minute counts is re-checked against the retention on every use.
+ * (`last: N`) or forever (`from`/`to`): they are kept, keyed by what determines them (the zone by
+ * its canonical name, however it was written), in a cache bounded by bytes (--plan-cache-bytes…
+ * see createPlanCache); a kept plan that reads minute counts is re-checked against the retention
+ * on every use.
  */
-const kept = new Map<string, { windows: Window[]; plans: ReadPlan[] }>();
-const KEEP_AT_MOST = 2_000;
+export type PlanCache = SizedCache<string, { windows: Window[]; plans: ReadPlan[] }>;
+
+/** The plan cache: one per process (its owner reports its stats()). */
+export function createPlanCache(maxBytes: number): PlanCache {
+  return createSizedCache("plans", maxBytes);
+}
+
+/**
+ * What windows and plans hold in memory, roughly: a segment is an object with its label (measured:
+ * ~285 bytes with the heap in use, the label being a string built in pieces), a plan planBytes().
+ */
+export function plannedBytes(windows: readonly Window[], plans: readonly ReadPlan[]): number {
+  let bytes = 0;
+  for (const w of windows) bytes += 96 + w.segments.length * 300;
+  for (const p of plans) bytes += planBytes(p);
+  return bytes;
+}
 
 export interface PlanRequest {
   kind: SeriesKind;
@@ -55,33 +73,52 @@ export interface PlanRequest {
   withPrevious: boolean;
 }
 
+export interface PlanRequestOptions extends SeriesReadOptions {
+  maxPoints: number;
+  plans: PlanCache;
+  /**
+   * Told the window's points (its previous has as many) BEFORE anything is planned, and throws
+   * to refuse them (the cost limit). For `last: N` it is called before the window is even resolved.
+   */
+  charge(points: number): void;
+  /** Called before a plan is built (not for a kept one): throws to refuse new work (the memory budget). */
+  admit?(): void;
+}
+
 /** Resolves and plans a request (WindowError / PlanError for a client's mistake), reusing a kept plan. */
-export function planRequest(
-  req: PlanRequest,
-  now: number,
-  opts: SeriesReadOptions & { maxPoints: number },
-): PlannedSeries {
+export function planRequest(req: PlanRequest, now: number, opts: PlanRequestOptions): PlannedSeries {
   const w = req.window;
   const zone = zoneOf(w.timeZone);
   let key: string | undefined;
-  if (zone && w.last !== undefined && w.from === undefined && w.to === undefined) {
+  const byLast = w.last !== undefined && w.from === undefined && w.to === undefined;
+  if (zone && byLast) {
     key = `${req.kind}|${zone.name}|${w.granularity}|L${w.last}|${req.withPrevious}|${segmentStart(zone, w.granularity, now)}`;
   } else if (zone && w.last === undefined && w.from !== undefined && w.to !== undefined) {
     key = `${req.kind}|${zone.name}|${w.granularity}|${w.from}-${w.to}|${req.withPrevious}`;
   }
-  const hit = key === undefined ? undefined : kept.get(key);
+  const hit = key === undefined ? undefined : opts.plans.get(key);
   const stillKept = (p: ReadPlan) =>
     p.oldestMinuteHour === undefined || p.oldestMinuteHour > now - opts.minuteRetentionMs;
   if (hit?.plans.every(stillKept)) {
-    const target = { ...req, window: hit.windows[0] as Window };
-    return { target, windows: hit.windows, plans: hit.plans };
+    const window = hit.windows[0] as Window;
+    opts.charge(window.segments.length);
+    return { target: { ...req, window }, windows: hit.windows, plans: hit.plans };
   }
+  // A `last` that resolveWindow would accept is charged before its segments are even made.
+  const last = w.last;
+  const chargedEarly =
+    byLast && last !== undefined && Number.isSafeInteger(last) && last >= 1 && last <= opts.maxPoints;
+  if (chargedEarly) opts.charge(last);
   const window = resolveWindow(w, now, opts.maxPoints);
+  if (!chargedEarly) opts.charge(window.segments.length);
+  opts.admit?.();
   const planned = planSeries({ ...req, window }, now, opts);
-  if (key !== undefined) {
-    if (kept.size >= KEEP_AT_MOST) kept.clear();
-    kept.set(key, { windows: planned.windows, plans: planned.plans });
-  }
+  if (key !== undefined)
+    opts.plans.set(
+      key,
+      { windows: planned.windows, plans: planned.plans },
+      plannedBytes(planned.windows, planned.plans),
+    );
   return planned;
 }
 

@@ -7,9 +7,11 @@
 import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from "node:http";
 import { authenticateRequest, FORBIDDEN_CHALLENGE } from "../auth/request.js";
 import { canRead, type Principal, type TokenTable } from "../auth/tokens.js";
+import type { CacheStats } from "../domain/sized-cache.js";
 import type { StatsStore } from "../domain/types.js";
 import { createAnswerCache } from "../http/answer-cache.js";
 import type { Mount } from "../http/app.js";
+import { type MemoryBudget, MemoryExhausted } from "../http/memory-budget.js";
 import { createRateLimitedLog, type Logger } from "../log.js";
 import { CALLBACK_ERROR, callbackParam, isValidCallback, jsonpWrap } from "./jsonp.js";
 import { type RouteAnswer, readRoute } from "./read.js";
@@ -44,6 +46,10 @@ export interface RestMountDeps {
   store: StatsStore;
   log: Logger;
   tokens: TokenTable;
+  /** The process's memory budget: a read no cache answers is refused (503) at it. */
+  memory?: MemoryBudget | undefined;
+  /** Given what the answer cache holds, for /metrics. */
+  observeCaches?: ((source: () => CacheStats[]) => void) | undefined;
 }
 
 export function createRestMount(deps: RestMountDeps, onFlushed?: (listener: () => void) => void): Mount {
@@ -51,8 +57,15 @@ export function createRestMount(deps: RestMountDeps, onFlushed?: (listener: () =
   const prefix = deps.pathPrefix;
   const warn = createRateLimitedLog(log);
   const cache = onFlushed
-    ? createAnswerCache<{ body: Buffer; type: string }>({ maxAgeMs: 1_000, maxEntries: 5_000 })
+    ? createAnswerCache<{ body: Buffer; type: string }>({
+        maxAgeMs: 1_000,
+        maxEntries: 5_000,
+        maxBytes: 16 * 1024 * 1024,
+        sizeOf: (a) => a.body.length,
+        name: "rest-answers",
+      })
     : undefined;
+  if (cache) deps.observeCaches?.(() => [cache.stats()]);
   if (cache && onFlushed) onFlushed(() => cache.invalidate());
 
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
@@ -85,6 +98,12 @@ export function createRestMount(deps: RestMountDeps, onFlushed?: (listener: () =
     const hit = shared && store.connected() ? cache?.get(cacheKey) : undefined;
     if (hit) return sendOk(res, hit.body, hit.type);
     const generation = cache?.begin() ?? 0;
+    try {
+      deps.memory?.admit("a REST read");
+    } catch (err) {
+      if (!(err instanceof MemoryExhausted)) throw err;
+      return send(res, 503, renderError(err.message), JSON_TYPE, { "Retry-After": "1" });
+    }
 
     let answer: RouteAnswer;
     try {

@@ -79,4 +79,22 @@ describe("answer cache", () => {
     for (let i = 0; i < 3; i++) assert.equal(ask(cache, "a", () => "x").from, "computed");
     assert.equal(cache.size, 0);
   });
+
+  it("is bounded by bytes too: large answers push the oldest out", () => {
+    const cache = createAnswerCache<string>({
+      maxAgeMs: 60_000,
+      maxEntries: 1_000,
+      maxBytes: 10_000,
+      sizeOf: (a) => a.length,
+    });
+    const big = "x".repeat(3_000);
+    for (const k of ["a", "b", "c", "d"]) {
+      ask(cache, k, () => big);
+      ask(cache, k, () => big);
+    }
+    assert.equal(cache.size, 3, "three answers of ~3 KB fit in 10 KB, four do not");
+    assert.ok(cache.stats().bytes <= cache.stats().maxBytes);
+    assert.equal(cache.get("a"), undefined, "the oldest went");
+    assert.equal(cache.get("d"), big);
+  });
 });

@@ -119,4 +119,33 @@ describe("live series feed", () => {
       mock.timers.reset();
     }
   });
+
+  it("zone names that differ only in case share one watch and one timer (the canonical zone)", async () => {
+    const base = createStatsStore(createMemoryBackend(Date.now), createKeySpace(""), { minuteRetentionSeconds: 3600 });
+    const bus = createLiveBus({ pubsub: "memory", redis: "", redisCluster: [], keyPrefix: "" }, log);
+    const live = createLiveFeed(bus, base, log);
+    const opts = { now: Date.now, maxPoints: 1500, minuteRetentionMs: 30 * DAY };
+    const feed = createSeriesFeed(live, base, log, opts);
+    const spellings = ["Asia/Kolkata", "asia/kolkata", "ASIA/KOLKATA", "Asia/KOLKATA"];
+    try {
+      const subs = await Promise.all(
+        spellings.map((timeZone) => {
+          const window = resolveWindow({ granularity: "HOUR", timeZone, last: 3 }, Date.now(), 1500);
+          const target = { kind: "track" as const, account: "acme", event: "pageview", window, withPrevious: false };
+          return feed.watch(planSeries(target, Date.now(), opts), 3);
+        }),
+      );
+      const names = await Promise.all(subs.map(async (s) => ((await s.next()).value as SeriesView).timeZone));
+      const canonical = new Intl.DateTimeFormat("en-US", { timeZone: "Asia/Kolkata" }).resolvedOptions().timeZone;
+      assert.deepEqual(
+        names,
+        spellings.map(() => canonical),
+      );
+      assert.equal(feed.timers, 1, "one timer for the zone, not one per spelling");
+      assert.equal(feed.subscribers, 4);
+    } finally {
+      await feed.close();
+      await live.close();
+    }
+  });
 });

@@ -4,7 +4,8 @@
  * - depth, aliases, tokens and cost: GraphQL Armor (tokens while parsing, the rest as
  *   validation rules, so an answer is never computed for an operation over a limit);
  * - introspection off: graphql-js's own rule, and the "Did you mean …?" hints that would let a
- *   client rebuild the schema anyway are masked (Armor);
+ *   client rebuild the schema anyway are removed — fields, arguments and enum values, in
+ *   literals and in variables (use-hidden-suggestions.ts);
  * - CSRF (with --csrf-prevention): a GET or form POST needs a header a browser cannot add
  *   without a CORS preflight, or a valid API token (use-csrf-prevention.ts).
  *
@@ -17,6 +18,7 @@ import type { Plugin } from "graphql-yoga";
 import type { GraphqlLimits } from "../../config.js";
 import { useCostLimit } from "./use-cost-limit.js";
 import { useCsrfPrevention } from "./use-csrf-prevention.js";
+import { useHiddenSuggestions } from "./use-hidden-suggestions.js";
 
 /** A rejected limit as a validation error: the message without Armor's misleading "Syntax Error:" prefix. */
 function report(ctx: ValidationContext | null, error: GraphQLError): void {
@@ -45,7 +47,8 @@ export function limitPlugins(limits: GraphqlLimits): Array<Plugin | ArmorPlugin>
       propagateOnRejection: true,
       exposeLimits: true,
     },
-    blockFieldSuggestion: { enabled: !limits.introspection },
+    // Ours instead (use-hidden-suggestions.ts): Armor's misses enum and argument hints, and variables.
+    blockFieldSuggestion: { enabled: false },
   });
   const plugins: Array<Plugin | ArmorPlugin> = limits.csrfPrevention ? [useCsrfPrevention()] : [];
   plugins.push(...armor.protect().plugins, useCostLimit(limits.maxCost));
@@ -55,7 +58,7 @@ export function limitPlugins(limits: GraphqlLimits): Array<Plugin | ArmorPlugin>
         addValidationRule(NoSchemaIntrospectionCustomRule);
       },
     };
-    plugins.push(noIntrospection);
+    plugins.push(noIntrospection, useHiddenSuggestions());
   }
   return plugins;
 }

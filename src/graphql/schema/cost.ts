@@ -2,8 +2,9 @@
  * What an operation costs (GraphQL Armor's formula: object field 2, scalar 1, each level ×1.5,
  * fragments once), and what series answers add: they cost what they return. A window's length is
  * known only once its arguments (variables included) are resolved, so each series field charges
- * its points here, against the same --max-query-cost, summed over the operation: points × the
- * scalar values selected per point (a funnel point's status list counted once), twice when
+ * its points here, before its window is planned, against the same --max-query-cost, summed over
+ * the operation: points × the scalar values selected per point (a funnel point's status list
+ * counted once; at least 1, since `total` alone reads and sums every point), twice when
  * `previous` is selected. The static part is checked by plugins/use-cost-limit.ts.
  */
 import {
@@ -80,7 +81,10 @@ function flatten(info: GraphQLResolveInfo, set: SelectionSetNode | undefined): F
   });
 }
 
-/** Charges `points` items of the resolving field's `points` selection; BAD_USER_INPUT past the limit. */
+/**
+ * Charges `points` items of the resolving field's `points` selection — at least one per point
+ * whatever is selected (a `{ total }` still sums every point) — BAD_USER_INPUT past the limit.
+ */
 export function chargePoints(
   meter: CostMeter,
   maxCost: number,
@@ -88,12 +92,13 @@ export function chargePoints(
   points: number,
   withPrevious: boolean,
 ): void {
-  const per = valuesPerItem(info, "points");
+  const selected = valuesPerItem(info, "points");
+  const per = Math.max(1, selected);
   const cost = points * per * (withPrevious ? 2 : 1);
   meter.spent = (meter.spent ?? staticCostOf(info.operation)) + cost;
   if (meter.spent > maxCost) {
     throw badUserInput(
-      `Query Cost limit of ${maxCost} exceeded, found ${meter.spent}: ${info.fieldName} returns ${points} points${withPrevious ? " (and as many in previous)" : ""} of ${per} values each; select fewer fields or ask for fewer points`,
+      `Query Cost limit of ${maxCost} exceeded, found ${meter.spent}: ${info.fieldName} returns ${points} points${withPrevious ? " (and as many in previous)" : ""}${selected === 0 ? ", each read and summed (1 each) even when points are not selected" : ` of ${per} values each`}; select fewer fields or ask for fewer points`,
     );
   }
 }

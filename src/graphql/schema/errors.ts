@@ -3,9 +3,32 @@ import { GraphQLError } from "graphql";
 import { NAME_PATTERN, NAME_RULE } from "../../domain/names.js";
 import { periodError } from "../../domain/period.js";
 import type { Period } from "../../domain/types.js";
+import { type MemoryBudget, MemoryExhausted } from "../../http/memory-budget.js";
 
 export function badUserInput(message: string): GraphQLError {
   return new GraphQLError(message, { extensions: { code: "BAD_USER_INPUT" } });
+}
+
+/** The heap is at --max-memory: this piece of work was refused (the message says so); retrying later may work. */
+export function memoryExhausted(message: string): GraphQLError {
+  return new GraphQLError(message, { extensions: { code: "MEMORY_EXHAUSTED" } });
+}
+
+/** Refuses a new live subscription (MEMORY_EXHAUSTED) while the heap is at --max-memory. */
+export function admitLive(memory: MemoryBudget, what: string): void {
+  try {
+    memory.admit(what);
+  } catch (err) {
+    if (err instanceof MemoryExhausted) throw memoryExhausted(err.message);
+    throw err;
+  }
+}
+
+/** The client completed the operation before it ran: nothing is planned or read for it (nobody sees this). */
+export function operationEnded(): GraphQLError {
+  return new GraphQLError("the operation was completed by its client before it ran", {
+    extensions: { code: "OPERATION_ENDED" },
+  });
 }
 
 /** Throws BAD_USER_INPUT unless `value` is a name as the event bus accepts it. */

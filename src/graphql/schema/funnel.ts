@@ -3,7 +3,7 @@ import type { FunnelView, StatusCount } from "../../domain/views.js";
 import { funnelView } from "../../domain/views.js";
 import { checkAccess } from "./access.js";
 import { builder } from "./builder.js";
-import { badUserInput, checkExact, checkSeriesArgs } from "./errors.js";
+import { admitLive, badUserInput, checkExact, checkSeriesArgs } from "./errors.js";
 
 export const StatusCountRef = builder.objectRef<StatusCount>("StatusCount").implement({
   description: "How many funnel events had one status (`unknown` when they had none).",
@@ -74,10 +74,11 @@ builder.subscriptionField("funnel", (t) =>
     type: FunnelRef,
     description: "The period's Funnel now, then a fresh Funnel after every flush that changed it.",
     args: funnelArgs,
-    subscribe: (_root, args, { live, principal }) => {
+    subscribe: (_root, args, { live, principal, series }) => {
       const period = checkSeriesArgs(args);
       // Here, per subscriber: the field's resolve is shared between subscribers and has no context.
       checkAccess(principal, args.account);
+      admitLive(series.memory, "a new live funnel subscription");
       return live.funnel(args.account, args.event, period);
     },
     resolve: (funnel) => checkExact(funnel, funnel.statuses),

@@ -13,12 +13,13 @@ import type { Granularity } from "../../domain/period.js";
 import { PlanError, type SeriesKind } from "../../domain/read-plan.js";
 import type { FunnelPointView, FunnelSeriesView, PointView, SeriesView } from "../../domain/series-view.js";
 import { WindowError } from "../../domain/window.js";
+import { MemoryExhausted } from "../../http/memory-budget.js";
 import { type PlannedSeries, planRequest, readFunnelSeries, readSeries } from "../../live/series-read.js";
 import type { GraphqlContext } from "../context.js";
 import { checkAccess } from "./access.js";
 import { builder } from "./builder.js";
 import { chargePoints } from "./cost.js";
-import { badUserInput, checkExact, checkName } from "./errors.js";
+import { badUserInput, checkExact, checkName, memoryExhausted, operationEnded } from "./errors.js";
 import { StatusCountRef } from "./funnel.js";
 import { GranularityEnum } from "./stats.js";
 
@@ -116,7 +117,13 @@ interface SeriesArgs {
   timeZone?: string | null | undefined;
 }
 
-/** Validates the arguments and plans the reads; every client mistake is BAD_USER_INPUT saying why. */
+/**
+ * Validates the arguments and plans the reads; every client mistake is BAD_USER_INPUT saying why.
+ * The window's points are charged against --max-query-cost before anything is planned (for
+ * `last: N`, before its segments are even made), whatever fields are selected; planning a window
+ * no cache holds is refused at the memory budget (MEMORY_EXHAUSTED); and nothing is planned for
+ * an operation its client has already completed.
+ */
 export function planFromArgs(
   kind: SeriesKind,
   args: SeriesArgs,
@@ -129,6 +136,7 @@ export function planFromArgs(
     throw badUserInput("funnelSeries takes HOUR, DAY or MONTH: funnels are counted per UTC hour, not per minute");
   }
   checkAccess(ctx.principal, args.account);
+  if (!ctx.open()) throw operationEnded();
   const now = ctx.series.now();
   try {
     const withPrevious = selects(info, "previous");
@@ -139,15 +147,14 @@ export function planFromArgs(
       to: args.to?.getTime(),
       last: args.last ?? undefined,
     };
-    const planned = planRequest(
-      { kind, account: args.account, event: args.event, window, withPrevious },
-      now,
-      ctx.series,
-    );
-    chargePoints(ctx.seriesCost, ctx.series.maxCost, info, planned.target.window.segments.length, withPrevious);
-    return planned;
+    return planRequest({ kind, account: args.account, event: args.event, window, withPrevious }, now, {
+      ...ctx.series,
+      charge: (points) => chargePoints(ctx.seriesCost, ctx.series.maxCost, info, points, withPrevious),
+      admit: () => ctx.series.memory.admit(`planning a ${window.granularity} window of ${info.fieldName}`),
+    });
   } catch (err) {
     if (err instanceof WindowError || err instanceof PlanError) throw badUserInput(err.message);
+    if (err instanceof MemoryExhausted) throw memoryExhausted(err.message);
     throw err;
   }
 }

@@ -3,7 +3,7 @@ import type { Segment, StatsView } from "../../domain/views.js";
 import { statsView } from "../../domain/views.js";
 import { checkAccess } from "./access.js";
 import { builder } from "./builder.js";
-import { checkExact, checkSeriesArgs } from "./errors.js";
+import { admitLive, checkExact, checkSeriesArgs } from "./errors.js";
 
 export const GranularityEnum = builder.enumType("Granularity", {
   description: "The unit of a period's segments.",
@@ -70,10 +70,11 @@ builder.subscriptionField("stats", (t) =>
     type: StatsRef,
     description: "The period's Stats now, then a fresh Stats after every flush that changed it.",
     args: statsArgs,
-    subscribe: (_root, args, { live, principal }) => {
+    subscribe: (_root, args, { live, principal, series }) => {
       const period = checkSeriesArgs(args);
       // Here, per subscriber: the field's resolve is shared between subscribers and has no context.
       checkAccess(principal, args.account);
+      admitLive(series.memory, "a new live stats subscription");
       return live.stats(args.account, args.event, period);
     },
     resolve: (stats) => checkExact(stats, stats.segments),

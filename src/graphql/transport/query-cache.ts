@@ -21,6 +21,7 @@
  * An answer computed while a flush was announced is not kept (generation check).
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
+import { type CacheStats, createSizedCache, stringBytes } from "../../domain/sized-cache.js";
 import { createAnswerCache } from "../../http/answer-cache.js";
 import type { ServerContext } from "../context.js";
 import { passesCsrfCheck } from "../plugins/use-csrf-prevention.js";
@@ -32,6 +33,8 @@ export interface QueryCacheOptions {
   /** Mirrors --csrf-prevention: a request Yoga would refuse is never answered from the cache. */
   csrfPrevention: boolean;
   maxEntries: number;
+  /** What the kept answers (with their requests) may hold together. */
+  maxBytes: number;
   /** Larger answers are served but not kept. */
   maxBodyBytes: number;
   /** Larger POST bodies are refused (413), as Yoga would refuse them. */
@@ -60,30 +63,35 @@ export interface QueryCache {
   handle(req: IncomingMessage, res: ServerResponse, context: ServerContext): Promise<boolean>;
   invalidate(): void;
   readonly size: number;
+  /** The kept answers and the known documents, for /metrics. */
+  stats(): CacheStats[];
 }
 
 export const DEFAULT_QUERY_CACHE: QueryCacheOptions = {
   maxAgeMs: 1_000,
   maxEntries: 2_000,
+  maxBytes: 32 * 1024 * 1024,
   maxBodyBytes: 256 * 1024,
   maxRequestBytes: 1024 * 1024,
   csrfPrevention: false,
 };
 
-/** Distinct documents the direct path knows (Yoga's own parse cache holds 1,000). */
-const MAX_KNOWN_DOCUMENTS = 1_000;
+/** What the documents the direct path knows may hold together (a document is at most --max-request-body). */
+const KNOWN_DOCUMENT_BYTES = 4 * 1024 * 1024;
 
 export function createQueryCache(yoga: StatsYoga, opts: QueryCacheOptions = DEFAULT_QUERY_CACHE): QueryCache {
-  const entries = createAnswerCache<Written>(opts);
+  const entries = createAnswerCache<Written>({
+    ...opts,
+    name: "graphql-answers",
+    // The body, and the headers (a dozen short strings).
+    sizeOf: (e) => e.body.length + 512,
+  });
 
   // Documents Yoga has parsed, validated and answered without errors: the direct path takes
   // only these, so every error a document can have (syntax, limits, validation) is Yoga's to
   // word — and Yoga's parse cache, shared with the direct path, only ever caches them from it.
-  const known = new Set<string>();
-  const remember = (query: string) => {
-    if (known.size >= MAX_KNOWN_DOCUMENTS) known.delete(known.values().next().value as string);
-    known.add(query);
-  };
+  const known = createSizedCache<string, true>("known-documents", KNOWN_DOCUMENT_BYTES);
+  const remember = (query: string) => void known.set(query, true, stringBytes(query));
   const keep = (key: string, e: Written, started: number) => {
     if (opts.maxEntries > 0 && e.status === 200 && e.body.length <= opts.maxBodyBytes && noErrors(e.body))
       entries.set(key, e, started);
@@ -107,6 +115,7 @@ export function createQueryCache(yoga: StatsYoga, opts: QueryCacheOptions = DEFA
       return entries.size;
     },
     invalidate: () => entries.invalidate(),
+    stats: () => [entries.stats(), known.stats()],
     async handle(req, res, context) {
       const method = req.method ?? "GET";
       const accept = req.headers.accept ?? "";

@@ -26,11 +26,13 @@ import type WebSocket from "ws";
 import { NOBODY } from "../../auth/request.js";
 import type { Principal, TokenTable } from "../../auth/tokens.js";
 import type { GraphqlLimits } from "../../config.js";
+import type { ChurnBudget } from "../../http/churn-budget.js";
 import { takeEach } from "../../live/channel.js";
 import type { ServerContext } from "../context.js";
 import { type DirectSource, directSource } from "../plugins/use-shared-execution.js";
 import { resultMasker, type StatsYoga } from "../yoga.js";
 import { admitConnection } from "./admission.js";
+import type { ChurnLimit } from "./churn-limit.js";
 
 type EnvelopedRoot = Pick<ReturnType<StatsYoga["getEnveloped"]>, "execute" | "subscribe">;
 
@@ -42,6 +44,8 @@ export interface WsExtra {
   principal?: Principal | undefined;
   /** Sends a text frame on the socket, as graphql-ws's `send` does; `done` once it has left. */
   write(frame: string | Buffer, done: () => void): void;
+  /** How many more operations this connection may start now (--max-operation-rate); made at its first. */
+  churn?: ChurnBudget | undefined;
 }
 
 export interface WsProtocol {
@@ -56,7 +60,12 @@ export interface WsProtocol {
 /** What graphql-ws makes of a stand-in payload: `{"id":…,"type":"next","payload":{}}`. */
 const STAND_IN_END = ',"type":"next","payload":{}}';
 
-export function createWsProtocol(yoga: StatsYoga, limits: GraphqlLimits, tokens: TokenTable): WsProtocol {
+export function createWsProtocol(
+  yoga: StatsYoga,
+  limits: GraphqlLimits,
+  tokens: TokenTable,
+  churn?: ChurnLimit,
+): WsProtocol {
   /** The payload's JSON per result object, as graphql-ws would write it; and as bytes, for direct frames. */
   const payloads = new WeakMap<object, string>();
   const payloadBytes = new WeakMap<object, Buffer>();
@@ -98,7 +107,10 @@ export function createWsProtocol(yoga: StatsYoga, limits: GraphqlLimits, tokens:
     // The enveloped execute/subscribe ride in rootValue from onSubscribe to here.
     execute: (args: ExecutionArgs) => (args.rootValue as EnvelopedRoot).execute(args),
     subscribe: (args: ExecutionArgs) => (args.rootValue as EnvelopedRoot).subscribe(args),
-    onSubscribe: async (ctx, _id, params) => {
+    onSubscribe: async (ctx, id, params) => {
+      // Starts are counted before anything else: subscribe-and-complete costs a plan each time.
+      ctx.extra.churn ??= churn?.forConnection();
+      if (churn && ctx.extra.churn && !ctx.extra.churn.take()) return [churn.wsRefusal()];
       // graphql-ws registers the operation before this hook, so the count includes this one.
       const running = Object.keys(ctx.subscriptions).length;
       if (running > limits.maxWsOperations) {
@@ -114,6 +126,8 @@ export function createWsProtocol(yoga: StatsYoga, limits: GraphqlLimits, tokens:
         // Never reached without onConnect having admitted the connection; NOBODY would read nothing.
         principal: ctx.extra.principal ?? NOBODY,
         credentialed: false,
+        // A `complete` deletes the operation at once: what is not yet planned is then skipped.
+        operationOpen: () => id in ctx.subscriptions,
       };
       const { schema, execute, subscribe, contextFactory, parse, validate } = yoga.getEnveloped({
         ...ctx,

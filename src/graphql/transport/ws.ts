@@ -19,6 +19,7 @@ import type { GraphqlLimits } from "../../config.js";
 import type { SendGuard } from "../../http/send-guard.js";
 import type { Logger } from "../../log.js";
 import type { StatsYoga } from "../yoga.js";
+import type { ChurnLimit } from "./churn-limit.js";
 import { createWsProtocol } from "./ws-protocol.js";
 
 /** graphql-ws's interval: a client that answers no ping within one more interval is cut off. */
@@ -41,9 +42,10 @@ export function createGraphqlWsServer(
   guard: SendGuard,
   log: Logger,
   tokens: TokenTable,
+  churn?: ChurnLimit,
 ): GraphqlWsServer {
   const wss = new WebSocketServer({ noServer: true, maxPayload: limits.maxRequestBytes, handleProtocols });
-  const { server, sendable } = createWsProtocol(yoga, limits, tokens);
+  const { server, sendable } = createWsProtocol(yoga, limits, tokens, churn);
 
   wss.on("error", (err) => log.error({ err }, "graphql-ws server error"));
   wss.on("connection", (socket: WebSocket, request: IncomingMessage) => {
@@ -60,7 +62,11 @@ export function createGraphqlWsServer(
     const keepAlive = setInterval(() => {
       if (socket.readyState !== WebSocket.OPEN) return;
       clearTimeout(pongDeadline);
-      pongDeadline = setTimeout(() => socket.terminate(), KEEP_ALIVE_MS);
+      pongDeadline = setTimeout(() => {
+        // Counted and logged as the send guard's own drops are (stats_graphql_subscribers_dropped_total).
+        watched.dropped("ping_timeout");
+        socket.terminate();
+      }, KEEP_ALIVE_MS);
       socket.ping();
     }, KEEP_ALIVE_MS);
     socket.on("error", (err) => {
