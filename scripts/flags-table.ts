@@ -1,5 +1,5 @@
 /** Prints the README's flag table from the option definitions (test/unit/readme.test.ts checks it is current). */
-import { OPTIONS } from "../src/config.js";
+import { OPTIONS } from "../src/options.js";
 
 export function flagsTable(): string {
   const rows = OPTIONS.map((o) => {

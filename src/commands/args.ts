@@ -1,34 +1,4 @@
-/** Flag parsing shared by the subcommands (node's parseArgs, strict): one-line errors, exit code 2. */
-import { type ParseArgsConfig, parseArgs } from "node:util";
-import { ConfigError, parseDuration } from "../config.js";
-
-export function parseCommandArgs<T extends NonNullable<ParseArgsConfig["options"]>>(
-  argv: readonly string[],
-  options: T,
-  allowPositionals: boolean,
-) {
-  try {
-    return parseArgs({ args: [...argv], options, allowPositionals, strict: true });
-  } catch (err) {
-    throw new ConfigError(err instanceof Error ? err.message.split("\n")[0] : String(err));
-  }
-}
-
-export function positiveNumber(flag: string, text: string, opts: { integer?: boolean } = {}): number {
-  const n = Number(text);
-  if (text.trim() === "" || !Number.isFinite(n) || n <= 0 || (opts.integer && !Number.isInteger(n))) {
-    throw new ConfigError(`--${flag} must be a positive ${opts.integer ? "integer" : "number"}, got "${text}"`);
-  }
-  return n;
-}
-
-export function durationMs(flag: string, text: string): number {
-  const ms = parseDuration(text, "ms");
-  if (ms === undefined || ms <= 0)
-    throw new ConfigError(`--${flag} must be a duration like 500ms, 30s, 5m; got "${text}"`);
-  return ms;
-}
-
+/** What the commands share beyond their flags (those are parsed by src/config.ts for every command). */
 /** A rewriting progress line on a terminal; nothing when stderr is a pipe or file. */
 export function progressLine(stream: NodeJS.WriteStream = process.stderr) {
   const tty = stream.isTTY === true;

@@ -4,23 +4,9 @@
  * by a daily rhythm unless --rhythm=false. For demos, load tests and checking a deployment.
  */
 import { Publisher } from "zeromq";
-import { ConfigError } from "../config.js";
+import { ConfigError, type Flags } from "../config.js";
 import { createSimulation, dailyShape, toMessage } from "../domain/simulation.js";
-import { durationMs, parseCommandArgs, positiveNumber, progressLine } from "./args.js";
-
-export const SIMULATE_HELP = `Usage: stats-server simulate [options]
-
-Binds a ZeroMQ PUB socket and publishes pageview and order events as the collector would.
-
-  --bind <endpoint>    where to bind the PUB socket (default tcp://127.0.0.1:6000, where
-                       stats-server connects by default)
-  --rate <n>           events per second, on average over a day (default 50)
-  --rhythm <bool>      follow a daily rhythm: 0.4x the rate around 03:00 UTC, 1.6x around 15:00
-                       (default true; false sends exactly --rate all day)
-  --duration <d>       stop after this long, e.g. 30s, 5m (default: until Ctrl-C)
-  --accounts <n>       how many accounts the traffic is spread over (default 5)
-  --seed <n>           seed of the pseudo-random sequence (default 1)
-`;
+import { progressLine } from "./args.js";
 
 export interface SimulatorOptions {
   endpoint: string;
@@ -97,41 +83,25 @@ export async function startSimulator(opts: SimulatorOptions): Promise<Simulator>
   };
 }
 
-export async function run(argv: readonly string[]): Promise<number> {
-  const { values } = parseCommandArgs(
-    argv,
-    {
-      bind: { type: "string", default: "tcp://127.0.0.1:6000" },
-      rate: { type: "string", default: "50" },
-      rhythm: { type: "string", default: "true" },
-      duration: { type: "string" },
-      accounts: { type: "string", default: "5" },
-      seed: { type: "string", default: "1" },
-      help: { type: "boolean", short: "h" },
-    },
-    false,
-  );
-  if (values.help) {
-    process.stdout.write(SIMULATE_HELP);
-    return 0;
+export async function run(flags: Flags): Promise<number> {
+  const bind = flags.str("bind");
+  if (!/^(tcp|ipc):\/\/\S+$/.test(bind)) {
+    throw new ConfigError(`--bind must look like tcp://host:port (or ipc://path), got "${bind}"`);
   }
-  if (!/^(tcp|ipc):\/\/\S+$/.test(values.bind)) {
-    throw new ConfigError(`--bind must look like tcp://host:port (or ipc://path), got "${values.bind}"`);
-  }
-  if (!["true", "false"].includes(values.rhythm)) throw new ConfigError(`--rhythm must be true or false`);
+  const duration = flags.optionalDuration("duration");
   const sim = await startSimulator({
-    endpoint: values.bind,
-    rate: positiveNumber("rate", values.rate),
-    rhythm: values.rhythm === "true",
-    accounts: positiveNumber("accounts", values.accounts, { integer: true }),
-    seed: positiveNumber("seed", values.seed, { integer: true }),
-    durationMs: values.duration === undefined ? undefined : durationMs("duration", values.duration),
+    endpoint: bind,
+    rate: flags.number("rate"),
+    rhythm: flags.bool("rhythm"),
+    accounts: flags.int("accounts", 1),
+    seed: flags.int("seed", 1),
+    durationMs: duration,
   });
   const progress = progressLine();
   const t0 = performance.now();
   const rateSoFar = () => sim.sent / Math.max((performance.now() - t0) / 1000, 0.001);
   process.stderr.write(
-    `simulate: publishing on ${sim.endpoint}, ${sim.targetRate().toFixed(1)} events/s now${values.duration ? ` for ${values.duration}` : " (Ctrl-C to stop)"}\n`,
+    `simulate: publishing on ${sim.endpoint}, ${sim.targetRate().toFixed(1)} events/s now${duration !== undefined ? ` for ${flags.str("duration")}` : " (Ctrl-C to stop)"}\n`,
   );
   const timer = setInterval(() => {
     const secs = Math.floor((performance.now() - t0) / 1000);
