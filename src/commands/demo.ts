@@ -25,7 +25,13 @@ export async function run(flags: Flags): Promise<number> {
     process.env,
   );
   if (parsed === "help") throw new ConfigError("unexpected --help");
-  const sim = await startSimulator({ endpoint: "tcp://127.0.0.1:*", rate, rhythm: true, accounts });
+  const sim = await startSimulator({
+    endpoint: "tcp://127.0.0.1:*",
+    rate,
+    rhythm: true,
+    accounts,
+    waitForSubscriber: true,
+  });
   const config = { ...parsed, zmq: [sim.endpoint] };
   const log = createLogger(config.logLevel);
   let service: Awaited<ReturnType<typeof startService>>;
