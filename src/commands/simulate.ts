@@ -84,7 +84,11 @@ export async function startSimulator(opts: SimulatorOptions): Promise<Simulator>
       });
     }
   };
-  const done = loop().finally(() => pub.close());
+  const done = loop().finally(() => {
+    // What was sent before --duration ran out still goes out (up to a second); after a Ctrl-C, nothing waits.
+    if (!stopped) pub.linger = 1_000;
+    pub.close();
+  });
 
   return {
     // The address actually bound (a `tcp://127.0.0.1:*` asks the OS for a free port).
