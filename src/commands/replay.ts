@@ -19,7 +19,7 @@ import { createKeySpace } from "../store/keys.js";
 import { createRedisBackend } from "../store/redis-backend.js";
 import { createRedisClient } from "../store/redis-connection.js";
 import { createStatsStore } from "../store/stats-store.js";
-import { progressLine } from "./args.js";
+import { progressLine } from "./progress.js";
 
 interface ReplayOptions {
   file: string;

@@ -10,7 +10,7 @@
 import { XPublisher } from "zeromq";
 import { ConfigError, type Flags } from "../config.js";
 import { createSimulation, dailyShape, toMessage } from "../domain/simulation.js";
-import { progressLine } from "./args.js";
+import { progressLine } from "./progress.js";
 
 export interface SimulatorOptions {
   endpoint: string;

@@ -1,4 +1,4 @@
-/** What the commands share beyond their flags (those are parsed by src/config.ts for every command). */
+/** A rewriting progress line for the long-running commands (simulate, replay). */
 /** A rewriting progress line on a terminal; nothing when stderr is a pipe or file. */
 export function progressLine(stream: NodeJS.WriteStream = process.stderr) {
   const tty = stream.isTTY === true;
