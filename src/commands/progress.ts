@@ -1,5 +1,4 @@
-/** A rewriting progress line for the long-running commands (simulate, replay). */
-/** A rewriting progress line on a terminal; nothing when stderr is a pipe or file. */
+/** A rewriting progress line on a terminal, for the long-running commands (simulate, replay); nothing when stderr is a pipe or file. */
 export function progressLine(stream: NodeJS.WriteStream = process.stderr) {
   const tty = stream.isTTY === true;
   let shown = false;
