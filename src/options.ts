@@ -42,7 +42,7 @@ export const OPTIONS: readonly OptionSpec[] = [
     env: "STATS_TOPIC",
     kind: "list",
     def: "",
-    help: "subscription prefix; repeatable; empty = every message",
+    help: "subscription prefix(es), repeated or comma-separated; none = every message",
   },
   {
     flag: "redis",
