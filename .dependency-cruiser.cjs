@@ -9,7 +9,7 @@
 /** Bottom to top. A file may import its own layer and the layers below it. */
 const LAYERS = [
   ["domain", "^src/domain/"],
-  ["foundation", "^src/(config|log|metrics)\\.ts$"],
+  ["foundation", "^src/((config|options|log|metrics)\\.ts$|metrics/)"],
   ["store", "^src/store/"],
   ["services", "^src/(auth|ingest|live)/"],
   ["http", "^src/http/"],

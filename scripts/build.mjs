@@ -22,7 +22,7 @@ await build({
   splitting: true,
   format: "esm",
   platform: "node",
-  target: "node20",
+  target: "node22",
   sourcemap: true,
   external: ["zeromq"],
   // What bundlers do for a production build: graphql-js then skips its development-only checks

@@ -1,10 +1,15 @@
 /**
- * Flags and environment, read once at start, validated and typed. Every option has a flag, an
- * environment variable and a default, all listed by `--help`. The 2013 service's flags are
+ * The parser: argv and environment, read once at start against the option tables
+ * (src/options.ts), validated and typed. One parser for every command: each option has a flag,
+ * an environment variable and a default, all listed by `--help`. The 2013 service's flags are
  * accepted as aliases (also in Go's single-dash form, `-zmqsocket=...`).
  */
+import { readFileSync } from "node:fs";
 import { isName, NAME_RULE } from "./domain/names.js";
 import { MAX_SHARDS, parseShard, type Shard } from "./domain/shard.js";
+import { COMMANDS, type CommandSpec, OPTIONS, type OptionSpec } from "./options.js";
+
+export { OPTIONS } from "./options.js";
 
 export interface Config {
   command: "serve" | "reindex";
@@ -79,368 +84,22 @@ export interface GraphqlLimits {
 
 export class ConfigError extends Error {}
 
-type Kind = "string" | "list" | "bool" | "int" | "duration";
-
-interface OptionSpec {
-  flag: string;
-  env: string;
-  kind: Kind;
-  def: string;
-  help: string;
-  aliases?: string[];
-  /** Unit of a bare number, for durations. */
-  unit?: "ms" | "s";
-  choices?: string[];
-}
-
-export const OPTIONS: readonly OptionSpec[] = [
-  {
-    flag: "zmq",
-    env: "STATS_ZMQ",
-    kind: "list",
-    def: "tcp://127.0.0.1:6000",
-    aliases: ["zmqsocket"],
-    help: "ZeroMQ endpoint(s) of the event publisher; repeat or comma-separate for several",
-  },
-  {
-    flag: "zmq-bind",
-    env: "STATS_ZMQ_BIND",
-    kind: "bool",
-    def: "false",
-    help: "bind the SUB socket to --zmq instead of connecting to a publisher that binds",
-  },
-  {
-    flag: "topic",
-    env: "STATS_TOPIC",
-    kind: "list",
-    def: "",
-    help: "subscription prefix; repeatable; empty = every message",
-  },
-  {
-    flag: "redis",
-    env: "STATS_REDIS",
-    kind: "string",
-    def: "redis://localhost:6379",
-    aliases: ["redishost"],
-    help: "Redis URL (the old --redishost host:port is accepted too)",
-  },
-  {
-    flag: "redis-cluster",
-    env: "STATS_REDIS_CLUSTER",
-    kind: "list",
-    def: "",
-    help: "Redis Cluster seed nodes host:port, comma-separated (instead of --redis)",
-  },
-  {
-    flag: "key-prefix",
-    env: "STATS_KEY_PREFIX",
-    kind: "string",
-    def: "",
-    help: "prefix for every Redis key (empty = the old service's layout)",
-  },
-  {
-    flag: "store",
-    env: "STATS_STORE",
-    kind: "string",
-    def: "redis",
-    choices: ["redis", "memory"],
-    help: "redis, or memory: embedded in-process store, nothing persisted (demos)",
-  },
-  {
-    flag: "pubsub",
-    env: "STATS_PUBSUB",
-    kind: "string",
-    def: "",
-    choices: ["", "redis", "memory"],
-    help: "live-update bus: redis (several API processes) or memory; default follows --store",
-  },
-  {
-    flag: "http",
-    env: "STATS_HTTP",
-    kind: "string",
-    def: "localhost:8001",
-    aliases: ["httphost"],
-    help: "host:port for GraphQL, REST, /healthz, /readyz and /metrics",
-  },
-  {
-    flag: "path-prefix",
-    env: "STATS_PATH_PREFIX",
-    kind: "string",
-    def: "/api/stats",
-    aliases: ["pathprefix"],
-    help: "URL prefix of the legacy REST API",
-  },
-  {
-    flag: "role",
-    env: "STATS_ROLE",
-    kind: "string",
-    def: "all",
-    choices: ["all", "ingest", "api"],
-    help: "all, ingest (event bus → Redis; HTTP serves only /healthz, /readyz, /metrics) or api (HTTP only)",
-  },
-  {
-    flag: "shard",
-    env: "STATS_SHARD",
-    kind: "string",
-    def: "",
-    help: "i/n: ingest only the accounts of shard i of n (several ingest processes, one stream)",
-  },
-  {
-    flag: "shard-heartbeat",
-    env: "STATS_SHARD_HEARTBEAT",
-    kind: "duration",
-    def: "1s",
-    unit: "ms",
-    help: "how often an ingest process renews its shard in the Redis registry (it expires after 2 intervals)",
-  },
-  {
-    flag: "track-events",
-    env: "STATS_TRACK_EVENTS",
-    kind: "list",
-    def: "pageview",
-    help: "event types counted as time series",
-  },
-  {
-    flag: "funnel-events",
-    env: "STATS_FUNNEL_EVENTS",
-    kind: "list",
-    def: "order",
-    help: "event types counted per data.status",
-  },
-  {
-    flag: "time-source",
-    env: "STATS_TIME_SOURCE",
-    kind: "string",
-    def: "receive",
-    choices: ["receive", "event"],
-    help: "bucket by receive time (UTC), or by the event's time field when it parses",
-  },
-  {
-    flag: "event-years",
-    env: "STATS_EVENT_YEARS",
-    kind: "string",
-    def: "2000-",
-    help: "with --time-source event: years an event's time may fall in, FROM-TO (TO empty = next year); others use receive time, counted",
-  },
-  {
-    flag: "flush-interval",
-    env: "STATS_FLUSH_INTERVAL",
-    kind: "duration",
-    def: "100ms",
-    unit: "ms",
-    help: "how often coalesced increments are written",
-  },
-  {
-    flag: "flush-eager",
-    env: "STATS_FLUSH_EAGER",
-    kind: "bool",
-    def: "false",
-    help: "write an event as soon as no flush is in flight (no interval to wait out under light load); events arriving during a flush are written together right after it",
-  },
-  {
-    flag: "max-batch",
-    env: "STATS_MAX_BATCH",
-    kind: "int",
-    def: "20000",
-    help: "flush early once this many distinct counters are pending",
-  },
-  {
-    flag: "minute-retention",
-    env: "STATS_MINUTE_RETENTION",
-    kind: "duration",
-    def: "30d",
-    unit: "s",
-    help: "how long minute keys live after their last write",
-  },
-  {
-    flag: "heartbeat",
-    env: "STATS_HEARTBEAT",
-    kind: "duration",
-    def: "1s",
-    unit: "ms",
-    help: "ZMTP heartbeat interval; a publisher that answers nothing for 3 intervals is reconnected",
-  },
-  {
-    flag: "heartbeat-ttl",
-    env: "STATS_HEARTBEAT_TTL",
-    kind: "duration",
-    def: "60s",
-    unit: "ms",
-    help: "asks the publisher to drop us (and what it queued for us) only after hearing nothing from us this long: longer than any pause of this process (100ms to 6553s)",
-  },
-  {
-    flag: "zmq-hwm",
-    env: "STATS_ZMQ_HWM",
-    kind: "int",
-    def: "100000",
-    help: "messages read off the bus ahead of counting; past it reading pauses and the backlog waits in the publisher (which drops past its own high-water mark); 0 = no limit",
-  },
-  {
-    flag: "shutdown-timeout",
-    env: "STATS_SHUTDOWN_TIMEOUT",
-    kind: "duration",
-    def: "30s",
-    unit: "ms",
-    help: "on SIGTERM/SIGINT, how long to keep retrying the final flush",
-  },
-  {
-    flag: "tokens-file",
-    env: "STATS_TOKENS_FILE",
-    kind: "string",
-    def: "",
-    help: "API tokens, one `<token> <account,...|*>` per line; when set, every data route needs a token",
-  },
-  {
-    flag: "tokens",
-    env: "STATS_TOKENS",
-    kind: "string",
-    def: "",
-    help: "API tokens inline, entries separated by `;` (prefer the env var or the file: argv is visible to ps)",
-  },
-  {
-    flag: "metrics-token",
-    env: "STATS_METRICS_TOKEN",
-    kind: "string",
-    def: "",
-    help: "bearer token required by /metrics (empty = /metrics is open)",
-  },
-  {
-    flag: "introspection",
-    env: "STATS_INTROSPECTION",
-    kind: "bool",
-    def: "true",
-    help: "answer GraphQL introspection (GraphiQL's docs need it); false also hides field suggestions in errors",
-  },
-  {
-    flag: "csrf-prevention",
-    env: "STATS_CSRF_PREVENTION",
-    kind: "bool",
-    def: "false",
-    help: "refuse GraphQL GETs and simple POSTs without x-graphql-yoga-csrf, apollo-require-preflight or Authorization (off: the API has no mutations and no cookies; on, a browser EventSource needs ?token=)",
-  },
-  {
-    flag: "cors-origins",
-    env: "STATS_CORS_ORIGINS",
-    kind: "list",
-    def: "*",
-    help: "origins whose browser pages may read every route (CORS, never with credentials); * = any",
-  },
-  {
-    flag: "max-query-depth",
-    env: "STATS_MAX_QUERY_DEPTH",
-    kind: "int",
-    def: "6",
-    help: "deepest field nesting an operation may have (a fragment spread counts as a level)",
-  },
-  {
-    flag: "max-query-aliases",
-    env: "STATS_MAX_QUERY_ALIASES",
-    kind: "int",
-    def: "15",
-    help: "aliases in one operation",
-  },
-  {
-    flag: "max-query-tokens",
-    env: "STATS_MAX_QUERY_TOKENS",
-    kind: "int",
-    def: "1000",
-    help: "lexical tokens in one GraphQL document (checked while parsing)",
-  },
-  {
-    flag: "max-query-cost",
-    env: "STATS_MAX_QUERY_COST",
-    kind: "int",
-    def: "5000",
-    help: "cost of one operation (object field 2, scalar field 1, times 1.5 per level)",
-  },
-  {
-    flag: "max-series-points",
-    env: "STATS_MAX_SERIES_POINTS",
-    kind: "int",
-    def: "1500",
-    help: "points one series or funnelSeries answer may have (more is a BAD_USER_INPUT error, never a truncated answer)",
-  },
-  {
-    flag: "max-request-body",
-    env: "STATS_MAX_REQUEST_BODY",
-    kind: "int",
-    def: "102400",
-    help: "bytes of one GraphQL HTTP request body or WebSocket message (413, or close code 1009)",
-  },
-  {
-    flag: "max-batch-operations",
-    env: "STATS_MAX_BATCH_OPERATIONS",
-    kind: "int",
-    def: "10",
-    help: "operations in one batched GraphQL HTTP request (a JSON array)",
-  },
-  {
-    flag: "max-ws-operations",
-    env: "STATS_MAX_WS_OPERATIONS",
-    kind: "int",
-    def: "100",
-    help: "subscriptions (and queries) running at once on one graphql-ws connection",
-  },
-  {
-    flag: "max-operation-rate",
-    env: "STATS_MAX_OPERATION_RATE",
-    kind: "int",
-    def: "20",
-    help: "GraphQL operations one graphql-ws connection, or one address's SSE subscriptions, may start per second after a burst of twice --max-ws-operations (more: RATE_LIMITED); 0 = no limit",
-  },
-  {
-    flag: "max-memory",
-    env: "STATS_MAX_MEMORY",
-    kind: "int",
-    def: "0",
-    help: "bytes of JavaScript heap in use past which new expensive work (planning a window, a new live window, an uncached REST read) is refused (MEMORY_EXHAUSTED, 503); 0 = 75% of V8's heap limit",
-  },
-  {
-    flag: "ws-init-timeout",
-    env: "STATS_WS_INIT_TIMEOUT",
-    kind: "duration",
-    def: "3s",
-    unit: "ms",
-    help: "a graphql-ws connection that sends no connection_init this soon is closed (4408)",
-  },
-  {
-    flag: "max-send-buffer",
-    env: "STATS_MAX_SEND_BUFFER",
-    kind: "int",
-    def: "1048576",
-    help: "bytes that may wait unread for one subscriber connection (WebSocket or SSE) before it is closed",
-  },
-  {
-    flag: "send-stall-timeout",
-    env: "STATS_SEND_STALL_TIMEOUT",
-    kind: "duration",
-    def: "30s",
-    unit: "ms",
-    help: "a subscriber connection whose client takes none of the data waiting for it this long is closed",
-  },
-  {
-    flag: "log-level",
-    env: "STATS_LOG_LEVEL",
-    kind: "string",
-    def: "info",
-    choices: ["fatal", "error", "warn", "info", "debug", "trace", "silent"],
-    help: "log level (logs go to stderr as JSON)",
-  },
-];
-
-export function helpText(): string {
-  const lines = [
-    "Usage: stats-server [reindex] [options]",
-    "",
-    "  (no command)  run the service: ingest the event bus, serve GraphQL, REST, health and metrics",
-    "  reindex       rebuild the account/event/year index from existing keys (SCAN), then exit",
-    "  simulate      publish realistic events on a ZeroMQ PUB socket (stats-server simulate --help)",
-    "  replay FILE   apply NDJSON events with their own times, exactly once (stats-server replay --help)",
-    "  demo          in-memory store + simulator + API + dashboard, in one process (stats-server demo --help)",
-    "",
-    "Options (flag, environment variable, default):",
-  ];
-  for (const o of OPTIONS) {
+/** `stats-server --help`, or `stats-server <command> --help`: generated from the option tables. */
+export function helpText(command: CommandSpec = COMMANDS[0] as CommandSpec): string {
+  const lines: string[] = [];
+  if (command.name === "serve") {
+    lines.push("Usage: stats-server [command] [options]", "");
+    for (const c of COMMANDS) {
+      const name = c.name === "serve" ? "" : `${c.name}${c.operand ? ` ${c.operand}` : ""}`;
+      lines.push(`  ${name.padEnd(14)}${c.summary}`);
+    }
+    lines.push("", "  stats-server <command> --help   the command's own options", "");
+  } else {
+    lines.push(`Usage: stats-server ${command.name}${command.operand ? ` ${command.operand}` : ""} [options]`, "");
+    lines.push(command.about, "");
+  }
+  lines.push("Options (flag, environment variable, default); an empty variable counts as unset:");
+  for (const o of command.options) {
     const aliases = o.aliases?.length ? ` (alias --${o.aliases.join(", --")})` : "";
     const def = o.def === "" ? "(none)" : o.def;
     lines.push(
@@ -449,41 +108,75 @@ export function helpText(): string {
       `      env ${o.env}, default ${def}${o.choices ? `; one of ${o.choices.filter(Boolean).join(", ")}` : ""}`,
     );
   }
-  lines.push("  --help      print this and exit", "");
+  if (command.serviceOptions) lines.push("  ...and every option of the service (stats-server --help)");
+  lines.push(
+    "  --help      print this and exit",
+    "  --version   print the version and exit",
+    "",
+    "Flags take --flag value, --flag=value or Go's -flag=value; lists repeat or take commas.",
+    "",
+  );
   return lines.join("\n");
 }
 
-/** Parses argv (without node and script) and env into a Config; throws ConfigError with a one-line reason. */
-export function parseConfig(argv: readonly string[], env: NodeJS.ProcessEnv = {}): Config | "help" {
+/** The package's version (package.json, one directory above src/ and dist/ alike). */
+export function version(): string {
+  const pkg = JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")) as { version: string };
+  return pkg.version;
+}
+
+export interface CommandLine {
+  command: CommandSpec;
+  flags: Flags;
+}
+
+/**
+ * Parses argv (without node and script) and env for any command: the first word picks the
+ * command when it names one (none = serve); flags come as --flag value, --flag=value or Go's
+ * -flag=value, else from the environment (an empty variable counts as unset), else the default.
+ * Throws ConfigError with a one-line reason.
+ */
+export function parseCommandLine(
+  argv: readonly string[],
+  env: NodeJS.ProcessEnv = {},
+): CommandLine | { help: CommandSpec } | "version" {
+  const named = COMMANDS.find((c) => c.name !== "serve" && c.name === argv[0]);
+  const command = named ?? (COMMANDS[0] as CommandSpec);
+  const args = named ? argv.slice(1) : argv;
+  const specs = command.serviceOptions ? [...command.options, ...OPTIONS] : command.options;
   const byName = new Map<string, OptionSpec>();
-  for (const o of OPTIONS) {
-    byName.set(o.flag, o);
-    for (const a of o.aliases ?? []) byName.set(a, o);
+  for (const o of specs) {
+    for (const n of [o.flag, ...(o.aliases ?? [])]) if (!byName.has(n)) byName.set(n, o);
   }
   const given = new Map<OptionSpec, string[]>();
   const aliasUsed = new Map<OptionSpec, string>();
-  let command: Config["command"] = "serve";
+  const operands: string[] = [];
 
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i] as string;
-    if (arg === "--help" || arg === "-h" || arg === "-help") return "help";
-    if (!arg.startsWith("-")) {
-      if (i === 0 && arg === "reindex") {
-        command = "reindex";
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i] as string;
+    if (arg === "--help" || arg === "-h" || arg === "-help") return { help: command };
+    if (arg === "--version" || arg === "-version") return "version";
+    if (!arg.startsWith("-") || arg === "-") {
+      if (command.operand && operands.length === 0) {
+        operands.push(arg);
         continue;
       }
-      throw new ConfigError(`unexpected argument "${arg}" (see --help)`);
+      throw new ConfigError(`unexpected argument "${arg}" (see ${usageOf(command)} --help)`);
     }
     const body = arg.replace(/^--?/, "");
     const eq = body.indexOf("=");
     const name = eq < 0 ? body : body.slice(0, eq);
     const spec = byName.get(name);
-    if (!spec) throw new ConfigError(`unknown option --${name} (see --help)`);
+    if (!spec) throw new ConfigError(`unknown option --${name} (see ${usageOf(command)} --help)`);
     let value: string;
     if (eq >= 0) value = body.slice(eq + 1);
-    else if (spec.kind === "bool") value = "true";
-    else {
-      const next = argv[i + 1];
+    else if (spec.kind === "bool") {
+      // `--flag` alone is true; `--flag false` (a separate true/false) is taken as its value too.
+      const next = args[i + 1];
+      value = next === "true" || next === "false" ? next : "true";
+      if (value === next) i++;
+    } else {
+      const next = args[i + 1];
       if (next === undefined) throw new ConfigError(`--${name} needs a value`);
       value = next;
       i++;
@@ -492,53 +185,146 @@ export function parseConfig(argv: readonly string[], env: NodeJS.ProcessEnv = {}
     else given.set(spec, [value]);
     if (name !== spec.flag) aliasUsed.set(spec, name);
   }
+  if (command.operand && operands.length === 0) {
+    throw new ConfigError(`${command.name} needs ${command.operand} as its argument (see ${usageOf(command)} --help)`);
+  }
+  return { command, flags: new Flags(byName, given, aliasUsed, env, operands[0]) };
+}
 
-  const raw = (o: OptionSpec): string[] => {
-    const v = given.get(o);
-    if (v) return v;
-    const e = env[o.env];
-    if (e !== undefined) return [e];
-    return [o.def];
-  };
-  const fromEnvOrFlag = (o: OptionSpec) => given.has(o) || env[o.env] !== undefined;
-  const get = (flag: string): OptionSpec => byName.get(flag) as OptionSpec;
-  const str = (flag: string): string => {
-    const o = get(flag);
-    const v = (raw(o)[0] ?? "").trim();
+const usageOf = (c: CommandSpec) => (c.name === "serve" ? "stats-server" : `stats-server ${c.name}`);
+
+/** A command's options as given: typed, validated reads by flag name (ConfigError names the flag). */
+export class Flags {
+  constructor(
+    private readonly byName: ReadonlyMap<string, OptionSpec>,
+    private readonly given: ReadonlyMap<OptionSpec, string[]>,
+    private readonly aliasUsed: ReadonlyMap<OptionSpec, string>,
+    private readonly env: NodeJS.ProcessEnv,
+    /** The positional argument (replay's FILE), when the command takes one. */
+    readonly operand: string | undefined,
+  ) {}
+
+  private spec(flag: string): OptionSpec {
+    const o = this.byName.get(flag);
+    if (!o) throw new Error(`no option --${flag} for this command`);
+    return o;
+  }
+
+  /** The variable's value; an empty one counts as unset (as `docker run -e X=` means). */
+  private fromEnv(o: OptionSpec): string | undefined {
+    const v = this.env[o.env];
+    return v === undefined || v.trim() === "" ? undefined : v;
+  }
+
+  /** Given on the command line or in the environment (not the default). */
+  has(flag: string): boolean {
+    const o = this.spec(flag);
+    return this.given.has(o) || this.fromEnv(o) !== undefined;
+  }
+
+  /**
+   * Chosen by the user: given on the command line, or in the environment with a value other than
+   * the default (a shared env file that spells out the defaults chooses nothing).
+   */
+  chosen(flag: string): boolean {
+    const o = this.spec(flag);
+    const e = this.fromEnv(o);
+    return this.given.has(o) || (e !== undefined && e.trim() !== o.def);
+  }
+
+  /** The alias the command line used for it, if any. */
+  alias(flag: string): string | undefined {
+    return this.aliasUsed.get(this.spec(flag));
+  }
+
+  private raw(flag: string): string[] {
+    const o = this.spec(flag);
+    const e = this.fromEnv(o);
+    return this.given.get(o) ?? (e === undefined ? [o.def] : [e]);
+  }
+
+  str(flag: string): string {
+    const o = this.spec(flag);
+    const v = (this.raw(flag)[0] ?? "").trim();
     if (o.choices && !o.choices.includes(v)) {
       throw new ConfigError(`--${flag} must be one of ${o.choices.filter(Boolean).join(", ")}, got "${v}"`);
     }
     return v;
-  };
-  const list = (flag: string): string[] =>
-    raw(get(flag))
+  }
+
+  /** Every value, repeated or comma-separated, trimmed, empty ones dropped. */
+  list(flag: string): string[] {
+    return this.raw(flag)
       .flatMap((v) => v.split(","))
       .map((v) => v.trim())
       .filter((v) => v !== "");
-  const int = (flag: string, min: number): number => {
-    const v = str(flag);
+  }
+
+  int(flag: string, min: number): number {
+    const v = this.str(flag);
     if (!/^\d+$/.test(v) || Number(v) < min) throw new ConfigError(`--${flag} must be an integer ≥ ${min}, got "${v}"`);
     return Number(v);
-  };
-  const duration = (flag: string): number => {
-    const o = get(flag);
-    const v = str(flag);
+  }
+
+  /** A positive number (fractions allowed). */
+  number(flag: string): number {
+    const v = this.str(flag);
+    const n = Number(v);
+    if (v === "" || !Number.isFinite(n) || n <= 0)
+      throw new ConfigError(`--${flag} must be a positive number, got "${v}"`);
+    return n;
+  }
+
+  /** In the option's unit (ms or s); undefined only for an option whose default is none. */
+  optionalDuration(flag: string): number | undefined {
+    const o = this.spec(flag);
+    const v = this.str(flag);
+    if (v === "" && o.def === "") return undefined;
     const ms = parseDuration(v, o.unit ?? "ms");
     if (ms === undefined || ms <= 0)
       throw new ConfigError(`--${flag} must be a duration like 100ms, 5s, 30d; got "${v}"`);
     return o.unit === "s" ? Math.round(ms / 1000) : ms;
-  };
-  const bool = (flag: string): boolean => {
-    const v = str(flag).toLowerCase();
-    if (["true", "1", "yes", ""].includes(v)) return true;
+  }
+
+  duration(flag: string): number {
+    const v = this.optionalDuration(flag);
+    if (v === undefined) throw new ConfigError(`--${flag} needs a duration`);
+    return v;
+  }
+
+  bool(flag: string): boolean {
+    const v = this.str(flag).toLowerCase();
+    if (["true", "1", "yes"].includes(v)) return true;
     if (["false", "0", "no"].includes(v)) return false;
     throw new ConfigError(`--${flag} must be true or false, got "${v}"`);
-  };
-  const names = (flag: string): string[] => {
-    const v = list(flag);
+  }
+
+  /** A list of names (accounts, event types): each checked against the naming rule. */
+  names(flag: string): string[] {
+    const v = this.list(flag);
     for (const n of v) if (!isName(n)) throw new ConfigError(`--${flag}: "${n}" is not a name (${NAME_RULE})`);
     return v;
-  };
+  }
+}
+
+/** Parses argv (without node and script) and env into the service's Config; throws ConfigError with a one-line reason. */
+export function parseConfig(argv: readonly string[], env: NodeJS.ProcessEnv = {}): Config | "help" {
+  const line = parseCommandLine(argv, env);
+  if (line === "version" || "help" in line) return "help";
+  if (line.command.name !== "serve" && line.command.name !== "reindex") {
+    throw new ConfigError(`unexpected argument "${line.command.name}" (see stats-server --help)`);
+  }
+  return configFrom(line.flags, line.command.name);
+}
+
+/** The service's Config from parsed flags (serve, reindex, and the commands that read the service's options). */
+export function configFrom(flags: Flags, command: Config["command"] = "serve"): Config {
+  const str = (flag: string) => flags.str(flag);
+  const list = (flag: string) => flags.list(flag);
+  const int = (flag: string, min: number) => flags.int(flag, min);
+  const duration = (flag: string) => flags.duration(flag);
+  const bool = (flag: string) => flags.bool(flag);
+  const names = (flag: string) => flags.names(flag);
 
   const zmq = list("zmq");
   if (zmq.length === 0) throw new ConfigError("--zmq needs at least one endpoint");
@@ -549,7 +335,7 @@ export function parseConfig(argv: readonly string[], env: NodeJS.ProcessEnv = {}
   }
 
   let redis = str("redis");
-  if (aliasUsed.get(get("redis")) === "redishost" || (!/^rediss?:\/\//.test(redis) && /^[^/]+:\d+$/.test(redis))) {
+  if (flags.alias("redis") === "redishost" || (!/^rediss?:\/\//.test(redis) && /^[^/]+:\d+$/.test(redis))) {
     redis = `redis://${redis}`;
   }
   if (!/^rediss?:\/\/[^\s]+$/.test(redis)) throw new ConfigError(`--redis must be a redis:// URL, got "${redis}"`);
@@ -581,7 +367,7 @@ export function parseConfig(argv: readonly string[], env: NodeJS.ProcessEnv = {}
 
   const store = str("store") as Config["store"];
   const pubsubText = str("pubsub");
-  const topics = fromEnvOrFlag(get("topic")) ? raw(get("topic")) : [""];
+  const topics = list("topic");
 
   const config: Config = {
     command,
@@ -633,12 +419,7 @@ export function parseConfig(argv: readonly string[], env: NodeJS.ProcessEnv = {}
       sendStallTimeoutMs: duration("send-stall-timeout"),
     },
   };
-  // A flag given on the command line counts as given; an environment variable only when it differs
-  // from the default (a shared env file that spells out the defaults contradicts nothing).
-  refuseContradictions(config, (flag) => {
-    const o = get(flag);
-    return given.has(o) || (env[o.env] !== undefined && (env[o.env] as string).trim() !== o.def);
-  });
+  refuseContradictions(config, (flag) => flags.chosen(flag));
   return config;
 }
 
@@ -646,7 +427,7 @@ export function parseConfig(argv: readonly string[], env: NodeJS.ProcessEnv = {}
  * Flags that cannot all be meant: refused at start (exit 2) with a one-line reason, rather than
  * run in a way that silently counts nothing, counts twice, or ignores one of them.
  */
-export function refuseContradictions(c: Config, given: (flag: string) => boolean): void {
+export function refuseContradictions(c: Config, chosen: (flag: string) => boolean): void {
   const refuse = (reason: string) => {
     throw new ConfigError(reason);
   };
@@ -662,7 +443,7 @@ export function refuseContradictions(c: Config, given: (flag: string) => boolean
   if (c.role === "api" && c.shard) {
     refuse("--shard with --role api: an API process ingests nothing; give --shard to the ingest processes");
   }
-  if (given("redis") && c.redisCluster.length > 0) {
+  if (chosen("redis") && c.redisCluster.length > 0) {
     refuse("--redis and --redis-cluster both given: pick one (a Redis URL, or the cluster's seed nodes)");
   }
 }

@@ -1,40 +1,30 @@
 /**
- * The executable: reads the flags, picks the command and hands over. The command module is
- * imported only once chosen, so `--help` and a bad flag load nothing but the config.
+ * The executable: reads the command line, picks the command and hands over. The command module
+ * is imported only once chosen, so `--help` and a bad flag load nothing but the config.
  */
-import { type Config, ConfigError, helpText, parseConfig } from "./config.js";
+import { ConfigError, configFrom, type Flags, helpText, parseCommandLine, version } from "./config.js";
+import type { CommandName } from "./options.js";
 
-const COMMANDS: Record<Config["command"], () => Promise<{ run(config: Config): Promise<number> }>> = {
-  serve: async () => ({ run: (await import("./commands/serve.js")).serve }),
-  reindex: async () => ({ run: (await import("./commands/reindex.js")).reindex }),
-};
-
-/** Subcommands with flags of their own (not the service's), loaded only when asked for. */
-const TOOLS: Record<string, () => Promise<{ run(argv: readonly string[]): Promise<number> }>> = {
-  simulate: () => import("./commands/simulate.js"),
-  replay: () => import("./commands/replay.js"),
-  demo: () => import("./commands/demo.js"),
+/** Each command of the registry (src/options.ts, COMMANDS) and the module that runs it. */
+const RUN: Record<CommandName, (flags: Flags) => Promise<number>> = {
+  serve: async (flags) => (await import("./commands/serve.js")).serve(configFrom(flags, "serve")),
+  reindex: async (flags) => (await import("./commands/reindex.js")).reindex(configFrom(flags, "reindex")),
+  simulate: async (flags) => (await import("./commands/simulate.js")).run(flags),
+  replay: async (flags) => (await import("./commands/replay.js")).run(flags),
+  demo: async (flags) => (await import("./commands/demo.js")).run(flags),
 };
 
 async function main(): Promise<number> {
-  const tool = TOOLS[process.argv[2] ?? ""];
-  if (tool) return (await tool()).run(process.argv.slice(3));
-  let parsed: ReturnType<typeof parseConfig>;
-  try {
-    parsed = parseConfig(process.argv.slice(2), process.env);
-  } catch (err) {
-    if (err instanceof ConfigError) {
-      process.stderr.write(`stats-server: ${err.message}\n`);
-      return 2;
-    }
-    throw err;
-  }
-  if (parsed === "help") {
-    process.stdout.write(helpText());
+  const line = parseCommandLine(process.argv.slice(2), process.env);
+  if (line === "version") {
+    process.stdout.write(`stats-server ${version()}\n`);
     return 0;
   }
-  const command = await COMMANDS[parsed.command]();
-  return command.run(parsed);
+  if ("help" in line) {
+    process.stdout.write(helpText(line.help));
+    return 0;
+  }
+  return RUN[line.command.name](line.flags);
 }
 
 main().then(
@@ -42,7 +32,7 @@ main().then(
     process.exitCode = code;
   },
   (err: unknown) => {
-    // A ConfigError found while starting (an unreadable or malformed tokens file): one line, exit 2.
+    // A bad flag, or a ConfigError found while starting (an unreadable tokens file): one line, exit 2.
     if (err instanceof ConfigError) {
       process.stderr.write(`stats-server: ${err.message}\n`);
       process.exit(2);

@@ -4,7 +4,7 @@ import { ApolloClient, ApolloLink, gql, HttpLink, InMemoryCache } from "@apollo/
 import { GraphQLWsLink } from "@apollo/client/link/subscriptions";
 import { getMainDefinition } from "@apollo/client/utilities";
 import { createClient } from "graphql-ws";
-import WebSocket from "ws"; // Node.js 20 only; browsers have WebSocket built in
+import WebSocket from "ws"; // needed by Node.js before 22 only: Node 22+ and browsers have WebSocket built in
 
 export const PAGEVIEWS = gql`
   query Pageviews($year: Int!) {

@@ -1,6 +1,6 @@
 // Live counts over WebSocket with graphql-ws: npm install graphql-ws ws
 import { createClient } from "graphql-ws";
-import WebSocket from "ws"; // Node.js 20 only; browsers have WebSocket built in
+import WebSocket from "ws"; // needed by Node.js before 22 only: Node 22+ and browsers have WebSocket built in
 
 const LIVE = `subscription ($year: Int!) {
   stats(account: "acme", event: "pageview", year: $year) { total }

@@ -4,54 +4,35 @@
  * GraphiQL. The month so far is filled with simulated history first, so the charts have a shape
  * from the first second; live events follow. Prints the URLs to open.
  */
-import { ConfigError, parseConfig } from "../config.js";
+import { ConfigError, type Flags, parseConfig } from "../config.js";
 import { ROLLUP_ACCOUNT } from "../domain/names.js";
 import { accountNames, dailyShape, seededRandom, UNIQUE_SHARE } from "../domain/simulation.js";
 import type { StatsStore } from "../domain/types.js";
 import { bucketOf } from "../ingest/bucket.js";
 import { Coalescer } from "../ingest/coalesce.js";
 import { createLogger } from "../log.js";
-import { parseCommandArgs, positiveNumber } from "./args.js";
 import { startService } from "./serve.js";
 import { startSimulator } from "./simulate.js";
 
-export const DEMO_HELP = `Usage: stats-server demo [options]   (npm run demo)
-
-Runs the service with the in-memory store (nothing is persisted) and a built-in simulator, fills
-this month with simulated history, and prints the URLs of the dashboard, GraphiQL and the REST API.
-
-  --http <host:port>   where to serve (default localhost:8001)
-  --rate <n>           simulated events per second, on average over a day (default 20)
-  --accounts <n>       simulated accounts (default 5)
-  --history <bool>     fill the month so far with simulated counts first (default true)
-  --log-level <level>  (default warn)
-`;
-
-export async function run(argv: readonly string[]): Promise<number> {
-  const { values } = parseCommandArgs(
-    argv,
-    {
-      http: { type: "string", default: "localhost:8001" },
-      rate: { type: "string", default: "20" },
-      accounts: { type: "string", default: "5" },
-      history: { type: "string", default: "true" },
-      "log-level": { type: "string", default: "warn" },
-      help: { type: "boolean", short: "h" },
-    },
-    false,
-  );
-  if (values.help) {
-    process.stdout.write(DEMO_HELP);
-    return 0;
-  }
-  const rate = positiveNumber("rate", values.rate);
-  const accounts = positiveNumber("accounts", values.accounts, { integer: true });
-  const sim = await startSimulator({ endpoint: "tcp://127.0.0.1:*", rate, rhythm: true, accounts });
-  const config = parseConfig(
-    ["--store", "memory", "--zmq", sim.endpoint, "--http", values.http, "--log-level", values["log-level"]],
+export async function run(flags: Flags): Promise<number> {
+  const rate = flags.number("rate");
+  const accounts = flags.int("accounts", 1);
+  const http = flags.str("http");
+  // The service's flags as the demo sets them; the rest (tokens, limits) still come from STATS_*.
+  // Checked before the simulator binds; its endpoint (a free port) replaces the placeholder.
+  const parsed = parseConfig(
+    ["--store", "memory", "--zmq", "tcp://127.0.0.1:0", "--http", http, "--log-level", flags.str("log-level")],
     process.env,
   );
-  if (config === "help") throw new ConfigError("unexpected --help");
+  if (parsed === "help") throw new ConfigError("unexpected --help");
+  const sim = await startSimulator({
+    endpoint: "tcp://127.0.0.1:*",
+    rate,
+    rhythm: true,
+    accounts,
+    waitForSubscriber: true,
+  });
+  const config = { ...parsed, zmq: [sim.endpoint] };
   const log = createLogger(config.logLevel);
   let service: Awaited<ReturnType<typeof startService>>;
   try {
@@ -60,11 +41,16 @@ export async function run(argv: readonly string[]): Promise<number> {
     sim.stop();
     await sim.done;
     if ((err as NodeJS.ErrnoException).code === "EADDRINUSE") {
-      throw new ConfigError(`${values.http} is in use: pick another address with --http, e.g. --http localhost:8011`);
+      // Under npm (`npm run demo`) a flag needs the `--` that hands it to the script.
+      const again =
+        process.env["npm_lifecycle_event"] === "demo" ? "npm run demo -- --http" : "stats-server demo --http";
+      throw new ConfigError(
+        `${http} is in use: pick another address, e.g. \`${again} localhost:8011\` (or STATS_HTTP=localhost:8011)`,
+      );
     }
     throw err;
   }
-  if (values.history !== "false") await fillHistory(service.store, accountNames(accounts), rate, Date.now());
+  if (flags.bool("history")) await fillHistory(service.store, accountNames(accounts), rate, Date.now());
   const url = service.url.replace("127.0.0.1", config.http.host === "localhost" ? "localhost" : "127.0.0.1");
   const year = new Date().getUTCFullYear();
   process.stdout.write(

@@ -10,7 +10,7 @@
  */
 import { createReadStream } from "node:fs";
 import { access } from "node:fs/promises";
-import { type Config, ConfigError, parseConfig, parseDuration } from "../config.js";
+import { type Config, ConfigError, configFrom, type Flags } from "../config.js";
 import type { Batch, StatsStore } from "../domain/types.js";
 import { MAX_MESSAGE_BYTES } from "../ingest/decode.js";
 import { type RejectReason, ReplayChunker } from "../ingest/replay-chunks.js";
@@ -20,36 +20,7 @@ import { createKeySpace } from "../store/keys.js";
 import { createRedisBackend } from "../store/redis-backend.js";
 import { createRedisClient } from "../store/redis-connection.js";
 import { createStatsStore } from "../store/stats-store.js";
-import { positiveNumber, progressLine } from "./args.js";
-
-export const REPLAY_HELP = `Usage: stats-server replay FILE|- [options]
-
-Applies newline-delimited JSON events, e.g.
-  {"type":"pageview","time":"2013-09-05T16:07:00Z","data":{"account":"acme","unq":"1"}}
-to Redis in the buckets of their own "time" (ISO 8601, unix seconds or ms, or Ruby's form), exactly
-once: lines go in chunks whose ids come from their content, and a chunk already applied is skipped,
-so a replay that was cut off can simply be run again. Rejected lines are printed to stderr as
-"line N: reason". A summary (JSON) goes to stdout: "applied" counts the events of the chunks THIS
-run completed, so the summaries of two runs that overlap add up to what was applied once.
-
-A line longer than 64 KiB is rejected as too_large without being read into memory; a UTF-8 byte
-order mark at the start of the file is skipped. Event times outside --event-years (as in live
-ingest; default 2000 to next year) are rejected as bad_time.
-
-  --chunk-lines <n>   lines per chunk, the unit applied at once and skipped on a re-run (default 5000)
-  --run <name>        a name for this application: the same data replayed under another name is
-                      applied again (default: none; identical data is applied once)
-  --guard-ttl <d>     how long Redis remembers an applied chunk (default 90d); a re-run after that
-                      applies it again
-  --dry-run           read and check every line, write nothing
-  --timeout <d>       how long to keep retrying an unreachable Redis before giving up (default 30s)
-
-Store and counting flags are the service's: --redis, --redis-cluster, --key-prefix,
---track-events, --funnel-events, --event-years, --minute-retention, --log-level (see stats-server --help).
-
-Exit status: 0 every line applied; 3 finished, some lines rejected; 1 stopped (Redis failed:
-run it again); 2 bad usage.
-`;
+import { progressLine } from "./progress.js";
 
 interface ReplayOptions {
   file: string;
@@ -61,59 +32,26 @@ interface ReplayOptions {
   config: Config;
 }
 
-const OWN_FLAGS = new Set(["chunk-lines", "run", "guard-ttl", "timeout"]);
-
-export function parseReplayArgs(argv: readonly string[]): ReplayOptions | "help" {
-  if (argv.includes("--help") || argv.includes("-h")) return "help";
-  const [file, ...rest] = argv;
-  if (file === undefined || (file.startsWith("-") && file !== "-")) {
-    throw new ConfigError(
-      "replay needs a FILE (or - for stdin) as its first argument (see stats-server replay --help)",
-    );
-  }
-  const own = new Map<string, string>();
-  const forwarded: string[] = [];
-  for (let i = 0; i < rest.length; i++) {
-    const arg = rest[i] as string;
-    const body = arg.replace(/^--?/, "");
-    const eq = body.indexOf("=");
-    const name = eq < 0 ? body : body.slice(0, eq);
-    if (arg === "--dry-run") own.set("dry-run", "true");
-    else if (arg.startsWith("-") && OWN_FLAGS.has(name)) {
-      const value = eq >= 0 ? body.slice(eq + 1) : rest[++i];
-      if (value === undefined) throw new ConfigError(`--${name} needs a value`);
-      own.set(name, value);
-    } else forwarded.push(arg);
-  }
-  const config = parseConfig(forwarded, process.env);
-  if (config === "help") return "help";
-  const duration = (flag: string, def: string, unit: "ms" | "s") => {
-    const text = own.get(flag) ?? def;
-    const v = parseDuration(text, unit);
-    if (v === undefined || v <= 0) throw new ConfigError(`--${flag} must be a duration like 30s, 90d; got "${text}"`);
-    return v;
-  };
-  const dryRun = own.has("dry-run");
+export function replayOptions(flags: Flags): ReplayOptions {
+  const file = flags.operand ?? "-";
+  const config = configFrom(flags);
+  const dryRun = flags.bool("dry-run");
   if (config.store === "memory" && !dryRun) {
     throw new ConfigError("replay writes to Redis: with --store memory everything would be lost when it exits");
   }
   return {
     file,
-    chunkLines: positiveNumber("chunk-lines", own.get("chunk-lines") ?? "5000", { integer: true }),
-    run: own.get("run") ?? "",
-    guardTtlSeconds: Math.round(duration("guard-ttl", "90d", "s") / 1000),
+    chunkLines: flags.int("chunk-lines", 1),
+    run: flags.str("run"),
+    guardTtlSeconds: flags.duration("guard-ttl"),
     dryRun,
-    timeoutMs: duration("timeout", "30s", "ms"),
+    timeoutMs: flags.duration("timeout"),
     config,
   };
 }
 
-export async function run(argv: readonly string[]): Promise<number> {
-  const opts = parseReplayArgs(argv);
-  if (opts === "help") {
-    process.stdout.write(REPLAY_HELP);
-    return 0;
-  }
+export async function run(flags: Flags): Promise<number> {
+  const opts = replayOptions(flags);
   if (opts.file !== "-") {
     await access(opts.file).catch((err: NodeJS.ErrnoException) => {
       throw new ConfigError(`cannot read ${opts.file}: ${err.code ?? err.message}`);

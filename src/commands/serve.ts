@@ -222,12 +222,21 @@ export async function startService(
 export async function serve(config: Config): Promise<number> {
   const log = createLogger(config.logLevel);
   const service = await startService(config, log);
+  // The store's address only when there is one (--store memory has none).
+  const where =
+    config.store === "redis" ? { redis: config.redisCluster.length ? config.redisCluster : config.redis } : {};
   log.info(
-    { role: config.role, store: config.store, zmq: config.zmq, bind: config.zmqBind, redis: config.redis },
+    { role: config.role, store: config.store, zmq: config.zmq, bind: config.zmqBind, ...where },
     config.role === "ingest"
       ? `stats-server (ingest) serving ${service.url}/healthz, /readyz and /metrics`
       : `stats-server listening on ${service.url} (GraphQL ${service.url}/graphql, REST ${service.url}${config.pathPrefix})`,
   );
+  if (config.role !== "ingest" && !isLoopback(config.http.host) && config.tokensFile === "" && config.tokens === "") {
+    log.warn(
+      { http: `${config.http.host}:${config.http.port}` },
+      "listening beyond this machine with no API tokens: anyone who reaches this address reads every account (set --tokens-file, or listen on localhost)",
+    );
+  }
   if (config.store === "redis") {
     waitForStore(() => service.store.ping(), 3_000).catch((err: unknown) =>
       log.error({ err: String(err), redis: config.redis }, "redis is not reachable; retrying (see /readyz)"),
@@ -243,4 +252,9 @@ export async function serve(config: Config): Promise<number> {
   log.info({ flushed }, "stopped");
   log.flush();
   return flushed ? 0 : 1;
+}
+
+/** Reachable only from this machine: localhost, 127.0.0.0/8 or ::1. */
+export function isLoopback(host: string): boolean {
+  return host === "localhost" || host === "::1" || /^127(\.\d{1,3}){3}$/.test(host);
 }

@@ -2,25 +2,15 @@
  * `stats-server simulate`: binds a ZeroMQ PUB socket and publishes realistic events in the
  * collector's wire format (src/domain/simulation.ts) at --rate events a second on average, shaped
  * by a daily rhythm unless --rhythm=false. For demos, load tests and checking a deployment.
+ *
+ * A PUB socket drops what no subscriber takes, so by default nothing is sent until the first
+ * subscription arrives: the socket is an XPUB (a PUB that also receives its subscribers'
+ * subscribe messages), and sending starts at the first one.
  */
-import { Publisher } from "zeromq";
-import { ConfigError } from "../config.js";
+import { XPublisher } from "zeromq";
+import { ConfigError, type Flags } from "../config.js";
 import { createSimulation, dailyShape, toMessage } from "../domain/simulation.js";
-import { durationMs, parseCommandArgs, positiveNumber, progressLine } from "./args.js";
-
-export const SIMULATE_HELP = `Usage: stats-server simulate [options]
-
-Binds a ZeroMQ PUB socket and publishes pageview and order events as the collector would.
-
-  --bind <endpoint>    where to bind the PUB socket (default tcp://127.0.0.1:6000, where
-                       stats-server connects by default)
-  --rate <n>           events per second, on average over a day (default 50)
-  --rhythm <bool>      follow a daily rhythm: 0.4x the rate around 03:00 UTC, 1.6x around 15:00
-                       (default true; false sends exactly --rate all day)
-  --duration <d>       stop after this long, e.g. 30s, 5m (default: until Ctrl-C)
-  --accounts <n>       how many accounts the traffic is spread over (default 5)
-  --seed <n>           seed of the pseudo-random sequence (default 1)
-`;
+import { progressLine } from "./progress.js";
 
 export interface SimulatorOptions {
   endpoint: string;
@@ -32,11 +22,15 @@ export interface SimulatorOptions {
   now?: () => number;
   /** The monotonic clock (ms) the pace is kept by; default performance.now (tests move their own). */
   clock?: () => number;
+  /** Send nothing until a subscriber has subscribed (the rate and --duration count from then). */
+  waitForSubscriber?: boolean;
 }
 
 export interface Simulator {
   readonly endpoint: string;
   readonly sent: number;
+  /** Resolves when sending starts: at once, or (waitForSubscriber) at the first subscription. */
+  readonly sending: Promise<void>;
   /** The rate being aimed at right now (events/s). */
   targetRate(): number;
   /** Resolves when --duration has passed or stop() was called, once every event is handed to ZeroMQ. */
@@ -49,7 +43,7 @@ const TICK_MS = 10;
 export async function startSimulator(opts: SimulatorOptions): Promise<Simulator> {
   const now = opts.now ?? Date.now;
   const sim = createSimulation({ accounts: opts.accounts, seed: opts.seed ?? 1 });
-  const pub = new Publisher({ linger: 0 });
+  const pub = new XPublisher({ linger: 0 });
   try {
     await pub.bind(opts.endpoint);
   } catch (err) {
@@ -58,14 +52,24 @@ export async function startSimulator(opts: SimulatorOptions): Promise<Simulator>
   }
   const targetRate = () => opts.rate * (opts.rhythm ? dailyShape(now()) : 1);
   const clock = opts.clock ?? (() => performance.now());
-  const started = clock();
   let sent = 0;
   let owed = 0;
-  let last = started;
   let stopped = false;
   let wake: (() => void) | undefined;
+  let endWait: () => void = () => {};
+  const stopping = new Promise<void>((r) => {
+    endWait = r;
+  });
+  // An XPUB hands each new subscription to the application as a message: 0x01 and the prefix.
+  const subscribed = (async () => {
+    for await (const [frame] of pub) if (frame?.[0] === 1) return;
+  })().catch(() => {});
+  const sending = opts.waitForSubscriber ? Promise.race([subscribed, stopping]) : Promise.resolve();
 
   const loop = async () => {
+    await sending;
+    const started = clock();
+    let last = started;
     while (!stopped) {
       const t = clock();
       if (opts.durationMs !== undefined && t - started >= opts.durationMs) break;
@@ -83,7 +87,11 @@ export async function startSimulator(opts: SimulatorOptions): Promise<Simulator>
       });
     }
   };
-  const done = loop().finally(() => pub.close());
+  const done = loop().finally(() => {
+    // What was sent before --duration ran out still goes out (up to a second); after a Ctrl-C, nothing waits.
+    if (!stopped) pub.linger = 1_000;
+    pub.close();
+  });
 
   return {
     // The address actually bound (a `tcp://127.0.0.1:*` asks the OS for a free port).
@@ -91,50 +99,47 @@ export async function startSimulator(opts: SimulatorOptions): Promise<Simulator>
     get sent() {
       return sent;
     },
+    sending,
     targetRate,
     done,
     stop() {
       stopped = true;
+      endWait();
       wake?.();
     },
   };
 }
 
-export async function run(argv: readonly string[]): Promise<number> {
-  const { values } = parseCommandArgs(
-    argv,
-    {
-      bind: { type: "string", default: "tcp://127.0.0.1:6000" },
-      rate: { type: "string", default: "50" },
-      rhythm: { type: "string", default: "true" },
-      duration: { type: "string" },
-      accounts: { type: "string", default: "5" },
-      seed: { type: "string", default: "1" },
-      help: { type: "boolean", short: "h" },
-    },
-    false,
-  );
-  if (values.help) {
-    process.stdout.write(SIMULATE_HELP);
-    return 0;
+export async function run(flags: Flags): Promise<number> {
+  const bind = flags.str("bind");
+  if (!/^(tcp|ipc):\/\/\S+$/.test(bind)) {
+    throw new ConfigError(`--bind must look like tcp://host:port (or ipc://path), got "${bind}"`);
   }
-  if (!/^(tcp|ipc):\/\/\S+$/.test(values.bind)) {
-    throw new ConfigError(`--bind must look like tcp://host:port (or ipc://path), got "${values.bind}"`);
-  }
-  if (!["true", "false"].includes(values.rhythm)) throw new ConfigError(`--rhythm must be true or false`);
+  const duration = flags.optionalDuration("duration");
+  const waitForSubscriber = flags.bool("wait-for-subscriber");
   const sim = await startSimulator({
-    endpoint: values.bind,
-    rate: positiveNumber("rate", values.rate),
-    rhythm: values.rhythm === "true",
-    accounts: positiveNumber("accounts", values.accounts, { integer: true }),
-    seed: positiveNumber("seed", values.seed, { integer: true }),
-    durationMs: values.duration === undefined ? undefined : durationMs("duration", values.duration),
+    endpoint: bind,
+    rate: flags.number("rate"),
+    rhythm: flags.bool("rhythm"),
+    accounts: flags.int("accounts", 1),
+    seed: flags.int("seed", 1),
+    durationMs: duration,
+    waitForSubscriber,
   });
+  const onSignal = () => sim.stop();
+  process.once("SIGINT", onSignal);
+  process.once("SIGTERM", onSignal);
+  if (waitForSubscriber) {
+    process.stderr.write(
+      `simulate: bound ${sim.endpoint}; waiting for a subscriber before sending (--wait-for-subscriber=false sends at once)\n`,
+    );
+    await sim.sending;
+  }
   const progress = progressLine();
   const t0 = performance.now();
   const rateSoFar = () => sim.sent / Math.max((performance.now() - t0) / 1000, 0.001);
   process.stderr.write(
-    `simulate: publishing on ${sim.endpoint}, ${sim.targetRate().toFixed(1)} events/s now${values.duration ? ` for ${values.duration}` : " (Ctrl-C to stop)"}\n`,
+    `simulate: ${waitForSubscriber ? "a subscriber is there; " : ""}publishing on ${sim.endpoint}, ${sim.targetRate().toFixed(1)} events/s now${duration !== undefined ? ` for ${flags.str("duration")}` : " (Ctrl-C to stop)"}\n`,
   );
   const timer = setInterval(() => {
     const secs = Math.floor((performance.now() - t0) / 1000);
@@ -142,9 +147,6 @@ export async function run(argv: readonly string[]): Promise<number> {
       `simulate: ${sim.sent.toLocaleString("en")} sent · ${rateSoFar().toFixed(1)}/s (target ${sim.targetRate().toFixed(1)}/s) · ${Math.floor(secs / 60)}:${String(secs % 60).padStart(2, "0")}`,
     );
   }, 500);
-  const onSignal = () => sim.stop();
-  process.once("SIGINT", onSignal);
-  process.once("SIGTERM", onSignal);
   await sim.done;
   clearInterval(timer);
   process.off("SIGINT", onSignal);

@@ -4,12 +4,12 @@
  * static files under a versioned URL, compressed once and cached for a year, and the page itself is
  * a few hundred bytes.
  */
-import { createRequire } from "node:module";
+// Imported, not required at run time: the build inlines it (the package installs no render-graphiql).
+import graphiqlPackage from "@graphql-yoga/render-graphiql/package.json" with { type: "json" };
 import type { GraphiQLOptions } from "graphql-yoga";
 import { type Asset, createAsset } from "./static-assets.js";
 
-const VERSION = (createRequire(import.meta.url)("@graphql-yoga/render-graphiql/package.json") as { version: string })
-  .version;
+const VERSION = graphiqlPackage.version;
 export const GRAPHIQL_BASE = `/assets/graphiql-${VERSION}`;
 
 /** Monaco's worker labels → the files that serve them. */

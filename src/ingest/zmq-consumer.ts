@@ -113,7 +113,8 @@ export function startZmqConsumer(
         }
         opts.onDisconnect?.();
         opts.onConnections?.(connections);
-        log.warn({ address: event.address }, "event bus disconnected; reconnecting");
+        // Our own close() disconnects too: that is a shutdown, not an outage.
+        if (!closed) log.warn({ address: event.address }, "event bus disconnected; reconnecting");
       } else if (event.type === "end") {
         break;
       }

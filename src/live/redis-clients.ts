@@ -41,17 +41,24 @@ export function createLiveRedisClients(url: string, cluster: readonly string[], 
   };
   return {
     publisher: catchRejections(publisher, ["publish"], reportFailure(log, "live-publisher")),
-    subscriber,
+    subscriber: subscriber.client,
     onReconnected(listener) {
       reconnected.push(listener);
     },
     async close() {
-      await Promise.all([quit(publisher), quit(subscriber)]);
+      subscriber.closing();
+      await Promise.all([quit(publisher), quit(subscriber.client)]);
     },
   };
 }
 
-function createSubscriber(url: string, cluster: readonly string[], log: Logger, onReconnected: () => void): Client {
+/** The subscriber connection, and closing(): called before our own QUIT, which is no outage to report. */
+function createSubscriber(
+  url: string,
+  cluster: readonly string[],
+  log: Logger,
+  onReconnected: () => void,
+): { client: Client; closing(): void } {
   const role = "live-subscriber";
   const client = createRedisClient(url, cluster, log, role, { enableOfflineQueue: true, maxRetriesPerRequest: null });
   // ioredis re-issues SUBSCRIBE after every reconnect through these same methods and drops the
@@ -61,8 +68,10 @@ function createSubscriber(url: string, cluster: readonly string[], log: Logger, 
   /** Lost after having been ready: the next ready is a reconnect (a server-side kill is a clean close, no error). */
   let lost = false;
   let everReady = false;
+  let closing = false;
   client.on("close", () => {
-    if (everReady && !lost) log.warn({ role }, "redis connection lost; live updates resume after reconnecting");
+    if (everReady && !lost && !closing)
+      log.warn({ role }, "redis connection lost; live updates resume after reconnecting");
     lost = everReady;
   });
   client.on("ready", () => {
@@ -77,7 +86,12 @@ function createSubscriber(url: string, cluster: readonly string[], log: Logger, 
       log.warn({ err: err instanceof Error ? err.message : String(err), role }, "live bus resync deferred"),
     );
   });
-  return client;
+  return {
+    client,
+    closing() {
+      closing = true;
+    },
+  };
 }
 
 /**

@@ -45,6 +45,15 @@ export async function startRedis(opts: { appendonly?: boolean } = {}): Promise<T
   let proc: ChildProcess | undefined;
   const launch = async () => {
     proc = spawn("redis-server", args, { stdio: "ignore" });
+    // Not installed: say so at once (`npm test` checks it first: scripts/need-redis-server.mjs).
+    const missing = new Promise<never>((_, reject) =>
+      proc?.once("error", (err: NodeJS.ErrnoException) =>
+        reject(
+          err.code === "ENOENT" ? new Error("redis-server is not installed (sudo apt-get install redis-server)") : err,
+        ),
+      ),
+    );
+    missing.catch(() => {});
     const probe = new Redis({
       port,
       host: "127.0.0.1",
@@ -54,10 +63,13 @@ export async function startRedis(opts: { appendonly?: boolean } = {}): Promise<T
     });
     probe.on("error", () => {});
     try {
-      await eventually(async () => {
-        await probe.connect().catch(() => undefined);
-        return (await probe.ping()) === "PONG";
-      }, `redis-server on ${port}`);
+      await Promise.race([
+        missing,
+        eventually(async () => {
+          await probe.connect().catch(() => undefined);
+          return (await probe.ping()) === "PONG";
+        }, `redis-server on ${port}`),
+      ]);
     } finally {
       probe.disconnect();
     }

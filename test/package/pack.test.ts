@@ -44,6 +44,7 @@ before(async () => {
   bin = join(app, "node_modules", ".bin", "stats-server");
   assert.ok(existsSync(bin), "npm install linked the stats-server executable");
   assert.ok(!existsSync(join(app, "node_modules", "tsx")), "tsx is not installed: nothing at run time needs it");
+  assert.ok(!existsSync(join(app, "node_modules", "graphql")), "bundled dependencies are not installed again");
 });
 
 after(async () => {
@@ -84,6 +85,13 @@ test("the installed package starts with the memory store and answers /healthz", 
     assert.equal(q.status, 200);
     assert.deepEqual(await q.json(), { data: { stats: { total: 0 } } });
     assert.match(stderr, /nothing is persisted/);
+    // Everything but zeromq is bundled: the dashboard and GraphiQL's files come from dist/ alone.
+    const page = await fetch(`http://127.0.0.1:${port}/`, { headers: { accept: "text/html" } });
+    assert.equal(page.status, 200);
+    const graphiql = await fetch(`http://127.0.0.1:${port}/graphql`, { headers: { accept: "text/html" } });
+    const asset = /src="([^"]*graphiql\.js)"/.exec(await graphiql.text())?.[1];
+    assert.ok(asset, "the GraphiQL page names its script");
+    assert.equal((await fetch(new URL(asset, `http://127.0.0.1:${port}/graphql`))).status, 200);
   } finally {
     proc.kill("SIGTERM");
     await new Promise((r) => proc.once("exit", r));

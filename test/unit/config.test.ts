@@ -1,6 +1,16 @@
 import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
 import { describe, it } from "node:test";
-import { type Config, ConfigError, helpText, OPTIONS, parseConfig } from "../../src/config.js";
+import {
+  type CommandLine,
+  type Config,
+  ConfigError,
+  helpText,
+  parseCommandLine,
+  parseConfig,
+  version,
+} from "../../src/config.js";
+import { COMMANDS, OPTIONS } from "../../src/options.js";
 
 const parse = (argv: string[], env: Record<string, string> = {}): Config => {
   const c = parseConfig(argv, env);
@@ -153,5 +163,109 @@ describe("config", () => {
       assert.ok(text.includes(`env ${o.env}, default ${o.def === "" ? "(none)" : o.def}`), o.env);
       for (const a of o.aliases ?? []) assert.ok(text.includes(`--${a}`), a);
     }
+  });
+  it("an empty environment variable counts as unset (docker run -e X=)", () => {
+    const empty = Object.fromEntries(OPTIONS.map((o) => [o.env, ""]));
+    assert.deepEqual(parse([], empty), parse([]), "every option empty in the environment = every default");
+    const c = parse([], { STATS_ZMQ_BIND: "", STATS_CSRF_PREVENTION: "", STATS_FLUSH_EAGER: " " });
+    assert.equal(c.zmqBind, false, "STATS_ZMQ_BIND= does not turn binding on");
+    assert.equal(c.graphql.csrfPrevention, false);
+    assert.equal(c.flushEager, false);
+    assert.deepEqual(parse([], { STATS_HTTP: "", STATS_ZMQ: "" }).http, { host: "localhost", port: 8001 });
+    assert.equal(parse([], { STATS_ZMQ_BIND: "true" }).zmqBind, true, "a set variable still counts");
+    assert.equal(parse([], { STATS_INTROSPECTION: "" }).graphql.introspection, true, "empty = the default, not false");
+  });
+  it("a boolean flag alone is true; false comes as --flag=false or --flag false", () => {
+    assert.equal(parse(["--zmq-bind"]).zmqBind, true);
+    assert.equal(parse(["--zmq-bind=false"], { STATS_ZMQ_BIND: "true" }).zmqBind, false);
+    assert.equal(parse(["--zmq-bind", "false"]).zmqBind, false);
+    assert.equal(parse(["-flush-eager=1"]).flushEager, true);
+    fails(["--zmq-bind=maybe"], /--zmq-bind must be true or false, got "maybe"/);
+  });
+  it("every list flag takes commas and repetition, from the command line or the environment", () => {
+    assert.deepEqual(parse(["--topic", "pageview,order"]).topics, ["pageview", "order"]);
+    assert.deepEqual(parse([], { STATS_TOPIC: "pageview, order" }).topics, ["pageview", "order"]);
+    assert.deepEqual(parse(["--topic", "a", "--topic=b,c"]).topics, ["a", "b", "c"]);
+    assert.deepEqual(parse(["--track-events", "pageview,signup"]).trackEvents, ["pageview", "signup"]);
+    assert.deepEqual(parse(["--cors-origins", "https://a.example,https://b.example"]).corsOrigins, [
+      "https://a.example",
+      "https://b.example",
+    ]);
+    assert.deepEqual(parse(["--redis-cluster", "a:1,b:2"]).redisCluster, ["a:1", "b:2"]);
+  });
+  it("--version is the package's", () => {
+    const pkg = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as { version: string };
+    assert.equal(version(), pkg.version);
+    assert.equal(parseCommandLine(["--version"]), "version");
+    assert.equal(parseCommandLine(["simulate", "-version"]), "version");
+  });
+});
+
+describe("commands: one registry, one parser", () => {
+  const line = (argv: string[], env: Record<string, string> = {}): CommandLine => {
+    const l = parseCommandLine(argv, env);
+    assert.ok(l !== "version" && !("help" in l), "a command line");
+    return l as CommandLine;
+  };
+  it("the first word picks the command; none is serve", () => {
+    assert.deepEqual(
+      COMMANDS.map((c) => c.name),
+      ["serve", "reindex", "simulate", "replay", "demo"],
+    );
+    assert.equal(line([]).command.name, "serve");
+    for (const name of ["reindex", "simulate", "demo"]) assert.equal(line([name]).command.name, name);
+    assert.equal(line(["replay", "events.ndjson"]).flags.operand, "events.ndjson");
+    assert.equal(line(["replay", "--dry-run", "-"]).flags.operand, "-");
+  });
+  it("simulate reads its flags in both forms and from STATS_SIMULATE_*", () => {
+    const env = line(["simulate"], {
+      STATS_SIMULATE_RATE: "7.5",
+      STATS_SIMULATE_RHYTHM: "false",
+      STATS_SIMULATE_SEED: "",
+    });
+    assert.equal(env.flags.number("rate"), 7.5);
+    assert.equal(env.flags.bool("rhythm"), false);
+    assert.equal(env.flags.int("seed", 1), 1, "empty = the default");
+    const go = line(["simulate", "-rate=9", "--bind", "tcp://127.0.0.1:7000", "-duration=2s"], {
+      STATS_SIMULATE_RATE: "7.5",
+    });
+    assert.equal(go.flags.number("rate"), 9, "the flag wins over the environment");
+    assert.equal(go.flags.str("bind"), "tcp://127.0.0.1:7000");
+    assert.equal(go.flags.optionalDuration("duration"), 2000);
+    assert.equal(line(["simulate"]).flags.optionalDuration("duration"), undefined, "no --duration: until stopped");
+    assert.throws(
+      () => line(["simulate"], { STATS_SIMULATE_RATE: "fast" }).flags.number("rate"),
+      /--rate must be a positive number, got "fast"/,
+    );
+  });
+  it("replay reads its own flags and the service's, also from the environment", () => {
+    const l = line(["replay", "-", "-chunk-lines=10"], {
+      STATS_REPLAY_GUARD_TTL: "2d",
+      STATS_REPLAY_DRY_RUN: "true",
+      STATS_KEY_PREFIX: "t:",
+    });
+    assert.equal(l.flags.int("chunk-lines", 1), 10);
+    assert.equal(l.flags.duration("guard-ttl"), 2 * 86_400);
+    assert.equal(l.flags.bool("dry-run"), true);
+    assert.equal(l.flags.str("key-prefix"), "t:");
+    assert.throws(() => parseCommandLine(["replay"]), /replay needs FILE\|- as its argument/);
+    assert.throws(() => parseCommandLine(["replay", "a", "b"]), /unexpected argument "b"/);
+  });
+  it("demo takes the service's --http and STATS_HTTP, and its own flags", () => {
+    assert.equal(line(["demo"]).flags.str("http"), "localhost:8001");
+    assert.equal(line(["demo"], { STATS_HTTP: "127.0.0.1:8123" }).flags.str("http"), "127.0.0.1:8123");
+    assert.equal(line(["demo", "--http", ":9000"], { STATS_HTTP: "127.0.0.1:8123" }).flags.str("http"), ":9000");
+    assert.equal(line(["demo"]).flags.str("log-level"), "warn", "the demo's own default");
+    assert.equal(line(["demo", "-rate=3", "--history", "false"]).flags.bool("history"), false);
+    assert.throws(() => parseCommandLine(["demo", "--redis", "redis://x:1"]), /unknown option --redis/);
+  });
+  it("every command's --help lists its options with their variables", () => {
+    for (const c of COMMANDS) {
+      const h = parseCommandLine(c.name === "serve" ? ["--help"] : [c.name, "-h"]);
+      assert.ok(h !== "version" && "help" in h && h.help === c);
+      const text = helpText(c);
+      for (const o of c.options) assert.ok(text.includes(`env ${o.env}`), `${c.name} --${o.flag}`);
+    }
+    assert.match(helpText(), /simulate +publish/);
   });
 });

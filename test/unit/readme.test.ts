@@ -1,20 +1,21 @@
-/** The README documents every flag: its table is generated from the option definitions and must match. */
+/**
+ * The docs cannot drift from the code: docs/flags.md's tables are generated from the option tables,
+ * the client snippets are the files test/clients runs, and the README stays a landing page.
+ */
 import assert from "node:assert/strict";
-import { readFileSync } from "node:fs";
+import { readFileSync, statSync } from "node:fs";
 import { it } from "node:test";
-import { flagsTable } from "../../scripts/flags-table.js";
-import { examplePaths, readRepoFile, withExamples } from "../../scripts/readme-examples.js";
+import { FLAGS_BLOCK, FLAGS_DOC, flagsTable } from "../../scripts/flags-table.js";
+import { docPages, examplePaths, readRepoFile, withExamples } from "../../scripts/readme-examples.js";
 
-it("README's flag table is current (regenerate with `node --import tsx scripts/flags-table.ts`)", () => {
-  const readme = readFileSync(new URL("../../README.md", import.meta.url), "utf8");
-  const m = /<!-- flags:start[^>]*-->\n([\s\S]*?)\n<!-- flags:end -->/.exec(readme);
-  assert.ok(m, "README has the flags:start/flags:end markers");
-  assert.equal(m[1], flagsTable());
+it("docs/flags.md's tables are current (regenerate with `node --import tsx scripts/flags-table.ts --write`)", () => {
+  const m = FLAGS_BLOCK.exec(readFileSync(FLAGS_DOC, "utf8"));
+  assert.ok(m, "docs/flags.md has the flags:start/flags:end markers");
+  assert.equal(m[2], flagsTable());
 });
 
-it("README's client snippets are the files test/clients runs (copy them in with `node --import tsx scripts/readme-examples.ts`)", () => {
-  const readme = readFileSync(new URL("../../README.md", import.meta.url), "utf8");
-  const paths = examplePaths(readme);
+it("the docs' client snippets are the files test/clients runs (copy them in with `node --import tsx scripts/readme-examples.ts`)", () => {
+  const paths = docPages().flatMap((page) => examplePaths(readRepoFile(page)));
   for (const p of [
     "graphql-ws.ts",
     "graphql-sse.ts",
@@ -23,8 +24,22 @@ it("README's client snippets are the files test/clients runs (copy them in with 
     "apollo.ts",
     "curl.sh",
     "jsonp.html",
+    "events.txt",
   ]) {
-    assert.ok(paths.includes(`examples/clients/${p}`), `README shows examples/clients/${p}`);
+    assert.ok(paths.includes(`examples/clients/${p}`), `the docs show examples/clients/${p}`);
   }
-  assert.equal(readme, withExamples(readme, readRepoFile));
+  for (const page of docPages()) {
+    const text = readRepoFile(page);
+    assert.equal(text, withExamples(text, readRepoFile), page);
+  }
+});
+
+it("the README is a landing page: at most 20 KB, with the quick start's two commands and redis-server's install line", () => {
+  const size = statSync(new URL("../../README.md", import.meta.url)).size;
+  assert.ok(size <= 20_000, `README.md is ${size} bytes`);
+  const readme = readRepoFile("README.md");
+  assert.match(readme, /npm install && npm run demo/);
+  assert.match(readme, /npm test/);
+  assert.match(readme, /apt-get install redis-server/);
+  assert.match(readme, /npm run demo -- --http/);
 });
