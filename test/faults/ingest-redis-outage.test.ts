@@ -111,7 +111,7 @@ describe("faults: Redis down for 10 s mid-stream", () => {
     };
     assert.equal(readyzSeen?.status, 503);
     assert.equal(rest.status, "not ready");
-    assert.deepEqual(rest.checks, { store: "down", event_bus: "ok", flush: "down", shards: "ok" });
+    assert.deepEqual(rest.checks, { store: "down", event_bus: "ok", lease: "ok", flush: "down", shards: "ok" });
     assert.match(rest.reasons?.["store"] ?? "", /^PING failed/);
     assert.match(rest.reasons?.["flush"] ?? "", /flushes failing for \d+ s \(store unreachable/);
     assert.deepEqual([shards?.stale, shards?.alive], [true, ["0/1"]]);
