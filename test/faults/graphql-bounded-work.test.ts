@@ -196,6 +196,33 @@ describe("bounded work per request", () => {
     ws.socket.close();
   });
 
+  it("completing an operation frees its slot at once, even while its window is being planned", async () => {
+    // --max-ws-operations 2: if the completed one still held its slot, the third would be refused.
+    const ws = await openRawWs(slow.url);
+    ws.send({ type: "connection_init" });
+    await ws.next("connection_ack");
+    const sub = (id: string, last: number) =>
+      JSON.stringify({
+        id,
+        type: "subscribe",
+        payload: {
+          query: `subscription { series(account: "acme", event: "pageview", granularity: HOUR, timeZone: "Asia/Kolkata", last: ${last}) { total } }`,
+        },
+      });
+    ws.socket.send(sub("a", 600));
+    ws.socket.send(JSON.stringify({ id: "a", type: "complete" }));
+    ws.socket.send(sub("b", 601));
+    ws.socket.send(sub("c", 602));
+    await ws.next("next", "b");
+    await ws.next("next", "c");
+    assert.equal(
+      ws.messages.some((m) => m.type === "error"),
+      false,
+      JSON.stringify(ws.messages.filter((m) => m.type === "error")),
+    );
+    ws.socket.close();
+  });
+
   it("past the memory budget new expensive work is refused with a clear error, cheap work is answered", async () => {
     const r = await postJson(full.url, { query: series(`timeZone: "Asia/Kolkata", last: 10`) });
     assert.equal(codeOf(r.body), "MEMORY_EXHAUSTED", r.text);
