@@ -106,7 +106,12 @@ describe("shard registry: real processes on a three-master cluster", () => {
     // beat) and the readers' re-read (every half interval). The first is Redis's to keep: read it.
     const self = (await readyz(victim)).body.shards.self;
     assert.ok(self, "the victim names its claim");
-    const life = await cluster.client.pttl(`ingest:shard:${self.instance}`);
+    // The registry is one sorted set (member `i/n id state`, score: its expiry on Redis's clock).
+    const entries = await cluster.client.zrange("ingest:registry", 0, -1, "WITHSCORES");
+    const at = entries.findIndex((member, i) => i % 2 === 0 && member.split(" ")[1] === self.instance);
+    assert.ok(at >= 0, `the victim ${self.instance} is in the registry`);
+    const [seconds, micros] = await cluster.client.time();
+    const life = Number(entries[at + 1]) - (Number(seconds) * 1000 + Math.floor(Number(micros) / 1000));
     assert.ok(life > 0 && life <= 2 * HEARTBEAT_MS, `the heartbeat expires in ${life} ms`);
     const killedAt = Date.now();
     await victim.stop("SIGKILL");
