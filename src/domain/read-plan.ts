@@ -352,7 +352,7 @@ export function planTop(from: number, to: number, opts: Omit<PlanOptions, "kind"
   for (const r of runs(from, to)) {
     const { parent, first, children } = topParent(r);
     if (r.count * 2 <= children) {
-      for (const b of blocksOf(r)) sets.push({ period: topPeriodOf(b), weight: -1 });
+      for (const b of blocksOf(r)) sets.push({ period: topPeriodOf(b), weight: 1 });
       continue;
     }
     sets.push({ period: parent, weight: 1 });

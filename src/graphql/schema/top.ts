@@ -105,3 +105,16 @@ builder.queryField("top", (t) =>
     resolve: async (_root, args, ctx, info) => exactTop(await readTop(ctx.store, planFromArgs(args, ctx, info))),
   }),
 );
+
+builder.subscriptionField("top", (t) =>
+  t.field({
+    type: TopRef,
+    description:
+      "The ranking now, then a new one after flushes that changed it (at most one a second); with last: N it also slides when a new segment begins in the zone.",
+    args: topArgs,
+    subscribe: (_root, args, ctx, info) =>
+      // Checked here, per subscriber (access included): the field's resolve is shared and has no context.
+      ctx.liveTop.watch(planFromArgs(args, ctx, info), args.last ?? undefined) as Promise<AsyncIterable<TopView>>,
+    resolve: (v) => exactTop(v),
+  }),
+);
