@@ -231,6 +231,30 @@ describe("GraphQL top over a real Redis", () => {
     assert.ok(after.hgetall - before.hgetall <= 4, `${after.hgetall - before.hgetall} HGETALLs for the total`);
   });
 
+  it("top costs what it can return: first x the values selected per account, against --max-query-cost", async () => {
+    const fragments = Array.from({ length: 10 }, (_, i) => `fragment F${i} on AccountCount { account count }`);
+    const spread = fragments.map((_, i) => `...F${i}`).join(" ");
+    const text = (first: number) =>
+      `{ a: top(event: "pageview", granularity: DAY, last: 2, first: ${first}) { accounts { ${spread} } } b: top(event: "pageview", granularity: DAY, last: 2, first: ${first}) { accounts { ${spread} } } c: top(event: "pageview", granularity: DAY, last: 2, first: ${first}) { accounts { ${spread} } } } ${fragments.join(" ")}`;
+    const post = async (q: string) => {
+      const res = await fetch(`${url}/graphql`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ query: q }),
+      });
+      return (await res.json()) as { errors?: Array<{ message: string; extensions?: { code?: string } }> };
+    };
+    // 3 x 10 accounts x 20 values: well under the default 5000.
+    assert.equal((await post(text(10))).errors, undefined);
+    // 3 x 100 x 20 = 6000: over.
+    const refused = await post(text(100));
+    assert.equal(refused.errors?.[0]?.extensions?.code, "BAD_USER_INPUT", JSON.stringify(refused.errors));
+    assert.match(
+      refused.errors?.[0]?.message ?? "",
+      /Query Cost limit of 5000 exceeded, found \d+(\.\d+)?: top returns up to 100 accounts of 20 values each/,
+    );
+  });
+
   it("bad arguments are BAD_USER_INPUT, saying why", async () => {
     const cases: Array<[Record<string, unknown>, RegExp]> = [
       [{ granularity: "DAY", last: 2, from: "2026-04-03T00:00:00Z", to: "2026-04-04T00:00:00Z" }, /not both/],
