@@ -27,12 +27,21 @@ export interface Backend {
     first: number,
     hashKeys: readonly string[],
   ): Promise<{ count: number; ranked: Array<[string, number]>; hashes: Array<Record<string, string>> }>;
-  /** ZADD (sets the score, not adds to it); `expireSeconds` (when given) for keys in `expiring`. */
-  zadd(
-    entries: ReadonlyArray<{ key: string; member: string; score: number }>,
-    expiring: ReadonlySet<string>,
+  /**
+   * Sets ranking entries (ZADD, never adds) from counter hashes: each set's score is one field of
+   * its hash, or the sum of every field (`field` undefined), read atomically with the writes where
+   * the hash and its sets share a server (one Redis, memory); in a cluster they do not (read, then
+   * written). Sets of an `expiring` item expire after `expireSeconds`. Returns the entries set.
+   */
+  rankFromHashes(
+    items: ReadonlyArray<{
+      hash: string;
+      member: string;
+      sets: ReadonlyArray<{ key: string; field: string | undefined }>;
+      expiring: boolean;
+    }>,
     expireSeconds: number,
-  ): Promise<void>;
+  ): Promise<number>;
   ping(): Promise<void>;
   /** False while the connection is known to be down (no round trip: for fast paths such as caches). */
   connected(): boolean;

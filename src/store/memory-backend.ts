@@ -92,14 +92,25 @@ export function createMemoryBackend(now: () => number = Date.now): Backend {
       all.sort(([a, x], [b, y]) => y - x || (a < b ? -1 : a > b ? 1 : 0));
       return { count: all.length, ranked: all.slice(0, first), hashes: hgetall(hashKeys) };
     },
-    async zadd(entries, expiring, expireSeconds) {
-      for (const { key, member, score } of entries) {
-        alive(key);
-        const zset = zsets.get(key) ?? new Map<string, number>();
-        zset.set(member, score);
-        zsets.set(key, zset);
-        if (expiring.has(key)) expiries.set(key, now() + expireSeconds * 1000);
+    async rankFromHashes(items, expireSeconds) {
+      let n = 0;
+      for (const item of items) {
+        alive(item.hash);
+        const hash = hashes.get(item.hash);
+        for (const { key, field } of item.sets) {
+          let score = 0;
+          if (field === undefined) for (const v of hash?.values() ?? []) score += v;
+          else score = hash?.get(field) ?? 0;
+          if (score <= 0) continue;
+          alive(key);
+          const zset = zsets.get(key) ?? new Map<string, number>();
+          zset.set(item.member, score);
+          zsets.set(key, zset);
+          if (item.expiring) expiries.set(key, now() + expireSeconds * 1000);
+          n++;
+        }
       }
+      return n;
     },
     async ping() {},
     connected: () => true,

@@ -8,6 +8,7 @@ import type { Write } from "./ops.js";
 
 const APPLY_SCRIPT = readFileSync(new URL("./lua/apply-batch.lua", import.meta.url), "utf8");
 const TOP_SCRIPT = readFileSync(new URL("./lua/top-union.lua", import.meta.url), "utf8");
+const RANK_SCRIPT = readFileSync(new URL("./lua/rank-from-hash.lua", import.meta.url), "utf8");
 
 type Client = Redis | Cluster;
 
@@ -39,6 +40,9 @@ export function createRedisBackend(client: Client, policy?: PolicyWatch): Backen
   }
   if (!("topUnion" in client)) {
     client.defineCommand("topUnion", { lua: TOP_SCRIPT });
+  }
+  if (!("rankFromHash" in client)) {
+    client.defineCommand("rankFromHash", { lua: RANK_SCRIPT });
   }
   const redis = client as WithApply;
   const cluster = "nodes" in redis && typeof redis.nodes === "function" && redis.isCluster;
@@ -172,34 +176,48 @@ export function createRedisBackend(client: Client, policy?: PolicyWatch): Backen
         hashes: rest.map(([, hash]) => hash as Record<string, string>),
       };
     },
-    async zadd(entries, expiring, expireSeconds) {
-      const byKey = new Map<string, Array<string | number>>();
-      for (const { key, member, score } of entries) {
-        let args = byKey.get(key);
-        if (!args) {
-          args = [];
-          byKey.set(key, args);
+    async rankFromHashes(items, expireSeconds) {
+      if (items.length === 0) return 0;
+      if (!cluster) {
+        const pipeline = redis.pipeline() as ReturnType<Redis["pipeline"]> & {
+          rankFromHash(numKeys: number, keys: string[], args: Array<string | number>): unknown;
+        };
+        for (const { hash, member, sets, expiring } of items) {
+          const args: Array<string | number> = [
+            member,
+            expiring ? expireSeconds : 0,
+            ...sets.map((s) => s.field ?? ""),
+          ];
+          pipeline.rankFromHash(1 + sets.length, [hash, ...sets.map((s) => s.key)], args);
         }
-        args.push(score, member);
+        let n = 0;
+        for (const [err, set] of (await pipeline.exec()) ?? []) {
+          if (err) throw err;
+          n += Number(set);
+        }
+        return n;
       }
-      const send = (pipe: ReturnType<Redis["pipeline"]>, key: string, args: Array<string | number>) => {
-        pipe.zadd(key, ...args);
-        if (expiring.has(key)) pipe.expire(key, expireSeconds);
-      };
-      if (cluster) {
-        // One pipeline per key: a cluster pipeline must stay within one slot.
-        await Promise.all(
-          [...byKey].map(async ([key, args]) => {
-            const pipe = redis.pipeline();
-            send(pipe, key, args);
-            for (const [err] of (await pipe.exec()) ?? []) if (err) throw err;
-          }),
-        );
-        return;
-      }
-      const pipe = redis.pipeline();
-      for (const [key, args] of byKey) send(pipe, key, args);
-      for (const [err] of (await pipe.exec()) ?? []) if (err) throw err;
+      // A cluster: the hash and its sets are in different slots, so no one script can hold both.
+      let n = 0;
+      await Promise.all(
+        items.map(async ({ hash, member, sets, expiring }) => {
+          const fields = await redis.hgetall(hash);
+          const pipe = redis.pipeline();
+          for (const { key, field } of sets) {
+            const score =
+              field === undefined
+                ? Object.values(fields).reduce((sum, v) => sum + (Number(v) || 0), 0)
+                : Number(fields[field] ?? 0);
+            if (!(score > 0)) continue;
+            n++;
+            // One command per key: a cluster pipeline must stay within one slot, and they share one.
+            pipe.zadd(key, score, member);
+            if (expiring) pipe.expire(key, expireSeconds);
+          }
+          for (const [err] of (await pipe.exec()) ?? []) if (err) throw err;
+        }),
+      );
+      return n;
     },
     async ping() {
       await redis.ping();

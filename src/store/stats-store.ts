@@ -17,6 +17,9 @@ export interface StatsStoreOptions {
   now?: () => number;
 }
 
+/** A segment field of a time-series hash: a month, day, hour or minute number, unpadded. */
+const INDEX = /^(0|[1-9][0-9]?)$/;
+
 /** How long a listing read from the index is reused (writes by other processes show within it). */
 const LISTING_MAX_AGE_MS = 1_000;
 /** Listings kept at once (one per kind for accounts, one per account and kind for events). */
@@ -83,27 +86,28 @@ export function createStatsStore(backend: Backend, keys: KeySpace, opts: StatsSt
   /**
    * The rankings of a page of time-series keys, from their hashes (DESIGN §9): each ranking entry
    * (account, UTC period) is one field of one hash (the year's is the sum of its months), so it is
-   * SET from it (ZADD), never added to: a second run writes the same values. Minute rankings only
-   * for hours within the minute retention, expiring like the writes' do.
+   * SET from it (ZADD), never added to: a second run writes the same values. The hash is read with
+   * the writes in one script where it can be (one Redis: an increment a flush makes meanwhile is
+   * never overwritten). Minute rankings only for hours within the minute retention, expiring like
+   * the writes' do.
    */
   const rank = async (found: readonly string[]): Promise<number> => {
-    const parsed = found
-      .map((key) => ({ key, p: keys.parseCounter(key) }))
-      .filter(({ p }) => p !== undefined && p.kind === "track" && p.account !== ROLLUP_ACCOUNT);
+    const parsed = found.flatMap((key) => {
+      const p = keys.parseCounter(key);
+      return p && p.kind === "track" && p.account !== ROLLUP_ACCOUNT ? [{ key, p }] : [];
+    });
     if (parsed.length === 0) return 0;
+    // Which fields each hash has (the sets to write); their values are read again with the writes.
     const hashes = await backend.hgetallMany(parsed.map(({ key }) => key));
-    const entries: Array<{ key: string; member: string; score: number }> = [];
-    const expiring = new Set<string>();
     const oldestHour = now() - ttl.minute * 1000;
-    parsed.forEach(({ p }, i) => {
-      if (!p) return;
+    const items = parsed.flatMap(({ key, p }, i) => {
       const { account, event, period } = p;
       const { year, month, day, hour } = period;
-      if (hour !== undefined && Date.UTC(year, (month ?? 1) - 1, day, hour) <= oldestHour) return;
-      let sum = 0;
-      for (const [field, n] of toCounts(hashes[i] ?? {})) {
+      if (hour !== undefined && Date.UTC(year, (month ?? 1) - 1, day, hour) <= oldestHour) return [];
+      const sets: Array<{ key: string; field: string | undefined }> = [];
+      for (const field of Object.keys(hashes[i] ?? {})) {
         const child = Number(field);
-        if (!Number.isInteger(child) || n <= 0) continue;
+        if (!INDEX.test(field) || !Number.isInteger(child)) continue;
         const at: TopPeriod =
           month === undefined
             ? { year, month: child }
@@ -112,15 +116,12 @@ export function createStatsStore(backend: Backend, keys: KeySpace, opts: StatsSt
               : hour === undefined
                 ? { year, month, day, hour: child }
                 : { year, month, day, hour, minute: child };
-        const key = keys.top(event, at);
-        entries.push({ key, member: account, score: n });
-        if (hour !== undefined) expiring.add(key);
-        sum += n;
+        sets.push({ key: keys.top(event, at), field });
       }
-      if (month === undefined && sum > 0) entries.push({ key: keys.top(event, { year }), member: account, score: sum });
+      if (month === undefined) sets.push({ key: keys.top(event, { year }), field: undefined });
+      return sets.length > 0 ? [{ hash: key, member: account, sets, expiring: hour !== undefined }] : [];
     });
-    if (entries.length > 0) await backend.zadd(entries, expiring, ttl.minute);
-    return entries.length;
+    return backend.rankFromHashes(items, ttl.minute);
   };
 
   return {
