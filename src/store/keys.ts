@@ -23,8 +23,6 @@ export interface KeySpace {
   guard(batchId: string): string;
   /** The ranking of a tracked event's accounts in one UTC period (year down to minute): a sorted set. */
   top(event: string, period: TopPeriod): string;
-  /** SCAN pattern matching every ranking sorted set. */
-  topScanPattern(): string;
   /**
    * The pub/sub channel of a live-bus topic: services sharing a Redis but not a key space never
    * hear each other.
@@ -76,7 +74,6 @@ export function createKeySpace(prefix = ""): KeySpace {
       if (p.minute === undefined) return key;
       return `${key}:${p.minute}`;
     },
-    topScanPattern: () => `${prefix}top:*`,
     channel: (topic) => `${prefix}live:${topic}`,
     shardRegistry: () => `${prefix}ingest:shards`,
     shardHeartbeat: (instanceId) => `${prefix}ingest:shard:${instanceId}`,
