@@ -5,6 +5,7 @@ import type { MemoryBudget } from "../http/memory-budget.js";
 import type { LiveFeed } from "../live/feed.js";
 import type { SeriesFeed } from "../live/series-feed.js";
 import type { PlanCache } from "../live/series-read.js";
+import type { TopFeed } from "../live/top-feed.js";
 
 /** What every resolver gets: the store for queries, the live feed (fed by the typed bus) for subscriptions. */
 export interface GraphqlContext {
@@ -16,6 +17,8 @@ export interface GraphqlContext {
   series: SeriesContext;
   /** Live time windows (series / funnelSeries subscriptions). */
   liveSeries: SeriesFeed;
+  /** Live rankings (the top subscription). */
+  liveTop: TopFeed;
   /** What this operation's series fields have charged against --max-query-cost. */
   seriesCost: CostMeter;
   /**

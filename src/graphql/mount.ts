@@ -14,6 +14,7 @@ import type { LiveFeed } from "../live/feed.js";
 import { createSeriesFeed } from "../live/series-feed.js";
 import { createPlanCache } from "../live/series-read.js";
 import { createRateLimitedLog, type Logger } from "../log.js";
+import { createTopFeed } from "../live/top-feed.js";
 import type { Metrics } from "../metrics.js";
 import { admitHttp } from "./transport/admission.js";
 import { createChurnLimit } from "./transport/churn-limit.js";
@@ -51,7 +52,7 @@ export function createGraphqlMount(
 ): Mount {
   const { limits } = deps;
   const { metrics } = deps;
-  metrics.observeSubscriptions(() => live.subscribers + liveSeries.subscribers);
+  metrics.observeSubscriptions(() => live.subscribers + liveSeries.subscribers + liveTop.subscribers);
   const guard = createSendGuard({
     maxBufferBytes: limits.maxSendBufferBytes,
     stallTimeoutMs: limits.sendStallTimeoutMs,
@@ -95,6 +96,7 @@ export function createGraphqlMount(
   const churn = createChurnLimit(limits.maxOperationRate, 2 * limits.maxWsOperations, (transport) =>
     metrics.operationsRefused.inc({ transport, reason: "rate_limited" }),
   );
+  const liveTop = createTopFeed(live, deps.store, deps.log, series);
   const sseShutdown = createSseShutdown();
   const yoga = createStatsYoga({
     store: deps.store,
@@ -105,6 +107,7 @@ export function createGraphqlMount(
     series,
     liveSeries,
     observeCaches: (source) => metrics.observeCaches(source),
+    liveTop,
   });
   const ws = createGraphqlWsServer(yoga, limits, guard, deps.log, deps.tokens, churn);
   // Without flush announcements nothing may be kept (maxEntries 0), but queries still take the
@@ -138,7 +141,7 @@ export function createGraphqlMount(
       if (!closing) sseShutdown.begin();
       closing ??= ws
         .close()
-        .then(() => liveSeries.close())
+        .then(() => Promise.all([liveSeries.close(), liveTop.close()]))
         .then(() => live.close())
         .then(() => sseShutdown.ended(SSE_END_GRACE_MS))
         .finally(() => guard.close());

@@ -12,6 +12,7 @@ import { renderOfflineGraphiQL } from "../http/graphiql.js";
 import { FellBehind } from "../live/channel.js";
 import type { LiveFeed } from "../live/feed.js";
 import type { SeriesFeed } from "../live/series-feed.js";
+import type { TopFeed } from "../live/top-feed.js";
 import type { Logger } from "../log.js";
 import type { GraphqlContext, SeriesContext, ServerContext } from "./context.js";
 import { useJitQueries } from "./plugins/use-jit-queries.js";
@@ -30,6 +31,7 @@ export interface StatsYogaOptions {
   transportPlugins: Plugin[];
   series: SeriesContext;
   liveSeries: SeriesFeed;
+  liveTop: TopFeed;
   /** Given what Yoga's own caches (parsed documents) hold, for /metrics. */
   observeCaches?: (source: () => CacheStats[]) => void;
 }
@@ -73,7 +75,7 @@ export function resultMasker(yoga: object): (result: ExecutionResult) => Executi
 }
 
 export function createStatsYoga(opts: StatsYogaOptions): StatsYoga {
-  const { store, live, log, limits, transportPlugins, series, liveSeries } = opts;
+  const { store, live, log, limits, transportPlugins, series, liveSeries, liveTop } = opts;
   const maskedErrors = {
     errorMessage: MASKED_MESSAGE,
     // Never include internals, whatever NODE_ENV says; log what was hidden, with its path.
@@ -117,6 +119,7 @@ export function createStatsYoga(opts: StatsYogaOptions): StatsYoga {
       principal,
       series,
       liveSeries,
+      liveTop,
       seriesCost: { spent: undefined },
       // graphql-ws says when its client completed the operation; over HTTP the request's signal.
       open: () => (operationOpen === undefined || operationOpen()) && request?.signal?.aborted !== true,

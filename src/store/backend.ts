@@ -24,6 +24,32 @@ export interface Backend {
   /** Calls `onKeys` with every key matching a glob pattern, a page at a time (never KEYS). */
   scan(pattern: string, onKeys: (keys: string[]) => Promise<void>): Promise<void>;
   sadd(entries: ReadonlyArray<{ key: string; member: string }>): Promise<void>;
+  /**
+   * The weighted union of sorted sets (one hash slot) ranked by score descending, then member
+   * ascending: how many members have a score > 0, and the first `first` of them; and, in the same
+   * round trip, the hashes `hashKeys`.
+   */
+  topUnion(
+    keys: readonly string[],
+    weights: readonly number[],
+    first: number,
+    hashKeys: readonly string[],
+  ): Promise<{ count: number; ranked: Array<[string, number]>; hashes: Array<Record<string, string>> }>;
+  /**
+   * Sets ranking entries (ZADD, never adds) from counter hashes: each set's score is one field of
+   * its hash, or the sum of every field (`field` undefined), read atomically with the writes where
+   * the hash and its sets share a server (one Redis, memory); in a cluster they do not (read, then
+   * written). Sets of an `expiring` item expire after `expireSeconds`. Returns the entries set.
+   */
+  rankFromHashes(
+    items: ReadonlyArray<{
+      hash: string;
+      member: string;
+      sets: ReadonlyArray<{ key: string; field: string | undefined }>;
+      expiring: boolean;
+    }>,
+    expireSeconds: number,
+  ): Promise<number>;
   ping(): Promise<void>;
   /** False while the connection is known to be down (no round trip: for fast paths such as caches). */
   connected(): boolean;

@@ -8,6 +8,8 @@ import type { PolicyWatch } from "./maxmemory-policy.js";
 import type { Write } from "./ops.js";
 
 const APPLY_SCRIPT = readFileSync(new URL("./lua/apply-batch.lua", import.meta.url), "utf8");
+const TOP_SCRIPT = readFileSync(new URL("./lua/top-union.lua", import.meta.url), "utf8");
+const RANK_SCRIPT = readFileSync(new URL("./lua/rank-from-hash.lua", import.meta.url), "utf8");
 
 type Client = Redis | Cluster;
 
@@ -19,7 +21,15 @@ interface PendingRead {
 type WithApply = Client & {
   /** ioredis flattens array arguments one level (Array.prototype.flat): no spread into a call. */
   applyBatch(numKeys: number, keys: string[], args: Array<string | number>): Promise<number>;
+  topUnion(numKeys: number, keys: readonly string[], args: Array<string | number>): Promise<Array<string | number>>;
 };
+
+/** The top-union script's reply: [count, member1, negated score1, ...]. */
+function parseTopReply(reply: Array<string | number>): { count: number; ranked: Array<[string, number]> } {
+  const ranked: Array<[string, number]> = [];
+  for (let i = 1; i + 1 < reply.length; i += 2) ranked.push([String(reply[i]), -Number(reply[i + 1])]);
+  return { count: Number(reply[0]), ranked };
+}
 
 /**
  * Redis primitives over one ioredis command client. Writes go through a single Lua script per
@@ -28,6 +38,12 @@ type WithApply = Client & {
 export function createRedisBackend(client: Client, policy?: PolicyWatch): Backend {
   if (!("applyBatch" in client)) {
     client.defineCommand("applyBatch", { lua: APPLY_SCRIPT });
+  }
+  if (!("topUnion" in client)) {
+    client.defineCommand("topUnion", { lua: TOP_SCRIPT });
+  }
+  if (!("rankFromHash" in client)) {
+    client.defineCommand("rankFromHash", { lua: RANK_SCRIPT });
   }
   const redis = client as WithApply;
   const cluster = "nodes" in redis && typeof redis.nodes === "function" && redis.isCluster;
@@ -152,6 +168,73 @@ export function createRedisBackend(client: Client, policy?: PolicyWatch): Backen
       for (const { key, member } of entries) pipeline.sadd(key, member);
       for (const [err] of (await pipeline.exec()) ?? []) if (err) throw err;
     },
+    async topUnion(keys, weights, first, hashKeys) {
+      // The script adds with weight -1 (counts come out negated: see top-union.lua).
+      const args: Array<string | number> = [first, ...weights.map((w) => -w)];
+      if (cluster) {
+        // The sets share one slot; the rollup's hashes are elsewhere: sent at once, in parallel.
+        const [reply, ...hashes] = await Promise.all([
+          redis.topUnion(keys.length, keys, args),
+          ...hashKeys.map((key) => redis.hgetall(key)),
+        ]);
+        return { ...parseTopReply(reply as Array<string | number>), hashes: hashes as Array<Record<string, string>> };
+      }
+      const pipeline = redis.pipeline() as ReturnType<Redis["pipeline"]> & {
+        topUnion(numKeys: number, keys: readonly string[], args: Array<string | number>): unknown;
+      };
+      pipeline.topUnion(keys.length, keys, args);
+      for (const key of hashKeys) pipeline.hgetall(key);
+      const replies = (await pipeline.exec()) ?? [];
+      for (const [err] of replies) if (err) throw err;
+      const [[, reply] = [null, [0]], ...rest] = replies;
+      return {
+        ...parseTopReply(reply as Array<string | number>),
+        hashes: rest.map(([, hash]) => hash as Record<string, string>),
+      };
+    },
+    async rankFromHashes(items, expireSeconds) {
+      if (items.length === 0) return 0;
+      if (!cluster) {
+        const pipeline = redis.pipeline() as ReturnType<Redis["pipeline"]> & {
+          rankFromHash(numKeys: number, keys: string[], args: Array<string | number>): unknown;
+        };
+        for (const { hash, member, sets, expiring } of items) {
+          const args: Array<string | number> = [
+            member,
+            expiring ? expireSeconds : 0,
+            ...sets.map((s) => s.field ?? ""),
+          ];
+          pipeline.rankFromHash(1 + sets.length, [hash, ...sets.map((s) => s.key)], args);
+        }
+        let n = 0;
+        for (const [err, set] of (await pipeline.exec()) ?? []) {
+          if (err) throw err;
+          n += Number(set);
+        }
+        return n;
+      }
+      // A cluster: the hash and its sets are in different slots, so no one script can hold both.
+      let n = 0;
+      await Promise.all(
+        items.map(async ({ hash, member, sets, expiring }) => {
+          const fields = await redis.hgetall(hash);
+          const pipe = redis.pipeline();
+          for (const { key, field } of sets) {
+            const score =
+              field === undefined
+                ? Object.values(fields).reduce((sum, v) => sum + (Number(v) || 0), 0)
+                : Number(fields[field] ?? 0);
+            if (!(score > 0)) continue;
+            n++;
+            // One command per key: a cluster pipeline must stay within one slot, and they share one.
+            pipe.zadd(key, score, member);
+            if (expiring) pipe.expire(key, expireSeconds);
+          }
+          for (const [err] of (await pipe.exec()) ?? []) if (err) throw err;
+        }),
+      );
+      return n;
+    },
     async ping() {
       await redis.ping();
     },
@@ -173,6 +256,7 @@ function appendArgs(args: Array<string | number>, w: Write): void {
     for (const member of w.members) args.push(member);
     return;
   }
-  args.push(w.expire ? "x" : "h", w.fields.size);
+  if (w.type === "zset") args.push(w.expire ? "y" : "z", w.fields.size);
+  else args.push(w.expire ? "x" : "h", w.fields.size);
   for (const [field, delta] of w.fields) args.push(field, delta);
 }

@@ -1,6 +1,6 @@
-import { KINDS } from "../domain/names.js";
+import { KINDS, ROLLUP_ACCOUNT } from "../domain/names.js";
 import type { Fence } from "../domain/shard.js";
-import type { Batch, Counts, ReindexReport, StatsStore } from "../domain/types.js";
+import type { Batch, Counts, ReindexReport, StatsStore, TopPeriod } from "../domain/types.js";
 import type { Backend } from "./backend.js";
 import type { KeySpace } from "./keys.js";
 import { batchWrites, chunkWrites, type Write } from "./ops.js";
@@ -12,9 +12,14 @@ export interface StatsStoreOptions {
   guardTtlSeconds?: number;
   /** Upper bound of script arguments per chunk (keeps each script short and Lua's stack safe). */
   maxArgsPerChunk?: number;
-  /** The clock the listing cache ages by (tests move it; default Date.now). */
+  /** Keep the account rankings (DESIGN §9); default true. Off only to measure their cost (bench/top.ts). */
+  rankings?: boolean;
+  /** The clock: the listing cache ages by it, and reindex asks it which minute rankings are still within the retention (tests move it; default Date.now). */
   now?: () => number;
 }
+
+/** A segment field of a time-series hash: a month, day, hour or minute number, unpadded. */
+const INDEX = /^(0|[1-9][0-9]?)$/;
 
 /** How long a listing read from the index is reused (writes by other processes show within it). */
 const LISTING_MAX_AGE_MS = 1_000;
@@ -24,6 +29,7 @@ const MAX_LISTINGS = 1_000;
 export function createStatsStore(backend: Backend, keys: KeySpace, opts: StatsStoreOptions): StatsStore {
   const ttl = { guard: opts.guardTtlSeconds ?? 86_400, minute: opts.minuteRetentionSeconds };
   const maxArgs = opts.maxArgsPerChunk ?? 4_000;
+  const rankings = opts.rankings ?? true;
   const now = opts.now ?? Date.now;
 
   const toCounts = (hash: Record<string, string>): Counts => {
@@ -78,10 +84,51 @@ export function createStatsStore(backend: Backend, keys: KeySpace, opts: StatsSt
     }
   };
 
+  /**
+   * The rankings of a page of time-series keys, from their hashes (DESIGN §9): each ranking entry
+   * (account, UTC period) is one field of one hash (the year's is the sum of its months), so it is
+   * SET from it (ZADD), never added to: a second run writes the same values. The hash is read with
+   * the writes in one script where it can be (one Redis: an increment a flush makes meanwhile is
+   * never overwritten). Minute rankings only for hours within the minute retention, expiring like
+   * the writes' do.
+   */
+  const rank = async (found: readonly string[]): Promise<number> => {
+    const parsed = found.flatMap((key) => {
+      const p = keys.parseCounter(key);
+      return p && p.kind === "track" && p.account !== ROLLUP_ACCOUNT ? [{ key, p }] : [];
+    });
+    if (parsed.length === 0) return 0;
+    // Which fields each hash has (the sets to write); their values are read again with the writes.
+    const hashes = await backend.hgetallMany(parsed.map(({ key }) => key));
+    const oldestHour = now() - ttl.minute * 1000;
+    const items = parsed.flatMap(({ key, p }, i) => {
+      const { account, event, period } = p;
+      const { year, month, day, hour } = period;
+      if (hour !== undefined && Date.UTC(year, (month ?? 1) - 1, day, hour) <= oldestHour) return [];
+      const sets: Array<{ key: string; field: string | undefined }> = [];
+      for (const field of Object.keys(hashes[i] ?? {})) {
+        const child = Number(field);
+        if (!INDEX.test(field) || !Number.isInteger(child)) continue;
+        const at: TopPeriod =
+          month === undefined
+            ? { year, month: child }
+            : day === undefined
+              ? { year, month, day: child }
+              : hour === undefined
+                ? { year, month, day, hour: child }
+                : { year, month, day, hour, minute: child };
+        sets.push({ key: keys.top(event, at), field });
+      }
+      if (month === undefined) sets.push({ key: keys.top(event, { year }), field: undefined });
+      return sets.length > 0 ? [{ hash: key, member: account, sets, expiring: hour !== undefined }] : [];
+    });
+    return backend.rankFromHashes(items, ttl.minute);
+  };
+
   return {
     name: backend.name,
     async apply(batch: Batch, fence?: Fence) {
-      const chunks = chunkWrites(batchWrites(keys, batch.deltas), maxArgs);
+      const chunks = chunkWrites(batchWrites(keys, batch.deltas, { rankings }), maxArgs);
       const lease = fence && { key: keys.shardLease(fence.shard.index, fence.shard.count), owner: fence.owner };
       // Chunks carry their own guard, so a retry after a partial failure re-applies only the
       // chunks Redis never ran.
@@ -123,8 +170,21 @@ export function createStatsStore(backend: Backend, keys: KeySpace, opts: StatsSt
         statuses: funnelEvents.map((event, i) => ({ event, statuses: statuses[i] ?? 0 })),
       };
     },
+    async top(req) {
+      const { count, ranked, hashes } = await backend.topUnion(
+        req.sets.map((s) => keys.top(req.event, s.period)),
+        req.sets.map((s) => s.weight),
+        req.first,
+        req.totals.map((p) => keys.counter("track", ROLLUP_ACCOUNT, req.event, p)),
+      );
+      return {
+        accountCount: count,
+        accounts: ranked.map(([account, n]) => ({ account, count: n })),
+        totals: hashes.map(toCounts),
+      };
+    },
     async reindex(): Promise<ReindexReport> {
-      const report = { scanned: 0, indexed: 0, skipped: 0 };
+      const report = { scanned: 0, indexed: 0, skipped: 0, ranked: 0 };
       for (const kind of KINDS) {
         await backend.scan(keys.scanPattern(kind), async (found) => {
           const entries: Array<{ key: string; member: string }> = [];
@@ -144,6 +204,7 @@ export function createStatsStore(backend: Backend, keys: KeySpace, opts: StatsSt
             );
           }
           if (entries.length > 0) await backend.sadd(entries);
+          if (kind === "track" && rankings) report.ranked += await rank(found);
         });
       }
       // The index was written around the listing cache: read it afresh.

@@ -90,17 +90,32 @@ describe("ingest: Redis layout of the old service", () => {
       assert.deepEqual(await hash(`funnels:${account}:order:${Y}:${M}:${D}:${h}`), statuses);
     }
 
-    // Nothing else was written but the index, the batch guards, this process's shard registration
-    // and its shard's lease.
+    // The rankings (DESIGN §9): per tracked event, the accounts (never `all`) by count in each UTC period.
+    const zset = async (key: string) => r.zrange(`${prefix}${key}`, 0, -1, "WITHSCORES");
+    for (const [event, ranked] of [
+      ["pageview", ["gamma", "1", "beta.co_x-1", "3", "acme", "5"]],
+      ["unique", ["beta.co_x-1", "1", "acme", "3"]],
+    ] as const) {
+      for (const period of [`${Y}`, `${Y}:${M}`, `${Y}:${M}:${D}`, `${Y}:${M}:${D}:${h}`, `${Y}:${M}:${D}:${h}:${m}`]) {
+        assert.deepEqual(await zset(`top:{${event}}:${period}`), ranked, `${event} ${period}`);
+      }
+    }
+    const minuteTtl = await r.ttl(`${prefix}top:{pageview}:${Y}:${M}:${D}:${h}:${m}`);
+    assert.ok(minuteTtl > 2 * 86_400 - 60 && minuteTtl <= 2 * 86_400, `minute ranking TTL ${minuteTtl}`);
+    assert.equal(await r.ttl(`${prefix}top:{pageview}:${Y}:${M}:${D}:${h}`), -1);
+
+    // Nothing else was written but the index, the rankings, the batch guards, this process's shard
+    // registration and its shard's lease.
     const keys = (await r.keys(`${prefix}*`)).map((k) => k.slice(prefix.length)).sort();
     const counters = keys.filter((k) => k.startsWith("track:") || k.startsWith("funnels:"));
     assert.equal(counters.length, 7 * 4 + 2 * 4);
+    assert.equal(keys.filter((k) => k.startsWith("top:")).length, 2 * 5, "5 rankings per tracked event");
     assert.deepEqual(
       keys.filter((k) => k.startsWith("ingest:")),
       ["ingest:lease:{0/1}", "ingest:lease:{0/1}:epoch", "ingest:registry", "ingest:registry:n"],
     );
     assert.ok(
-      keys.every((k) => /^(track|funnels|index|applied|ingest):/.test(k)),
+      keys.every((k) => /^(track|funnels|index|applied|ingest|top):/.test(k)),
       keys.join(" "),
     );
 

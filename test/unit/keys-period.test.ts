@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
+import calculateSlot from "cluster-key-slot";
 import { daysInMonth, granularityOf, periodError, segmentKeys } from "../../src/domain/period.js";
 import { ownsAccount, parseShard } from "../../src/domain/shard.js";
 import { createKeySpace, guardInSlot } from "../../src/store/keys.js";
@@ -18,6 +19,20 @@ describe("key space", () => {
       "funnels:acme:order:2013:9:5:16",
     );
     assert.equal(k.parseCounter("funnels:acme:order:2013:9:5:16")?.period.hour, 16);
+  });
+  it("builds the rankings' keys: one hash tag per event, so every set of an event shares a slot", () => {
+    const p = createKeySpace("pre:");
+    assert.equal(p.top("pageview", { year: 2013 }), "pre:top:{pageview}:2013");
+    assert.equal(
+      p.top("pageview", { year: 2013, month: 9, day: 5, hour: 16, minute: 7 }),
+      "pre:top:{pageview}:2013:9:5:16:7",
+    );
+    const slots = new Set(
+      [{ year: 2013 }, { year: 2013, month: 9 }, { year: 2013, month: 9, day: 5, hour: 0, minute: 59 }].map((period) =>
+        calculateSlot(p.top("unique", period)),
+      ),
+    );
+    assert.deepEqual([...slots], [calculateSlot("unique")]);
   });
   it("parses counter keys back and refuses what is not one", () => {
     assert.deepEqual(k.parseCounter("track:acme:pageview:2013:9:5:16"), {
