@@ -68,10 +68,12 @@ async function load(): Promise<DashboardFiles> {
   };
 }
 
-/** The page of one service: its template with the service's events, as JSON inside a script element. */
+/** The page of one service: its template with the service's events, as JSON in a meta element's content. */
 export async function dashboardPage(config: DashboardConfig): Promise<Asset> {
   const { template } = await dashboardFiles();
   const json = JSON.stringify({ trackEvents: config.trackEvents, funnelEvents: config.funnelEvents });
-  // "<" escaped: no "</script>" can end the element early (names cannot hold one, but the page should not rely on it).
-  return createAsset("text/html; charset=utf-8", template.replace("{{config}}", json.replace(/</g, "\\u003c")), false);
+  return createAsset("text/html; charset=utf-8", template.replace("{{config}}", escapeAttribute(json)), false);
 }
+
+const escapeAttribute = (text: string) =>
+  text.replace(/[&"<>]/g, (c) => ({ "&": "&amp;", '"': "&quot;", "<": "&lt;", ">": "&gt;" })[c] as string);

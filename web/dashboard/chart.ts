@@ -102,12 +102,20 @@ export function createChart(el: HTMLElement, zone: string, unit: Unit, readout: 
       series: [
         {},
         { label: "previous period", stroke: css("--previous"), width: 1.5, dash: [5, 4], points: { show: false } },
-        { label: "this period", fill: accent, stroke: accent, width: 0, ...(bars ? { paths: bars } : {}) },
+        {
+          label: "this period",
+          fill: accent,
+          stroke: accent,
+          width: 0,
+          points: { show: false },
+          ...(bars ? { paths: bars } : {}),
+        },
         {
           label: "so far",
           fill: hatch(accent, css("--accent-soft")),
           stroke: accent,
           width: 1,
+          points: { show: false },
           ...(bars ? { paths: bars } : {}),
         },
       ],

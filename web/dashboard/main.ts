@@ -27,7 +27,7 @@ const number = new Intl.NumberFormat("en");
 const percent = new Intl.NumberFormat("en", { maximumFractionDigits: 1 });
 const TOKEN_KEY = "stats-dashboard-token";
 
-const config = JSON.parse($("dashboard-config").textContent ?? "{}") as {
+const config = JSON.parse(document.querySelector("meta[name=dashboard-config]")?.getAttribute("content") ?? "{}") as {
   trackEvents: string[];
   funnelEvents: string[];
 };
@@ -44,6 +44,7 @@ const EVENT_WORDS: Record<string, { name: string; help: string }> = {
   },
 };
 const eventName = (e: string) => EVENT_WORDS[e]?.name ?? `${e} events`;
+const article = (word: string) => (/^[aeiou]/i.test(word) ? "an" : "a");
 const funnelName = (e: string) => `${e[0]?.toUpperCase() ?? ""}${e.slice(1)}s by status`;
 
 // --- the connection and the token --------------------------------------------------------------
@@ -220,7 +221,7 @@ function drawFunnel(answer: FunnelAnswer, note: string): void {
   const name = state.funnel;
   const rows = [...answer.statuses].sort((a, b) => b.count - a.count || a.status.localeCompare(b.status));
   $("funnel-summary").textContent =
-    `${number.format(answer.total)} ${name} events. Each is one ${name} reaching one status, so a ${name} that went ` +
+    `${number.format(answer.total)} ${name} events. Each is one ${name} reaching one status, so ${article(name)} ${name} that went ` +
     `through several statuses is counted once in each: the statuses do not add up to a number of ${name}s.${note}`;
   const max = Math.max(1, ...rows.map((r) => r.count));
   $("funnel-rows").replaceChildren(
@@ -322,7 +323,10 @@ function watch(): void {
   const now = Date.now();
   plan = planRange(state.range, state.tz, now);
   const key = `${writeState(state)}|${planKey(plan)}`;
-  if (key === watching) return redrawIfSlid(now);
+  if (key === watching) {
+    redrawIfSlid(now);
+    return;
+  }
   watching = key;
   for (const stop of stops) stop();
   chart?.destroy();
