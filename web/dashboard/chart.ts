@@ -67,6 +67,14 @@ export function createChart(el: HTMLElement, zone: string, unit: Unit, readout: 
   const width = () => Math.max(el.clientWidth, 200);
   const height = () => (el.clientWidth < 500 ? 200 : 260);
 
+  const tick = new Intl.DateTimeFormat("en-GB", {
+    timeZone: zone,
+    ...(unit === "minute" || unit === "hour"
+      ? { hour: "2-digit", minute: "2-digit", hourCycle: "h23" }
+      : unit === "day"
+        ? { day: "numeric", month: "short" }
+        : { month: "short", year: "2-digit" }),
+  } as const);
   const say = (i: number | null | undefined) => {
     if (i === null || i === undefined || i < 0 || i >= input.starts.length) i = partialIndex;
     const start = input.starts[i];
@@ -120,7 +128,12 @@ export function createChart(el: HTMLElement, zone: string, unit: Unit, readout: 
         },
       ],
       axes: [
-        { stroke: muted, grid: { stroke: grid, width: 1 }, ticks: { stroke: grid } },
+        {
+          stroke: muted,
+          grid: { stroke: grid, width: 1 },
+          ticks: { stroke: grid },
+          values: (_u, ticks) => ticks.map((t) => tick.format(t * 1000)),
+        },
         {
           stroke: muted,
           size: 48,
