@@ -23,6 +23,7 @@ export interface Chart {
   destroy(): void;
 }
 
+const INTEGER_STEPS = Array.from({ length: 16 }, (_, e) => [1, 2, 5].map((m) => m * 10 ** e)).flat();
 const css = (name: string) => getComputedStyle(document.documentElement).getPropertyValue(name).trim();
 const compact = new Intl.NumberFormat("en", { notation: "compact", maximumFractionDigits: 1 });
 const number = new Intl.NumberFormat("en");
@@ -137,6 +138,8 @@ export function createChart(el: HTMLElement, zone: string, unit: Unit, readout: 
         {
           stroke: muted,
           size: 48,
+          // Counts are whole: ticks at 1, 2, 5, 10, 20, 50 … never 2.5.
+          incrs: INTEGER_STEPS,
           grid: { stroke: grid, width: 1 },
           ticks: { stroke: grid },
           values: (_u, ticks) => ticks.map((t) => compact.format(t)),
