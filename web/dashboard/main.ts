@@ -75,14 +75,21 @@ function askForToken(err: AuthError): void {
       : token
         ? `The token was not accepted (${err.message}).`
         : "The numbers on this page need a token for this server's API.";
+  $("token-open").hidden = false;
+  openTokenDialog();
+}
+
+function openTokenDialog(): void {
   const dialog = $<HTMLDialogElement>("token-dialog");
   if (!dialog.open) dialog.showModal();
 }
+$("token-open").addEventListener("click", openTokenDialog);
 
 $("token-form").addEventListener("submit", () => {
   const input = $<HTMLInputElement>("token-input");
   token = input.value.trim() || undefined;
   input.value = "";
+  $("token-open").hidden = true;
   if (token) sessionStorage.setItem(TOKEN_KEY, token);
   else sessionStorage.removeItem(TOKEN_KEY);
   live.dispose();
@@ -172,6 +179,8 @@ async function refreshAccounts(): Promise<void> {
 // --- panels ------------------------------------------------------------------------------------
 let chart: Chart | undefined;
 let chartAnswer: SeriesAnswer | undefined;
+/** What the API said it could not answer for the chart (shown under it until the view changes). */
+let chartNotice = "";
 let drawnPartial = "";
 let plan: RangePlan = planRange(state.range, state.tz, Date.now());
 
@@ -207,10 +216,11 @@ function drawChart(answer: SeriesAnswer): void {
   );
   drawnPartial = String(starts.findIndex((s, i) => s <= now && now < (ends[i] ?? s)));
   const hours = answer.points.length;
-  $("chart-note").textContent =
+  const dst =
     state.range === "today" && hours !== 24
       ? `Today has ${hours} hours in ${state.tz}: the clocks ${hours < 24 ? "went forward" : "went back"}.`
       : "";
+  $("chart-note").textContent = [dst, chartNotice].filter(Boolean).join(" ");
   $("chart").setAttribute(
     "aria-label",
     `${eventName(state.event)} by ${plan.unit}, ${plan.title.toLowerCase()}: ${number.format(answer.total)} in all`,
@@ -331,6 +341,8 @@ function watch(): void {
   for (const stop of stops) stop();
   chart?.destroy();
   chartAnswer = undefined;
+  chartNotice = "";
+  $("chart-note").textContent = "";
   chart = createChart($("chart"), state.tz, plan.unit as Unit, $("readout"));
   for (const id of ["total", "change", "readout"]) $(id).textContent = "";
   $("total").textContent = "–";
@@ -348,7 +360,10 @@ function watch(): void {
         drawChart(s);
         if (chartIsTotal) showTotal(s);
       },
-      say("chart-note", ""),
+      (text) => {
+        chartNotice = text;
+        $("chart-note").textContent = text;
+      },
     ),
   ];
   if (!chartIsTotal) stops.push(subscribeSeries(plan.total, showTotal, say("event-help", help)));
@@ -386,23 +401,19 @@ function redrawIfSlid(now: number): void {
 
 function apply(): void {
   syncControls();
+  watch();
   const z: Zone | undefined = zoneOf(state.tz);
   $("zone").textContent = state.tz;
   $("zone-offset").textContent = z ? `(UTC${formatOffset(z.offset(Date.now()))})` : "";
-  $("total-title").textContent =
-    `${eventName(state.event)} · ${plan.title}${state.account === "all" ? "" : ` · ${state.account}`}`;
+  const who = state.account === "all" ? "" : ` · ${state.account}`;
+  $("total-title").textContent = `${eventName(state.event)} · ${plan.title}${who}`;
   $("event-help").textContent = EVENT_WORDS[state.event]?.help ?? "";
-  $("chart-title").textContent = `${planRange(state.range, state.tz, Date.now()).title} by ${plan.unit}`;
-  $("legend-previous-item").hidden = state.compare === "none";
-  $("funnel-title").textContent = funnelName(state.funnel);
-  $("top-title").textContent = `Top accounts · ${eventName(state.event).toLowerCase()}`;
-  watch();
-  // Titles that depend on the plan watch() just made.
-  $("total-title").textContent =
-    `${eventName(state.event)} · ${plan.title}${state.account === "all" ? "" : ` · ${state.account}`}`;
   $("chart-title").textContent = `${plan.title} by ${plan.unit}`;
+  $("legend-previous-item").hidden = state.compare === "none";
   $("legend-previous").textContent = plan.previousName;
   $("legend-partial").textContent = `this ${plan.unit} so far (still counting)`;
+  $("funnel-title").textContent = funnelName(state.funnel);
+  $("top-title").textContent = `Top accounts · ${eventName(state.event).toLowerCase()}`;
 }
 
 showFallbacks(fallbacks);
