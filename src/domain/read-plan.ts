@@ -12,6 +12,8 @@
  * segment usually reads anyway.
  */
 
+import type { TopPeriod } from "./types.js";
+
 export type SeriesKind = "track" | "funnels";
 
 /** A counter hash: a UTC year, month, day or hour (its fields are the next level down, or statuses). */
@@ -290,4 +292,77 @@ function duration(ms: number): string {
   if (ms % DAY === 0) return `${ms / DAY} days`;
   if (ms % HOUR === 0) return `${ms / HOUR} hours`;
   return `${Math.round(ms / MINUTE)} minutes`;
+}
+
+/** A ranking set of a top plan (DESIGN §9): a UTC period, added (1) or taken away (-1). */
+export interface TopSet {
+  period: TopPeriod;
+  weight: 1 | -1;
+}
+
+export interface TopPlan {
+  /** The event's ranking sets whose weighted sum is the window, per account. */
+  sets: TopSet[];
+  /** The rollup account's total over the window: a one-segment time-series plan. */
+  total: ReadPlan;
+}
+
+/** The UTC period of one block of a run (its own ranking set). */
+function topPeriodOf(r: Block): TopPeriod {
+  switch (r.level) {
+    case "month":
+      return { year: r.year, month: r.month };
+    case "day":
+      return { year: r.year, month: r.month, day: r.day };
+    case "hour":
+      return { year: r.year, month: r.month, day: r.day, hour: r.hour };
+    case "minute":
+      return { year: r.year, month: r.month, day: r.day, hour: r.hour, minute: r.minute };
+  }
+}
+
+/** A run's parent period, its first child's number, and how many children the parent has. */
+function topParent(r: Run): { parent: TopPeriod; first: number; children: number } {
+  switch (r.level) {
+    case "month":
+      return { parent: { year: r.year }, first: 1, children: 12 };
+    case "day":
+      return {
+        parent: { year: r.year, month: r.month },
+        first: 1,
+        children: new Date(Date.UTC(r.year, r.month, 0)).getUTCDate(),
+      };
+    case "hour":
+      return { parent: { year: r.year, month: r.month, day: r.day }, first: 0, children: 24 };
+    case "minute":
+      return { parent: { year: r.year, month: r.month, day: r.day, hour: r.hour }, first: 0, children: 60 };
+  }
+}
+
+/**
+ * The ranking plan of a window [from, to): the same UTC blocks as a series' (whole months from
+ * month sets, days, hours and minutes only where a boundary cuts a UTC month, day or hour), read
+ * as sorted sets; a run of more than half a parent's children is the parent's set minus the other
+ * children's (a year for 7+ months, a month for 16+ days, ...), which reads fewer members. The
+ * same minute-data rule as planReads (PlanError past the retention).
+ */
+export function planTop(from: number, to: number, opts: Omit<PlanOptions, "kind">): TopPlan {
+  const total = planReads([{ start: from, end: to }], { ...opts, kind: "track" });
+  const sets: TopSet[] = [];
+  for (const r of runs(from, to)) {
+    const { parent, first, children } = topParent(r);
+    if (r.count * 2 <= children) {
+      for (const b of blocksOf(r)) sets.push({ period: topPeriodOf(b), weight: 1 });
+      continue;
+    }
+    sets.push({ period: parent, weight: 1 });
+    const start = r.level === "month" ? r.month : r.level === "day" ? r.day : r.level === "hour" ? r.hour : r.minute;
+    const base: Block = { level: r.level, year: r.year, month: r.month, day: r.day, hour: r.hour, minute: r.minute };
+    for (let i = first; i < first + children; i++) {
+      if (i >= start && i < start + r.count) continue;
+      const b: Block = { ...base, [r.level]: i };
+      sets.push({ period: topPeriodOf(b), weight: -1 });
+    }
+  }
+  return { sets, total };
 }

@@ -10,6 +10,11 @@ export interface Period {
   hour?: number | undefined;
 }
 
+/** A UTC period of a ranking (DESIGN §9): a year, optionally narrowed down to a month, day, hour and minute. */
+export interface TopPeriod extends Period {
+  minute?: number | undefined;
+}
+
 /** A coalesced time-series delta: `count` events of `event` for `account` in one UTC minute. */
 export interface TrackDelta {
   kind: "track";
@@ -73,7 +78,15 @@ export interface StatsStore {
   years(kind: Kind, account: string, event: string): Promise<number[]>;
   /** What grows without bound with the input: accounts, event types, and statuses per funnel event. */
   cardinality(year: number): Promise<Cardinality>;
-  /** Rebuilds the listing index from existing counter keys (SCAN, never KEYS). */
+  /**
+   * Ranks a tracked event's accounts over the weighted sum of its ranking sets (DESIGN §9), and
+   * reads the rollup account's hashes for the window's total: one round trip.
+   */
+  top(request: TopRequest): Promise<TopCounts>;
+  /**
+   * Rebuilds the listing index and the rankings from existing counter keys (SCAN, never KEYS).
+   * Rankings are set, not added to: running it again changes nothing.
+   */
   reindex(): Promise<ReindexReport>;
   /** Resolves when the store answers a round trip; rejects otherwise. */
   ping(): Promise<void>;
@@ -99,4 +112,24 @@ export interface ReindexReport {
   scanned: number;
   indexed: number;
   skipped: number;
+  /** Ranking entries (account, period) written from the hashes. */
+  ranked: number;
+}
+
+export interface TopRequest {
+  event: string;
+  sets: ReadonlyArray<{ period: TopPeriod; weight: 1 | -1 }>;
+  /** How many accounts to return, the highest counts first (ties: by name). */
+  first: number;
+  /** Periods of the rollup account's hashes of `event` to read with it (for the total). */
+  totals: readonly Period[];
+}
+
+export interface TopCounts {
+  /** Accounts with a count > 0 over the sets. */
+  accountCount: number;
+  /** At most `first`: count descending, then name ascending. */
+  accounts: Array<{ account: string; count: number }>;
+  /** The rollup's hashes, in the order asked. */
+  totals: Counts[];
 }

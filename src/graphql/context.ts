@@ -3,6 +3,7 @@ import type { Principal } from "../auth/tokens.js";
 import type { StatsStore } from "../domain/types.js";
 import type { LiveFeed } from "../live/feed.js";
 import type { SeriesFeed } from "../live/series-feed.js";
+import type { TopFeed } from "../live/top-feed.js";
 
 /** What every resolver gets: the store for queries, the live feed (fed by the typed bus) for subscriptions. */
 export interface GraphqlContext {
@@ -14,6 +15,8 @@ export interface GraphqlContext {
   series: SeriesContext;
   /** Live time windows (series / funnelSeries subscriptions). */
   liveSeries: SeriesFeed;
+  /** Live rankings (the top subscription). */
+  liveTop: TopFeed;
   /** What this operation's series fields have charged against --max-query-cost. */
   seriesCost: CostMeter;
 }

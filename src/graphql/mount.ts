@@ -10,6 +10,7 @@ import type { Mount } from "../http/app.js";
 import { createSendGuard } from "../http/send-guard.js";
 import type { LiveFeed } from "../live/feed.js";
 import { createSeriesFeed } from "../live/series-feed.js";
+import { createTopFeed } from "../live/top-feed.js";
 import type { Logger } from "../log.js";
 import type { Metrics } from "../metrics.js";
 import { admitHttp } from "./transport/admission.js";
@@ -44,7 +45,7 @@ export function createGraphqlMount(
 ): Mount {
   const { limits } = deps;
   const { metrics } = deps;
-  metrics.observeSubscriptions(() => live.subscribers + liveSeries.subscribers);
+  metrics.observeSubscriptions(() => live.subscribers + liveSeries.subscribers + liveTop.subscribers);
   const guard = createSendGuard({
     maxBufferBytes: limits.maxSendBufferBytes,
     stallTimeoutMs: limits.sendStallTimeoutMs,
@@ -63,6 +64,7 @@ export function createGraphqlMount(
     minuteRetentionMs: deps.minuteRetentionSeconds * 1000,
   };
   const liveSeries = createSeriesFeed(live, deps.store, deps.log, series);
+  const liveTop = createTopFeed(live, deps.store, deps.log, series);
   const sseShutdown = createSseShutdown();
   const yoga = createStatsYoga({
     store: deps.store,
@@ -72,6 +74,7 @@ export function createGraphqlMount(
     transportPlugins: [useFramedSse(guard, sseShutdown)],
     series,
     liveSeries,
+    liveTop,
   });
   const ws = createGraphqlWsServer(yoga, limits, guard, deps.log, deps.tokens);
   // Without flush announcements nothing may be kept (maxEntries 0), but queries still take the
@@ -104,7 +107,7 @@ export function createGraphqlMount(
       if (!closing) sseShutdown.begin();
       closing ??= ws
         .close()
-        .then(() => liveSeries.close())
+        .then(() => Promise.all([liveSeries.close(), liveTop.close()]))
         .then(() => live.close())
         .then(() => sseShutdown.ended(SSE_END_GRACE_MS))
         .finally(() => guard.close());

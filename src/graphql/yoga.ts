@@ -11,6 +11,7 @@ import { renderOfflineGraphiQL } from "../http/graphiql.js";
 import { FellBehind } from "../live/channel.js";
 import type { LiveFeed } from "../live/feed.js";
 import type { SeriesFeed } from "../live/series-feed.js";
+import type { TopFeed } from "../live/top-feed.js";
 import type { Logger } from "../log.js";
 import type { GraphqlContext, SeriesContext, ServerContext } from "./context.js";
 import { useJitQueries } from "./plugins/use-jit-queries.js";
@@ -29,6 +30,7 @@ export interface StatsYogaOptions {
   transportPlugins: Plugin[];
   series: SeriesContext;
   liveSeries: SeriesFeed;
+  liveTop: TopFeed;
 }
 
 /** Yoga's message for a masked error (its default, which we keep). */
@@ -49,7 +51,7 @@ export function resultMasker(yoga: object): (result: ExecutionResult) => Executi
 }
 
 export function createStatsYoga(opts: StatsYogaOptions): StatsYoga {
-  const { store, live, log, limits, transportPlugins, series, liveSeries } = opts;
+  const { store, live, log, limits, transportPlugins, series, liveSeries, liveTop } = opts;
   const maskedErrors = {
     errorMessage: MASKED_MESSAGE,
     // Never include internals, whatever NODE_ENV says; log what was hidden, with its path.
@@ -75,7 +77,15 @@ export function createStatsYoga(opts: StatsYogaOptions): StatsYoga {
     schema,
     graphqlEndpoint: "/graphql",
     // Both transports hand over who their door (transport/admission.ts) let in.
-    context: ({ principal }) => ({ store, live, principal, series, liveSeries, seriesCost: { spent: undefined } }),
+    context: ({ principal }) => ({
+      store,
+      live,
+      principal,
+      series,
+      liveSeries,
+      liveTop,
+      seriesCost: { spent: undefined },
+    }),
     landingPage: false,
     // CORS is the HTTP server's, for every route alike (src/http/cors.ts); Yoga's would add credentials.
     cors: false,

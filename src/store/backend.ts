@@ -16,6 +16,23 @@ export interface Backend {
   /** Calls `onKeys` with every key matching a glob pattern, a page at a time (never KEYS). */
   scan(pattern: string, onKeys: (keys: string[]) => Promise<void>): Promise<void>;
   sadd(entries: ReadonlyArray<{ key: string; member: string }>): Promise<void>;
+  /**
+   * The weighted union of sorted sets (one hash slot) ranked by score descending, then member
+   * ascending: how many members have a score > 0, and the first `first` of them; and, in the same
+   * round trip, the hashes `hashKeys`.
+   */
+  topUnion(
+    keys: readonly string[],
+    weights: readonly number[],
+    first: number,
+    hashKeys: readonly string[],
+  ): Promise<{ count: number; ranked: Array<[string, number]>; hashes: Array<Record<string, string>> }>;
+  /** ZADD (sets the score, not adds to it); `expireSeconds` (when given) for keys in `expiring`. */
+  zadd(
+    entries: ReadonlyArray<{ key: string; member: string; score: number }>,
+    expiring: ReadonlySet<string>,
+    expireSeconds: number,
+  ): Promise<void>;
   ping(): Promise<void>;
   /** False while the connection is known to be down (no round trip: for fast paths such as caches). */
   connected(): boolean;

@@ -9,6 +9,7 @@ import { watchMaxmemoryPolicy } from "./maxmemory-policy.js";
 import { createMemoryBackend } from "./memory-backend.js";
 import { createRedisBackend } from "./redis-backend.js";
 import { createRedisClient } from "./redis-connection.js";
+import { watchRedisVersion } from "./redis-version.js";
 import { createStatsStore } from "./stats-store.js";
 
 export interface StoreConfig {
@@ -27,6 +28,7 @@ export function createStore(cfg: StoreConfig, log: Logger): StatsStore {
     return createStatsStore(createMemoryBackend(), keys, opts);
   }
   const client = createRedisClient(cfg.redis, cfg.redisCluster, log, "commands");
+  watchRedisVersion(client, log);
   return createStatsStore(createRedisBackend(client, watchMaxmemoryPolicy(client, log)), keys, opts);
 }
 

@@ -6,10 +6,13 @@
  * (the funnel day and hour levels are ours; DESIGN §3, §7).
  * The index keys are ours; they live under `index:` so that a SCAN of `track:*` never meets them.
  * So are the exactly-once guards (`applied:`) and the live bus's pub/sub channels (`live:`).
+ * The rankings (DESIGN §9) are sorted sets `top:{event}:{Y}[:{M}[:{D}[:{h}[:{m}]]]]`, member = account,
+ * score = count: `{event}` is a Redis Cluster hash tag, so every set of one event lives in one slot
+ * and a window of them is read with one command.
  * `prefix` (empty in production) isolates tests, and services, that share a Redis.
  */
 import { isName } from "../domain/names.js";
-import type { Kind, Period } from "../domain/types.js";
+import type { Kind, Period, TopPeriod } from "../domain/types.js";
 
 export interface KeySpace {
   readonly prefix: string;
@@ -18,6 +21,10 @@ export interface KeySpace {
   events(kind: Kind, account: string): string;
   years(kind: Kind, account: string, event: string): string;
   guard(batchId: string): string;
+  /** The ranking of a tracked event's accounts in one UTC period (year down to minute): a sorted set. */
+  top(event: string, period: TopPeriod): string;
+  /** SCAN pattern matching every ranking sorted set. */
+  topScanPattern(): string;
   /**
    * The pub/sub channel of a live-bus topic: services sharing a Redis but not a key space never
    * hear each other.
@@ -58,6 +65,18 @@ export function createKeySpace(prefix = ""): KeySpace {
     events: (kind, account) => `${prefix}index:${kind}:events:${account}`,
     years: (kind, account, event) => `${prefix}index:${kind}:years:${account}:${event}`,
     guard: (batchId) => `${prefix}applied:${batchId}`,
+    top(event, p) {
+      let key = `${prefix}top:{${event}}:${p.year}`;
+      if (p.month === undefined) return key;
+      key += `:${p.month}`;
+      if (p.day === undefined) return key;
+      key += `:${p.day}`;
+      if (p.hour === undefined) return key;
+      key += `:${p.hour}`;
+      if (p.minute === undefined) return key;
+      return `${key}:${p.minute}`;
+    },
+    topScanPattern: () => `${prefix}top:*`,
     channel: (topic) => `${prefix}live:${topic}`,
     shardRegistry: () => `${prefix}ingest:shards`,
     shardHeartbeat: (instanceId) => `${prefix}ingest:shard:${instanceId}`,

@@ -7,6 +7,7 @@ import type { Backend } from "./backend.js";
 export function createMemoryBackend(now: () => number = Date.now): Backend {
   const hashes = new Map<string, Map<string, number>>();
   const sets = new Map<string, Set<string>>();
+  const zsets = new Map<string, Map<string, number>>();
   const expiries = new Map<string, number>();
 
   const alive = (key: string) => {
@@ -14,9 +15,17 @@ export function createMemoryBackend(now: () => number = Date.now): Backend {
     if (at !== undefined && at <= now()) {
       hashes.delete(key);
       sets.delete(key);
+      zsets.delete(key);
       expiries.delete(key);
     }
   };
+
+  const hgetall = (keys: readonly string[]) =>
+    keys.map((key) => {
+      alive(key);
+      const hash = hashes.get(key);
+      return hash ? Object.fromEntries([...hash].map(([f, n]) => [f, String(n)])) : {};
+    });
 
   const globToRegExp = (glob: string) =>
     new RegExp(
@@ -39,22 +48,17 @@ export function createMemoryBackend(now: () => number = Date.now): Backend {
           sets.set(w.key, set);
           continue;
         }
-        const hash = hashes.get(w.key) ?? new Map<string, number>();
+        const table = w.type === "zset" ? zsets : hashes;
+        const hash = table.get(w.key) ?? new Map<string, number>();
         for (const [field, delta] of w.fields) hash.set(field, (hash.get(field) ?? 0) + delta);
-        hashes.set(w.key, hash);
+        table.set(w.key, hash);
         if (w.expire) expiries.set(w.key, now() + ttl.minute * 1000);
       }
       sets.set(guardKey, new Set(["1"]));
       expiries.set(guardKey, now() + ttl.guard * 1000);
       return true;
     },
-    async hgetallMany(keys) {
-      return keys.map((key) => {
-        alive(key);
-        const hash = hashes.get(key);
-        return hash ? Object.fromEntries([...hash].map(([f, n]) => [f, String(n)])) : {};
-      });
-    },
+    hgetallMany: async (keys) => hgetall(keys),
     async smembers(key) {
       alive(key);
       return [...(sets.get(key) ?? [])];
@@ -67,7 +71,7 @@ export function createMemoryBackend(now: () => number = Date.now): Backend {
     },
     async scan(pattern, onKeys) {
       const re = globToRegExp(pattern);
-      const found = [...hashes.keys(), ...sets.keys()].filter((k) => re.test(k));
+      const found = [...hashes.keys(), ...sets.keys(), ...zsets.keys()].filter((k) => re.test(k));
       if (found.length > 0) await onKeys(found);
     },
     async sadd(entries) {
@@ -75,6 +79,26 @@ export function createMemoryBackend(now: () => number = Date.now): Backend {
         const set = sets.get(key) ?? new Set<string>();
         set.add(member);
         sets.set(key, set);
+      }
+    },
+    async topUnion(keys, weights, first, hashKeys) {
+      const sum = new Map<string, number>();
+      keys.forEach((key, i) => {
+        alive(key);
+        const w = weights[i] ?? 1;
+        for (const [member, n] of zsets.get(key) ?? []) sum.set(member, (sum.get(member) ?? 0) + w * n);
+      });
+      const all = [...sum].filter(([, n]) => n > 0);
+      all.sort(([a, x], [b, y]) => y - x || (a < b ? -1 : a > b ? 1 : 0));
+      return { count: all.length, ranked: all.slice(0, first), hashes: hgetall(hashKeys) };
+    },
+    async zadd(entries, expiring, expireSeconds) {
+      for (const { key, member, score } of entries) {
+        alive(key);
+        const zset = zsets.get(key) ?? new Map<string, number>();
+        zset.set(member, score);
+        zsets.set(key, zset);
+        if (expiring.has(key)) expiries.set(key, now() + expireSeconds * 1000);
       }
     },
     async ping() {},

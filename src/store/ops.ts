@@ -1,9 +1,12 @@
 /**
  * Turns a batch of coalesced deltas into the primitive writes both stores perform:
- * HINCRBY per (key, field), an expiry on minute keys, and SADD into the listing index.
- * Pure: the same batch always yields the same writes, summed per (key, field).
+ * HINCRBY per (key, field), an expiry on minute keys, SADD into the listing index, and ZINCRBY
+ * into the rankings (DESIGN §9: a tracked event's accounts per UTC year, month, day, hour and
+ * minute; the rollup account is never ranked). Pure: the same batch always yields the same
+ * writes, summed per (key, field).
  */
 
+import { ROLLUP_ACCOUNT } from "../domain/names.js";
 import type { Delta } from "../domain/types.js";
 import type { KeySpace } from "./keys.js";
 
@@ -22,11 +25,28 @@ export interface IndexWrite {
   members: Set<string>;
 }
 
-export type Write = HashWrite | IndexWrite;
+/** A ranking: ZINCRBY member (an account) by delta. */
+export interface ZsetWrite {
+  type: "zset";
+  key: string;
+  /** member → delta, summed over the batch. */
+  fields: Map<string, number>;
+  /** Set on minute sets: they expire with the minute keys. */
+  expire: boolean;
+}
 
-export function batchWrites(keys: KeySpace, deltas: readonly Delta[]): Write[] {
+export type Write = HashWrite | IndexWrite | ZsetWrite;
+
+export interface BatchWriteOptions {
+  /** Write the rankings (default true; off only to measure what they cost: bench/top.ts). */
+  rankings?: boolean;
+}
+
+export function batchWrites(keys: KeySpace, deltas: readonly Delta[], opts: BatchWriteOptions = {}): Write[] {
   const hashes = new Map<string, HashWrite>();
   const sets = new Map<string, IndexWrite>();
+  const zsets = new Map<string, ZsetWrite>();
+  const rankings = opts.rankings ?? true;
 
   const incr = (key: string, field: string | number, by: number, expire = false) => {
     let w = hashes.get(key);
@@ -46,13 +66,30 @@ export function batchWrites(keys: KeySpace, deltas: readonly Delta[]): Write[] {
     w.members.add(member);
   };
 
+  const rank = (key: string, account: string, by: number, expire = false) => {
+    let w = zsets.get(key);
+    if (!w) {
+      w = { type: "zset", key, fields: new Map(), expire };
+      zsets.set(key, w);
+    }
+    w.fields.set(account, (w.fields.get(account) ?? 0) + by);
+  };
+
   for (const d of deltas) {
     const { kind, account, event, year, month, day } = d;
     if (d.kind === "track") {
+      const { hour, minute } = d;
       incr(keys.counter(kind, account, event, { year }), month, d.count);
       incr(keys.counter(kind, account, event, { year, month }), day, d.count);
-      incr(keys.counter(kind, account, event, { year, month, day }), d.hour, d.count);
-      incr(keys.counter(kind, account, event, { year, month, day, hour: d.hour }), d.minute, d.count, true);
+      incr(keys.counter(kind, account, event, { year, month, day }), hour, d.count);
+      incr(keys.counter(kind, account, event, { year, month, day, hour }), minute, d.count, true);
+      if (rankings && account !== ROLLUP_ACCOUNT) {
+        rank(keys.top(event, { year }), account, d.count);
+        rank(keys.top(event, { year, month }), account, d.count);
+        rank(keys.top(event, { year, month, day }), account, d.count);
+        rank(keys.top(event, { year, month, day, hour }), account, d.count);
+        rank(keys.top(event, { year, month, day, hour, minute }), account, d.count, true);
+      }
     } else {
       incr(keys.counter(kind, account, event, { year }), d.status, d.count);
       incr(keys.counter(kind, account, event, { year, month }), d.status, d.count);
@@ -63,7 +100,7 @@ export function batchWrites(keys: KeySpace, deltas: readonly Delta[]): Write[] {
     add(keys.events(kind, account), event);
     add(keys.years(kind, account, event), String(year));
   }
-  return [...hashes.values(), ...sets.values()];
+  return [...hashes.values(), ...zsets.values(), ...sets.values()];
 }
 
 /**
@@ -89,16 +126,16 @@ export function chunkWrites(writes: readonly Write[], maxArgs: number): Write[][
     size += cost;
   };
   for (const w of writes) {
-    if (w.type === "hash") {
+    if (w.type === "hash" || w.type === "zset") {
       let part = new Map<string, number>();
       for (const [field, delta] of w.fields) {
         part.set(field, delta);
         if (part.size === maxFields) {
-          place({ type: "hash", key: w.key, fields: part, expire: w.expire }, 2 + part.size * 2);
+          place({ type: w.type, key: w.key, fields: part, expire: w.expire }, 2 + part.size * 2);
           part = new Map();
         }
       }
-      if (part.size > 0) place({ type: "hash", key: w.key, fields: part, expire: w.expire }, 2 + part.size * 2);
+      if (part.size > 0) place({ type: w.type, key: w.key, fields: part, expire: w.expire }, 2 + part.size * 2);
     } else {
       let part = new Set<string>();
       for (const member of w.members) {

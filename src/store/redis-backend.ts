@@ -7,6 +7,7 @@ import type { PolicyWatch } from "./maxmemory-policy.js";
 import type { Write } from "./ops.js";
 
 const APPLY_SCRIPT = readFileSync(new URL("./lua/apply-batch.lua", import.meta.url), "utf8");
+const TOP_SCRIPT = readFileSync(new URL("./lua/top-union.lua", import.meta.url), "utf8");
 
 type Client = Redis | Cluster;
 
@@ -18,7 +19,15 @@ interface PendingRead {
 type WithApply = Client & {
   /** ioredis flattens array arguments one level (Array.prototype.flat): no spread into a call. */
   applyBatch(numKeys: number, keys: string[], args: Array<string | number>): Promise<number>;
+  topUnion(numKeys: number, keys: readonly string[], args: Array<string | number>): Promise<Array<string | number>>;
 };
+
+/** The top-union script's reply: [count, member1, negated score1, ...]. */
+function parseTopReply(reply: Array<string | number>): { count: number; ranked: Array<[string, number]> } {
+  const ranked: Array<[string, number]> = [];
+  for (let i = 1; i + 1 < reply.length; i += 2) ranked.push([String(reply[i]), -Number(reply[i + 1])]);
+  return { count: Number(reply[0]), ranked };
+}
 
 /**
  * Redis primitives over one ioredis command client. Writes go through a single Lua script per
@@ -27,6 +36,9 @@ type WithApply = Client & {
 export function createRedisBackend(client: Client, policy?: PolicyWatch): Backend {
   if (!("applyBatch" in client)) {
     client.defineCommand("applyBatch", { lua: APPLY_SCRIPT });
+  }
+  if (!("topUnion" in client)) {
+    client.defineCommand("topUnion", { lua: TOP_SCRIPT });
   }
   const redis = client as WithApply;
   const cluster = "nodes" in redis && typeof redis.nodes === "function" && redis.isCluster;
@@ -136,6 +148,59 @@ export function createRedisBackend(client: Client, policy?: PolicyWatch): Backen
       for (const { key, member } of entries) pipeline.sadd(key, member);
       for (const [err] of (await pipeline.exec()) ?? []) if (err) throw err;
     },
+    async topUnion(keys, weights, first, hashKeys) {
+      // The script adds with weight -1 (counts come out negated: see top-union.lua).
+      const args: Array<string | number> = [first, ...weights.map((w) => -w)];
+      if (cluster) {
+        // The sets share one slot; the rollup's hashes are elsewhere: sent at once, in parallel.
+        const [reply, ...hashes] = await Promise.all([
+          redis.topUnion(keys.length, keys, args),
+          ...hashKeys.map((key) => redis.hgetall(key)),
+        ]);
+        return { ...parseTopReply(reply as Array<string | number>), hashes: hashes as Array<Record<string, string>> };
+      }
+      const pipeline = redis.pipeline() as ReturnType<Redis["pipeline"]> & {
+        topUnion(numKeys: number, keys: readonly string[], args: Array<string | number>): unknown;
+      };
+      pipeline.topUnion(keys.length, keys, args);
+      for (const key of hashKeys) pipeline.hgetall(key);
+      const replies = (await pipeline.exec()) ?? [];
+      for (const [err] of replies) if (err) throw err;
+      const [[, reply] = [null, [0]], ...rest] = replies;
+      return {
+        ...parseTopReply(reply as Array<string | number>),
+        hashes: rest.map(([, hash]) => hash as Record<string, string>),
+      };
+    },
+    async zadd(entries, expiring, expireSeconds) {
+      const byKey = new Map<string, Array<string | number>>();
+      for (const { key, member, score } of entries) {
+        let args = byKey.get(key);
+        if (!args) {
+          args = [];
+          byKey.set(key, args);
+        }
+        args.push(score, member);
+      }
+      const send = (pipe: ReturnType<Redis["pipeline"]>, key: string, args: Array<string | number>) => {
+        pipe.zadd(key, ...args);
+        if (expiring.has(key)) pipe.expire(key, expireSeconds);
+      };
+      if (cluster) {
+        // One pipeline per key: a cluster pipeline must stay within one slot.
+        await Promise.all(
+          [...byKey].map(async ([key, args]) => {
+            const pipe = redis.pipeline();
+            send(pipe, key, args);
+            for (const [err] of (await pipe.exec()) ?? []) if (err) throw err;
+          }),
+        );
+        return;
+      }
+      const pipe = redis.pipeline();
+      for (const [key, args] of byKey) send(pipe, key, args);
+      for (const [err] of (await pipe.exec()) ?? []) if (err) throw err;
+    },
     async ping() {
       await redis.ping();
     },
@@ -157,6 +222,7 @@ function appendArgs(args: Array<string | number>, w: Write): void {
     for (const member of w.members) args.push(member);
     return;
   }
-  args.push(w.expire ? "x" : "h", w.fields.size);
+  if (w.type === "zset") args.push(w.expire ? "y" : "z", w.fields.size);
+  else args.push(w.expire ? "x" : "h", w.fields.size);
   for (const [field, delta] of w.fields) args.push(field, delta);
 }

@@ -1,5 +1,5 @@
-import { KINDS } from "../domain/names.js";
-import type { Batch, Counts, ReindexReport, StatsStore } from "../domain/types.js";
+import { KINDS, ROLLUP_ACCOUNT } from "../domain/names.js";
+import type { Batch, Counts, ReindexReport, StatsStore, TopPeriod } from "../domain/types.js";
 import type { Backend } from "./backend.js";
 import type { KeySpace } from "./keys.js";
 import { batchWrites, chunkWrites, type Write } from "./ops.js";
@@ -11,6 +11,10 @@ export interface StatsStoreOptions {
   guardTtlSeconds?: number;
   /** Upper bound of script arguments per chunk (keeps each script short and Lua's stack safe). */
   maxArgsPerChunk?: number;
+  /** Keep the account rankings (DESIGN §9); default true. Off only to measure their cost (bench/top.ts). */
+  rankings?: boolean;
+  /** The clock (reindex: which minute rankings are still within the retention). */
+  now?: () => number;
 }
 
 /** How long a listing read from the index is reused (writes by other processes show within it). */
@@ -21,6 +25,8 @@ const MAX_LISTINGS = 1_000;
 export function createStatsStore(backend: Backend, keys: KeySpace, opts: StatsStoreOptions): StatsStore {
   const ttl = { guard: opts.guardTtlSeconds ?? 86_400, minute: opts.minuteRetentionSeconds };
   const maxArgs = opts.maxArgsPerChunk ?? 4_000;
+  const rankings = opts.rankings ?? true;
+  const now = opts.now ?? Date.now;
 
   const toCounts = (hash: Record<string, string>): Counts => {
     const counts: Counts = new Map();
@@ -74,10 +80,53 @@ export function createStatsStore(backend: Backend, keys: KeySpace, opts: StatsSt
     }
   };
 
+  /**
+   * The rankings of a page of time-series keys, from their hashes (DESIGN §9): each ranking entry
+   * (account, UTC period) is one field of one hash (the year's is the sum of its months), so it is
+   * SET from it (ZADD), never added to: a second run writes the same values. Minute rankings only
+   * for hours within the minute retention, expiring like the writes' do.
+   */
+  const rank = async (found: readonly string[]): Promise<number> => {
+    const parsed = found
+      .map((key) => ({ key, p: keys.parseCounter(key) }))
+      .filter(({ p }) => p !== undefined && p.kind === "track" && p.account !== ROLLUP_ACCOUNT);
+    if (parsed.length === 0) return 0;
+    const hashes = await backend.hgetallMany(parsed.map(({ key }) => key));
+    const entries: Array<{ key: string; member: string; score: number }> = [];
+    const expiring = new Set<string>();
+    const oldestHour = now() - ttl.minute * 1000;
+    parsed.forEach(({ p }, i) => {
+      if (!p) return;
+      const { account, event, period } = p;
+      const { year, month, day, hour } = period;
+      if (hour !== undefined && Date.UTC(year, (month ?? 1) - 1, day, hour) <= oldestHour) return;
+      let sum = 0;
+      for (const [field, n] of toCounts(hashes[i] ?? {})) {
+        const child = Number(field);
+        if (!Number.isInteger(child) || n <= 0) continue;
+        const at: TopPeriod =
+          month === undefined
+            ? { year, month: child }
+            : day === undefined
+              ? { year, month, day: child }
+              : hour === undefined
+                ? { year, month, day, hour: child }
+                : { year, month, day, hour, minute: child };
+        const key = keys.top(event, at);
+        entries.push({ key, member: account, score: n });
+        if (hour !== undefined) expiring.add(key);
+        sum += n;
+      }
+      if (month === undefined && sum > 0) entries.push({ key: keys.top(event, { year }), member: account, score: sum });
+    });
+    if (entries.length > 0) await backend.zadd(entries, expiring, ttl.minute);
+    return entries.length;
+  };
+
   return {
     name: backend.name,
     async apply(batch: Batch) {
-      const chunks = chunkWrites(batchWrites(keys, batch.deltas), maxArgs);
+      const chunks = chunkWrites(batchWrites(keys, batch.deltas, { rankings }), maxArgs);
       // Chunks carry their own guard, so a retry after a partial failure re-applies only the
       // chunks Redis never ran.
       for (const [i, writes] of chunks.entries()) {
@@ -118,8 +167,21 @@ export function createStatsStore(backend: Backend, keys: KeySpace, opts: StatsSt
         statuses: funnelEvents.map((event, i) => ({ event, statuses: statuses[i] ?? 0 })),
       };
     },
+    async top(req) {
+      const { count, ranked, hashes } = await backend.topUnion(
+        req.sets.map((s) => keys.top(req.event, s.period)),
+        req.sets.map((s) => s.weight),
+        req.first,
+        req.totals.map((p) => keys.counter("track", ROLLUP_ACCOUNT, req.event, p)),
+      );
+      return {
+        accountCount: count,
+        accounts: ranked.map(([account, n]) => ({ account, count: n })),
+        totals: hashes.map(toCounts),
+      };
+    },
     async reindex(): Promise<ReindexReport> {
-      const report = { scanned: 0, indexed: 0, skipped: 0 };
+      const report = { scanned: 0, indexed: 0, skipped: 0, ranked: 0 };
       for (const kind of KINDS) {
         await backend.scan(keys.scanPattern(kind), async (found) => {
           const entries: Array<{ key: string; member: string }> = [];
@@ -139,6 +201,7 @@ export function createStatsStore(backend: Backend, keys: KeySpace, opts: StatsSt
             );
           }
           if (entries.length > 0) await backend.sadd(entries);
+          if (kind === "track" && rankings) report.ranked += await rank(found);
         });
       }
       // The index was written around the listing cache: read it afresh.

@@ -9,7 +9,7 @@
  */
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
-import { trackTotal } from "../helpers/ingest.js";
+import { rankedTotals, trackTotal } from "../helpers/ingest.js";
 import { type IngestSpine, startIngestSpine } from "../helpers/ingest-spine.js";
 import { eventually, sleep } from "../helpers/ports.js";
 import { type ChildPublisher, EXACT_HWM, type StreamResult, spawnChildPublisher } from "../helpers/publisher-child.js";
@@ -80,6 +80,9 @@ describe("faults: Redis replies lost or late", () => {
     assert.equal(await spine.metric("stats_events_received_total"), total(), "every event sent was received");
     for (const [account, n] of sent) assert.equal(await trackTotal(redis.client, prefix, account), n, account);
     assert.equal(await trackTotal(redis.client, prefix, "all"), total(), "all");
+    for (const [account, n] of sent) {
+      assert.deepEqual(await rankedTotals(redis.client, prefix, account), [n, n, n, n, n], `${account} ranked`);
+    }
     assert.equal(await spine.metric("stats_pending_events"), 0);
   };
   const scriptRuns = async () => {

@@ -7,7 +7,7 @@
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { after, before, describe, it } from "node:test";
-import { metric, type ServerProcess, spawnServer, trackTotal } from "../helpers/ingest.js";
+import { metric, rankedTotals, type ServerProcess, spawnServer, trackTotal } from "../helpers/ingest.js";
 import { eventually, sleep } from "../helpers/ports.js";
 import { type ChildPublisher, EXACT_HWM, spawnChildPublisher } from "../helpers/publisher-child.js";
 import { startRedis, type TestRedis } from "../helpers/redis.js";
@@ -122,6 +122,11 @@ describe("faults: Redis down for 10 s mid-stream", () => {
       assert.equal(await trackTotal(redis.client, prefix, account), EVENTS / ACCOUNTS.length, account);
     }
     assert.equal(await trackTotal(redis.client, prefix, "all"), EVENTS, "all");
+    // The rankings went in the same guarded flushes: exactly once too, at every level.
+    for (const account of ACCOUNTS) {
+      const n = EVENTS / ACCOUNTS.length;
+      assert.deepEqual(await rankedTotals(redis.client, prefix, account), [n, n, n, n, n], `${account} ranked`);
+    }
     assert.equal(await m("stats_pending_events"), 0);
     assert.ok((await m("stats_flush_failures_total")) > 0, "flushes failed while Redis was down");
     assert.equal(await m("stats_redis_up"), 1);

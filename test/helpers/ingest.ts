@@ -23,6 +23,31 @@ export async function trackTotal(client: Redis, prefix: string, account: string,
   return total;
 }
 
+/**
+ * An account's count in the rankings of `event` (DESIGN §9), summed per level over every sorted
+ * set of the event (SCAN): [year, month, day, hour, minute]. Each equals the account's total when
+ * the rankings were written exactly once along with the hashes.
+ */
+export async function rankedTotals(
+  client: Redis,
+  prefix: string,
+  account: string,
+  event = "pageview",
+): Promise<number[]> {
+  const levels = [0, 0, 0, 0, 0];
+  const head = `${prefix}top:{${event}}:`;
+  let cursor = "0";
+  do {
+    const [next, keys] = await client.scan(cursor, "MATCH", `${head}*`, "COUNT", 1000);
+    cursor = next;
+    for (const key of keys) {
+      const depth = key.slice(head.length).split(":").length - 1;
+      levels[depth] = (levels[depth] ?? 0) + Number((await client.zscore(key, account)) ?? 0);
+    }
+  } while (cursor !== "0");
+  return levels;
+}
+
 /** One sample of a service's /metrics. */
 export async function metric(baseUrl: string, name: string): Promise<number> {
   const text = await (await fetch(`${baseUrl}/metrics`)).text();

@@ -234,6 +234,36 @@ describe("API tokens: GraphQL over HTTP, SSE and graphql-ws", () => {
     assert.deepEqual(admin.body, { data: { stats: { account: "all", total: 6 } } });
   });
 
+  it("top ranks every account: a scoped token gets FORBIDDEN (query, graphql-ws, SSE), a * token the ranking", async () => {
+    const TOP = 'query T { top(event: "pageview", granularity: DAY, last: 1) { total accounts { account count } } }';
+    const LIVE_TOP =
+      'subscription T { top(event: "pageview", granularity: DAY, last: 1) { total accounts { account count } } }';
+    for (const token of [TOKENS.acme, TOKENS.both]) {
+      for (const r of [await post(TOP, {}, bearer(token)), await get(TOP, {}, { token })]) {
+        assert.equal(r.status, 200);
+        assert.equal(codeOf(r.body), "FORBIDDEN", JSON.stringify(r.body));
+        assert.match(r.body.errors?.[0]?.message ?? "", /needs an API token that may read every account/);
+        assert.equal(r.body.data, null);
+      }
+      const ws = await wsFirst(wsClient({ token }), LIVE_TOP, {});
+      assert.equal(codeOf(ws), "FORBIDDEN", JSON.stringify(ws));
+      const overSse = await sse(LIVE_TOP, {}, { token });
+      assert.equal(codeOf(overSse.first ?? {}), "FORBIDDEN", JSON.stringify(overSse.first));
+    }
+    const ranking = {
+      top: {
+        total: 6,
+        accounts: [
+          { account: "globex", count: 3 },
+          { account: "acme", count: 2 },
+          { account: "initech", count: 1 },
+        ],
+      },
+    };
+    assert.deepEqual((await post(TOP, {}, bearer(TOKENS.admin))).body, { data: ranking });
+    assert.deepEqual(await wsFirst(wsClient({ token: TOKENS.admin }), LIVE_TOP, {}), { data: ranking });
+  });
+
   it("`accounts` lists a token's accounts only, and `all` only for a * token (cached answers included)", async () => {
     const accounts = async (token: string, how: "post" | "get" | "query") => {
       const r =

@@ -1,8 +1,11 @@
 /** --redis-cluster: a real three-master cluster; keys spread over slots; exactly-once per slot group. */
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
+import calculateSlot from "cluster-key-slot";
 import type { Service } from "../../src/commands/serve.js";
 import { bucketOf } from "../../src/ingest/bucket.js";
+import { TopDocument } from "../gql/graphql.js";
+import { query } from "../helpers/graphql.js";
 import { eventually } from "../helpers/ports.js";
 import { startRedisCluster, type TestCluster } from "../helpers/redis-cluster.js";
 import { metricValue, startTestService } from "../helpers/service.js";
@@ -55,5 +58,39 @@ describe("ingest into a Redis Cluster", () => {
     );
     const report = await service.store.reindex();
     assert.ok(report.indexed >= 41 * 4, JSON.stringify(report));
+    assert.ok(report.ranked >= 40 * 4, JSON.stringify(report));
+
+    // Rankings (DESIGN §9): every sorted set of an event in one hash slot, so a window is one
+    // command; exact, ties by name; unchanged by the reindex (it sets, never adds).
+    const slots = new Set<number>();
+    for (const node of cluster.client.nodes("master")) {
+      let cursor = "0";
+      do {
+        const [next, keys] = await node.scan(cursor, "MATCH", "top:{pageview}:*", "COUNT", 1000);
+        cursor = next;
+        for (const key of keys) slots.add(calculateSlot(key));
+      } while (cursor !== "0");
+    }
+    assert.deepEqual([...slots], [calculateSlot("{pageview}")]);
+    const top = await query(service.url, TopDocument, { event: "pageview", granularity: "DAY", last: 2, first: 3 });
+    assert.equal(top.body.errors, undefined, JSON.stringify(top.body.errors));
+    assert.deepEqual(
+      { total: top.body.data?.top.total, accountCount: top.body.data?.top.accountCount },
+      { total: 200, accountCount: 40 },
+    );
+    assert.deepEqual(top.body.data?.top.accounts, [
+      { account: "acct0", count: 5 },
+      { account: "acct1", count: 5 },
+      { account: "acct10", count: 5 },
+    ]);
+    assert.equal(top.body.data?.top.others, 185);
+    const unique = await query(service.url, TopDocument, {
+      event: "unique",
+      granularity: "HOUR",
+      last: 48,
+      first: 100,
+    });
+    assert.equal(unique.body.data?.top.accounts.length, 40);
+    assert.ok(unique.body.data?.top.accounts.every((a) => a.count === 1));
   });
 });

@@ -6,7 +6,7 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import type { Service } from "../../src/commands/serve.js";
-import { metric, trackTotal } from "../helpers/ingest.js";
+import { metric, rankedTotals, trackTotal } from "../helpers/ingest.js";
 import { eventually, sleep } from "../helpers/ports.js";
 import { startRedis, type TestRedis } from "../helpers/redis.js";
 import { startTestService } from "../helpers/service.js";
@@ -102,6 +102,10 @@ describe("ingest: a lost Redis reply never double-counts nor loses events", () =
       assert.equal(await trackTotal(redis.client, prefix, account), n, account);
     }
     assert.equal(await trackTotal(redis.client, prefix, "all"), pageviews, "all");
+    // The rankings went in the same guarded flushes: exactly once too, at every level.
+    for (const [account, n] of sent) {
+      assert.deepEqual(await rankedTotals(redis.client, prefix, account), [n, n, n, n, n], `${account} ranked`);
+    }
     const funnelYear = await redis.client.hvals(`${prefix}funnels:all:order:${new Date().getUTCFullYear()}`);
     assert.equal(
       funnelYear.reduce((a, n) => a + Number(n), 0),

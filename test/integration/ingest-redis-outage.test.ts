@@ -6,7 +6,7 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import type { Service } from "../../src/commands/serve.js";
-import { metric, trackTotal } from "../helpers/ingest.js";
+import { metric, rankedTotals, trackTotal } from "../helpers/ingest.js";
 import { eventually, sleep } from "../helpers/ports.js";
 import { startRedis, type TestRedis } from "../helpers/redis.js";
 import { startTestService } from "../helpers/service.js";
@@ -80,6 +80,10 @@ describe("ingest: a Redis outage mid-stream", () => {
     );
     assert.equal(await pending(), 0);
     for (const [account, n] of sent) assert.equal(await trackTotal(redis.client, prefix, account), n, account);
+    // The rankings went in the same guarded flushes: exactly once too, at every level.
+    for (const [account, n] of sent) {
+      assert.deepEqual(await rankedTotals(redis.client, prefix, account), [n, n, n, n, n], `${account} ranked`);
+    }
     assert.equal(await trackTotal(redis.client, prefix, "all"), total, "all");
     assert.ok((await metric(service.url, "stats_flush_failures_total")) > 0, "flushes failed during the outage");
     assert.equal(await metric(service.url, "stats_redis_up"), 1);

@@ -4,9 +4,12 @@
  */
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
+import { TopDocument } from "../gql/graphql.js";
+import { query } from "../helpers/graphql.js";
 import { runCli } from "../helpers/ingest.js";
 import { freePort } from "../helpers/ports.js";
 import { startRedis, type TestRedis } from "../helpers/redis.js";
+import { startTestService } from "../helpers/service.js";
 
 describe("stats-server reindex", () => {
   let redis: TestRedis;
@@ -64,7 +67,10 @@ describe("stats-server reindex", () => {
     const { code, stdout, stderr } = await runCli(["reindex", "--redis", redis.url, "--key-prefix", prefix]);
     assert.equal(code, 0, stderr);
     const report = JSON.parse(stdout.trim()) as Record<string, number>;
-    assert.deepEqual(report, { scanned: counters + junk, indexed: counters, skipped: junk });
+    // Rankings (DESIGN §9): per account-event-year, the year and month 9 (from the year hash), day 5
+    // (month hash), and hour 16 of days 5 and 6 (day hashes).
+    const ranked = 100 * 2 * 5;
+    assert.deepEqual(report, { scanned: counters + junk, indexed: counters, skipped: junk, ranked });
 
     const members = async (key: string) => (await r.smembers(`${prefix}${key}`)).sort();
     assert.deepEqual(await members("index:track:accounts"), [...expected.keys()].sort());
@@ -87,6 +93,93 @@ describe("stats-server reindex", () => {
     assert.doesNotMatch(stats, /cmdstat_keys:/, "reindex must never run KEYS");
     // The counters themselves were left alone.
     assert.equal(await r.hget(`${prefix}track:acct-3:unique:2013:9`, "5"), "3");
+  });
+
+  it("builds the rankings from old-layout hashes so top ranks old data; a second run changes nothing", async () => {
+    const prefix = redis.prefix();
+    const r = redis.client;
+    const pipeline = r.pipeline();
+    const counts = new Map<string, number>();
+    // The old service's layout, rollup included: account i has i+1 pageviews on each of 2013-09-05 16h
+    // and 2013-10-02 08h (two accounts tie), none ranked under `all`.
+    const accounts = ["k", "j", "i", "h", "g", "f", "e", "d", "c", "b", "a"];
+    accounts.forEach((account, i) => {
+      const n = i === 1 ? 1 : i + 1;
+      counts.set(account, 2 * n);
+      for (const acc of [account, "all"]) {
+        const key = (p: string) => `${prefix}track:${acc}:pageview:2013${p}`;
+        pipeline.hincrby(key(""), "9", n).hincrby(key(""), "10", n);
+        pipeline.hincrby(key(":9"), "5", n).hincrby(key(":10"), "2", n);
+        pipeline.hincrby(key(":9:5"), "16", n).hincrby(key(":10:2"), "8", n);
+      }
+    });
+    await pipeline.exec();
+    const run = async () => {
+      const { code, stdout, stderr } = await runCli(["reindex", "--redis", redis.url, "--key-prefix", prefix]);
+      assert.equal(code, 0, stderr);
+      return JSON.parse(stdout.trim()) as Record<string, number>;
+    };
+    const snapshot = async () => {
+      const out: Record<string, string[]> = {};
+      let cursor = "0";
+      do {
+        const [next, keys] = await r.scan(cursor, "MATCH", `${prefix}top:*`, "COUNT", 1000);
+        cursor = next;
+        for (const key of keys) out[key.slice(prefix.length)] = await r.zrange(key, 0, -1, "WITHSCORES");
+      } while (cursor !== "0");
+      return out;
+    };
+    const first = await run();
+    assert.equal(first["ranked"], accounts.length * (3 + 2 + 2));
+    const once = await snapshot();
+    assert.deepEqual(Object.keys(once).sort(), [
+      "top:{pageview}:2013",
+      "top:{pageview}:2013:10",
+      "top:{pageview}:2013:10:2",
+      "top:{pageview}:2013:10:2:8",
+      "top:{pageview}:2013:9",
+      "top:{pageview}:2013:9:5",
+      "top:{pageview}:2013:9:5:16",
+    ]);
+    await run();
+    assert.deepEqual(await snapshot(), once, "a second run sets the same scores, never adds");
+
+    // The ranking a service answers over those old data: exact, ties by name, never `all`.
+    const service = await startTestService([
+      "--redis",
+      redis.url,
+      "--key-prefix",
+      prefix,
+      "--zmq",
+      "tcp://127.0.0.1:1",
+    ]);
+    try {
+      const res = await query(service.url, TopDocument, {
+        event: "pageview",
+        granularity: "MONTH",
+        from: "2013-01-01T00:00:00Z",
+        to: "2014-01-01T00:00:00Z",
+        first: 4,
+      });
+      assert.equal(res.body.errors, undefined, JSON.stringify(res.body.errors));
+      const want = [...counts]
+        .map(([account, count]) => ({ account, count }))
+        .sort((x, y) => y.count - x.count || (x.account < y.account ? -1 : 1));
+      const total = want.reduce((n, x) => n + x.count, 0);
+      assert.deepEqual(res.body.data?.top, {
+        event: "pageview",
+        granularity: "MONTH",
+        timeZone: "UTC",
+        from: "2013-01-01T00:00:00.000Z",
+        to: "2014-01-01T00:00:00.000Z",
+        total,
+        accountCount: accounts.length,
+        accounts: want.slice(0, 4),
+        others: total - want.slice(0, 4).reduce((n, x) => n + x.count, 0),
+      });
+    } finally {
+      await service.stop();
+    }
   });
 
   it("exits non-zero with a clear message when Redis cannot be reached", async () => {

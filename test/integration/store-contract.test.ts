@@ -6,7 +6,7 @@ import assert from "node:assert/strict";
 import { randomUUID } from "node:crypto";
 import { after, before, describe, it } from "node:test";
 import { Redis } from "ioredis";
-import type { Batch, Delta, FunnelDelta, StatsStore, TrackDelta } from "../../src/domain/types.js";
+import type { Batch, Delta, FunnelDelta, StatsStore, TopPeriod, TrackDelta } from "../../src/domain/types.js";
 import type { Backend } from "../../src/store/backend.js";
 import { createKeySpace } from "../../src/store/keys.js";
 import { createMemoryBackend } from "../../src/store/memory-backend.js";
@@ -190,7 +190,16 @@ function contract(name: string, setup: () => Promise<Harness>) {
         scanned: counters.length + junk.length,
         indexed: counters.length,
         skipped: junk.length,
+        // The minute hash of 2013-09-05 16h ranks only within the retention of each store's clock.
+        ranked: report.ranked,
       });
+      assert.ok(report.ranked >= 5, `${report.ranked} ranking entries`);
+      const year = (y: number) => ({ period: { year: y }, weight: 1 as const });
+      const top2012 = await store.top({ event: "pageview", sets: [year(2012)], first: 10, totals: [] });
+      assert.deepEqual(top2012.accounts, [{ account: "old1", count: 1 }]);
+      const top2011 = await store.top({ event: "pageview", sets: [year(2011)], first: 10, totals: [{ year: 2011 }] });
+      assert.deepEqual(top2011.accounts, [{ account: "old2", count: 1 }], "the rollup is never ranked");
+      assert.deepEqual(top2011.totals.map(obj), [{ "1": 1 }]);
       assert.deepEqual(await store.accounts("track"), ["all", "old1", "old2"]);
       assert.deepEqual(await store.events("track", "old1"), ["pageview", "unique"]);
       assert.deepEqual(await store.years("track", "old1", "pageview"), [2012, 2013]);
@@ -201,6 +210,59 @@ function contract(name: string, setup: () => Promise<Harness>) {
       assert.deepEqual(obj(await store.counts("track", "old1", "pageview", { year: 2012 })), { "1": 1 });
       assert.deepEqual(await store.reindex(), report);
       assert.deepEqual(await store.accounts("track"), ["all", "old1", "old2"]);
+    });
+
+    it("ranks an event's accounts over weighted sets, exactly once, never the rollup; minute sets expire", async () => {
+      const store = open({ minuteRetentionSeconds: 2 });
+      const deltas = [
+        track("acme", "pageview", {}, 3),
+        track("beta", "pageview", { minute: 8 }, 3),
+        track("zed", "pageview", { minute: 8 }),
+        track("all", "pageview", {}, 3),
+        track("all", "pageview", { minute: 8 }, 4),
+        track("acme", "unique", {}, 1),
+        funnel("acme", "paid"),
+      ];
+      const b = batch(deltas);
+      await store.apply(b);
+      await store.apply(b);
+      const hour = { year: 2013, month: 9, day: 5, hour: 16 };
+      const at = (period: TopPeriod, weight: 1 | -1 = 1) => ({ period, weight });
+      const ranked = await store.top({
+        event: "pageview",
+        sets: [at(hour)],
+        first: 2,
+        totals: [{ year: 2013, month: 9, day: 5 }],
+      });
+      assert.deepEqual(ranked, {
+        accountCount: 3,
+        accounts: [
+          { account: "acme", count: 3 },
+          { account: "beta", count: 3 },
+        ],
+        totals: [new Map([["16", 7]])],
+      });
+      // The hour minus its minute 7: acme's count is 0 there, and not counted.
+      const rest = await store.top({
+        event: "pageview",
+        sets: [at(hour), at({ ...hour, minute: 7 }, -1)],
+        first: 10,
+        totals: [],
+      });
+      assert.deepEqual(rest.accounts, [
+        { account: "beta", count: 3 },
+        { account: "zed", count: 1 },
+      ]);
+      assert.equal(rest.accountCount, 2);
+      const unique = await store.top({ event: "unique", sets: [at({ year: 2013 })], first: 10, totals: [] });
+      assert.deepEqual(unique.accounts, [{ account: "acme", count: 1 }]);
+      const none = await store.top({ event: "order", sets: [at({ year: 2013 })], first: 10, totals: [] });
+      assert.deepEqual(none, { accountCount: 0, accounts: [], totals: [] }, "funnel events are not ranked");
+      await h.elapse(2.5);
+      const minute = await store.top({ event: "pageview", sets: [at({ ...hour, minute: 8 })], first: 10, totals: [] });
+      assert.equal(minute.accountCount, 0, "minute sets expire with the minute keys");
+      const kept = await store.top({ event: "pageview", sets: [at(hour)], first: 10, totals: [] });
+      assert.equal(kept.accountCount, 3, "hour sets are kept");
     });
 
     it("minute keys expire after the retention since their last write; every other key is kept", async () => {

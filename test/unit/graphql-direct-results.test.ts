@@ -28,6 +28,7 @@ function build() {
     transportPlugins: [],
     series: {} as never,
     liveSeries: {} as never,
+    liveTop: {} as never,
   });
   return { yoga, lines };
 }

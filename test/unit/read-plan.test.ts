@@ -1,8 +1,9 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import fc from "fast-check";
-import { funnelCounts, type HashRef, PlanError, planReads, trackCounts } from "../../src/domain/read-plan.js";
+import { funnelCounts, type HashRef, PlanError, planReads, planTop, trackCounts } from "../../src/domain/read-plan.js";
 import type { Granularity } from "../../src/domain/segments.js";
+import type { TopPeriod } from "../../src/domain/types.js";
 import { resolveWindow } from "../../src/domain/window.js";
 import { TRANSITIONS, ZONES } from "../helpers/time-reference.js";
 
@@ -162,6 +163,69 @@ describe("what the stored data cannot answer", () => {
     assert.throws(
       () => plan("Asia/Kolkata", "DAY", "2026-06-01T00:00:00Z", "2026-06-03T00:00:00Z", "funnels"),
       (err: unknown) => err instanceof PlanError && /per UTC hour/.test(err.message),
+    );
+  });
+});
+
+describe("top plan (DESIGN §9)", () => {
+  /** The UTC interval a ranking set stands for. */
+  const span = (p: TopPeriod) => {
+    const start = Date.UTC(p.year, (p.month ?? 1) - 1, p.day ?? 1, p.hour ?? 0, p.minute ?? 0);
+    const end =
+      p.month === undefined
+        ? Date.UTC(p.year + 1, 0, 1)
+        : p.day === undefined
+          ? Date.UTC(p.year, p.month, 1)
+          : p.hour === undefined
+            ? start + DAY
+            : p.minute === undefined
+              ? start + 3_600_000
+              : start + 60_000;
+    return { start, end };
+  };
+  const opts = { now: Date.UTC(2027, 0, 1), minuteRetention: FOREVER, describe: "test" };
+
+  test("the weighted sets cover every minute of the window once, and nothing outside it", () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 0, max: 2 * 365 * 1440 }),
+        fc.integer({ min: 1, max: 400 * 1440 }),
+        (startMinute, minutes) => {
+          const from = Date.UTC(2025, 0, 1) + startMinute * 60_000;
+          const to = from + minutes * 60_000;
+          const plan = planTop(from, to, opts);
+          const spans = plan.sets.map((s) => ({ ...span(s.period), w: s.weight }));
+          const cover = (t: number) => spans.reduce((n, s) => n + (s.start <= t && t < s.end ? s.w : 0), 0);
+          for (const t of [from, to - 60_000, from - 60_000, to, Math.floor((from + to) / 120_000) * 60_000]) {
+            assert.equal(cover(t), from <= t && t < to ? 1 : 0, new Date(t).toISOString());
+          }
+          // Every boundary of the sets: coverage is constant between them.
+          for (const s of spans)
+            for (const t of [s.start, s.end - 60_000]) {
+              assert.equal(cover(t), from <= t && t < to ? 1 : 0, new Date(t).toISOString());
+            }
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+
+  test("reads grow with boundaries: eleven months are a few dozen sets, two minutes are two", () => {
+    const eleven = planTop(Date.UTC(2025, 5, 15), Date.UTC(2026, 4, 15), opts);
+    assert.ok(eleven.sets.length <= 40, `${eleven.sets.length} sets`);
+    assert.ok(eleven.total.reads.length <= 4, `${eleven.total.reads.length} hashes for the total`);
+    const months = planTop(Date.UTC(2025, 5, 1), Date.UTC(2026, 4, 1), opts);
+    assert.equal(months.sets.length, 1 + 5 + 4, "2025 minus its first five months, and four months of 2026");
+    assert.deepEqual(planTop(Date.UTC(2026, 11, 7, 18, 34), Date.UTC(2026, 11, 7, 18, 36), opts).sets, [
+      { period: { year: 2026, month: 12, day: 7, hour: 18, minute: 34 }, weight: 1 },
+      { period: { year: 2026, month: 12, day: 7, hour: 18, minute: 35 }, weight: 1 },
+    ]);
+  });
+
+  test("minute sets beyond the retention are a PlanError, as for series", () => {
+    assert.throws(
+      () => planTop(Date.UTC(2026, 0, 1, 0, 30), Date.UTC(2026, 0, 2, 0, 30), { ...opts, minuteRetention: DAY }),
+      PlanError,
     );
   });
 });

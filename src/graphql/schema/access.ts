@@ -24,3 +24,12 @@ export function visibleAccounts(principal: Principal, accounts: string[]): strin
 export function readableAccounts(principal: Principal): ((account: string) => boolean) | undefined {
   return principal.allAccounts ? undefined : (account) => canRead(principal, account);
 }
+
+/** For answers about every account at once (`top`): only a token that may read every account (`*`). */
+export function checkAllAccounts(principal: Principal, field: string): void {
+  if (!principal.allAccounts) {
+    throw new GraphQLError(`${field} ranks every account: it needs an API token that may read every account (*)`, {
+      extensions: { code: "FORBIDDEN" },
+    });
+  }
+}

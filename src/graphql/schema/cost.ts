@@ -97,3 +97,20 @@ export function chargePoints(
     );
   }
 }
+
+/** Charges at most `items` entries of the resolving field's `list` selection (e.g. top's `accounts`). */
+export function chargeItems(
+  meter: CostMeter,
+  maxCost: number,
+  info: GraphQLResolveInfo,
+  list: string,
+  items: number,
+): void {
+  const per = valuesPerItem(info, list);
+  meter.spent = (meter.spent ?? staticCostOf(info.operation)) + items * per;
+  if (meter.spent > maxCost) {
+    throw badUserInput(
+      `Query Cost limit of ${maxCost} exceeded, found ${meter.spent}: ${info.fieldName} returns up to ${items} ${list} of ${per} values each; select fewer fields or ask for fewer`,
+    );
+  }
+}

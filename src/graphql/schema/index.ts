@@ -7,6 +7,7 @@ import "./funnel.js";
 import "./listing.js";
 import "./increment.js";
 import "./series.js";
+import "./top.js";
 
 // Declaration order (as DESIGN §4 reads) for introspection and GraphiQL; schema.graphql is printed sorted.
 export const schema = builder.toSchema({ sortSchema: false });

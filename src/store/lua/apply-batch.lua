@@ -10,6 +10,8 @@
                  'h' n field1 delta1 ... fieldn deltan   HINCRBY each field
                  'x' n field1 delta1 ... fieldn deltan   HINCRBY each field, then EXPIRE ARGV[2]
                  's' n member1 ... membern               SADD each member
+                 'z' n member1 delta1 ... membern deltan ZINCRBY each member (rankings, DESIGN §9)
+                 'y' n member1 delta1 ... membern deltan ZINCRBY each member, then EXPIRE ARGV[2]
 
   Output: 1 when applied now, 0 when the guard shows it was applied before. A key of the wrong
   type is an error reply BEFORE anything is written (a script is not rolled back: checking first
@@ -20,9 +22,16 @@ if redis.call('EXISTS', guard) == 1 then
   return 0
 end
 
+-- The type each op writes: a set, a sorted set (the rankings), or else a hash.
+local function wanted(op)
+  if op == 's' then return 'set' end
+  if op == 'z' or op == 'y' then return 'zset' end
+  return 'hash'
+end
+
 local c = 3
 for i = 2, #KEYS do
-  local want = ARGV[c] == 's' and 'set' or 'hash'
+  local want = wanted(ARGV[c])
   local t = redis.call('TYPE', KEYS[i])['ok']
   if t ~= 'none' and t ~= want then
     return redis.error_reply('WRONGTYPE ' .. KEYS[i] .. ' holds a ' .. t .. ', not a ' .. want)
@@ -43,6 +52,15 @@ for i = 2, #KEYS do
       redis.call('SADD', key, unpack(ARGV, j, math.min(j + 999, a + n - 1)))
     end
     a = a + n
+  elseif op == 'z' or op == 'y' then
+    -- Rankings: the same guard, the same chunk as the counters they mirror.
+    for j = a, a + 2 * n - 1, 2 do
+      redis.call('ZINCRBY', key, ARGV[j + 1], ARGV[j])
+    end
+    a = a + 2 * n
+    if op == 'y' then
+      redis.call('EXPIRE', key, ARGV[2])
+    end
   else
     for j = a, a + 2 * n - 1, 2 do
       redis.call('HINCRBY', key, ARGV[j], ARGV[j + 1])

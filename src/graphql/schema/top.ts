@@ -1,0 +1,120 @@
+/**
+ * Top accounts (DESIGN §9): an event's accounts ranked by count over a window of §7 in any zone,
+ * exact, as a query and as a live subscription. Windows and plans are pure (src/domain); reading
+ * is src/live/top-read.ts, the live side src/live/top-feed.ts.
+ */
+import type { GraphQLResolveInfo } from "graphql";
+import type { Granularity } from "../../domain/period.js";
+import { PlanError } from "../../domain/read-plan.js";
+import { type AccountCountView, DEFAULT_TOP, MAX_TOP, type TopView } from "../../domain/top-view.js";
+import { WindowError } from "../../domain/window.js";
+import { type PlannedTop, planTopRequest, readTop } from "../../live/top-read.js";
+import type { GraphqlContext } from "../context.js";
+import { checkAllAccounts } from "./access.js";
+import { builder } from "./builder.js";
+import { chargeItems } from "./cost.js";
+import { badUserInput, checkExact, checkName } from "./errors.js";
+import { GranularityEnum } from "./stats.js";
+
+const AccountCountRef = builder.objectRef<AccountCountView>("AccountCount").implement({
+  description: "An account and its count over a window.",
+  fields: (t) => ({
+    account: t.exposeString("account"),
+    count: t.expose("count", { type: "Count" }),
+  }),
+});
+
+const TopRef = builder.objectRef<TopView>("Top").implement({
+  description: "An event's accounts ranked by count over a window in a time zone, exact.",
+  fields: (t) => ({
+    event: t.exposeString("event"),
+    granularity: t.field({ type: GranularityEnum, resolve: (v) => v.granularity }),
+    timeZone: t.exposeString("timeZone"),
+    from: t.expose("from", { type: "DateTime", description: "the window's start, aligned as in series" }),
+    to: t.expose("to", { type: "DateTime", description: "the window's end (exclusive), aligned as in series" }),
+    total: t.expose("total", { type: "Count", description: "the rollup account `all`'s total over the window" }),
+    accountCount: t.exposeInt("accountCount", { description: "accounts with a count > 0 in the window" }),
+    accounts: t.expose("accounts", {
+      type: [AccountCountRef],
+      description: "at most `first` accounts, count descending, then name ascending; never `all`",
+    }),
+    others: t.expose("others", { type: "Count", description: "total minus the listed accounts' counts" }),
+  }),
+});
+
+const topArgs = builder.args((t) => ({
+  event: t.string({ required: true, description: "a tracked event type, e.g. pageview or unique" }),
+  granularity: t.field({
+    type: GranularityEnum,
+    required: true,
+    description: "the unit the window is aligned to (and `last` counts)",
+  }),
+  from: t.field({ type: "DateTime", description: "window start (with to); moved back to the start of its segment" }),
+  to: t.field({
+    type: "DateTime",
+    description: "window end, exclusive (with from); moved forward to its segment's end",
+  }),
+  last: t.int({ description: "instead of from/to: the N segments ending with the current one (which is partial)" }),
+  timeZone: t.string({ defaultValue: "UTC", description: "an IANA zone name (America/Santiago) or UTC" }),
+  first: t.int({ defaultValue: DEFAULT_TOP, description: `how many accounts to list, 1-${MAX_TOP}` }),
+}));
+
+interface TopArgs {
+  event: string;
+  granularity: Granularity;
+  from?: Date | null | undefined;
+  to?: Date | null | undefined;
+  last?: number | null | undefined;
+  timeZone?: string | null | undefined;
+  first?: number | null | undefined;
+}
+
+/** Validates the arguments and plans the reads; every client mistake is BAD_USER_INPUT saying why. */
+function planFromArgs(args: TopArgs, ctx: GraphqlContext, info: GraphQLResolveInfo): PlannedTop {
+  checkName("event", args.event);
+  const first = args.first ?? DEFAULT_TOP;
+  if (!Number.isInteger(first) || first < 1 || first > MAX_TOP) {
+    throw badUserInput(`first must be between 1 and ${MAX_TOP}, got ${first}`);
+  }
+  checkAllAccounts(ctx.principal, "top");
+  try {
+    const window = {
+      granularity: args.granularity,
+      timeZone: args.timeZone ?? "UTC",
+      from: args.from?.getTime(),
+      to: args.to?.getTime(),
+      last: args.last ?? undefined,
+    };
+    const planned = planTopRequest({ event: args.event, first, window }, ctx.series.now(), ctx.series);
+    chargeItems(ctx.seriesCost, ctx.series.maxCost, info, "accounts", first);
+    return planned;
+  } catch (err) {
+    if (err instanceof WindowError || err instanceof PlanError) throw badUserInput(err.message);
+    throw err;
+  }
+}
+
+const exactTop = (v: TopView): TopView => checkExact(v, [...v.accounts, { count: v.others }]);
+
+builder.queryField("top", (t) =>
+  t.field({
+    type: TopRef,
+    description:
+      "An event's top accounts over a window (from/to, or the last N segments) in a time zone: exact, from pre-aggregated rankings. Needs a token that may read every account.",
+    args: topArgs,
+    resolve: async (_root, args, ctx, info) => exactTop(await readTop(ctx.store, planFromArgs(args, ctx, info))),
+  }),
+);
+
+builder.subscriptionField("top", (t) =>
+  t.field({
+    type: TopRef,
+    description:
+      "The ranking now, then a new one after flushes that changed it (at most one a second); with last: N it also slides when a new segment begins in the zone.",
+    args: topArgs,
+    subscribe: (_root, args, ctx, info) =>
+      // Checked here, per subscriber (access included): the field's resolve is shared and has no context.
+      ctx.liveTop.watch(planFromArgs(args, ctx, info), args.last ?? undefined) as Promise<AsyncIterable<TopView>>,
+    resolve: (v) => exactTop(v),
+  }),
+);
