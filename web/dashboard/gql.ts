@@ -58,6 +58,18 @@ export type DashboardFunnelSubscriptionVariables = Exact<{
 
 export type DashboardFunnelSubscription = { funnelSeries: { from: string, to: string, total: number, statuses: Array<{ status: string, count: number }> } };
 
+export type DashboardTopSubscriptionVariables = Exact<{
+  event: string;
+  granularity: Granularity;
+  timeZone: string;
+  from?: string | null | undefined;
+  to?: string | null | undefined;
+  last?: number | null | undefined;
+}>;
+
+
+export type DashboardTopSubscription = { top: { total: number, accountCount: number, others: number, accounts: Array<{ account: string, count: number }> } };
+
 export class TypedDocumentString<TResult, TVariables>
   extends String
   implements DocumentTypeDecoration<TResult, TVariables>
@@ -163,3 +175,24 @@ export const DashboardFunnelDocument = new TypedDocumentString(`
   }
 }
     `) as unknown as TypedDocumentString<DashboardFunnelSubscription, DashboardFunnelSubscriptionVariables>;
+export const DashboardTopDocument = new TypedDocumentString(`
+    subscription DashboardTop($event: String!, $granularity: Granularity!, $timeZone: String!, $from: DateTime, $to: DateTime, $last: Int) {
+  top(
+    event: $event
+    granularity: $granularity
+    timeZone: $timeZone
+    from: $from
+    to: $to
+    last: $last
+    first: 10
+  ) {
+    total
+    accountCount
+    accounts {
+      account
+      count
+    }
+    others
+  }
+}
+    `) as unknown as TypedDocumentString<DashboardTopSubscription, DashboardTopSubscriptionVariables>;

@@ -1,31 +1,16 @@
 /**
- * The top accounts (DESIGN §9) for the range: the `top` subscription over the range's window.
+ * The top accounts (DESIGN §9) for the range: the `top` subscription over the range's window, which
+ * sends the current ranking first, then a new one after each flush that changed it, and slides.
  */
-import type { Live, Operation } from "./live.js";
+import { DashboardTopDocument, type DashboardTopSubscription } from "./gql.js";
+import type { Live } from "./live.js";
 import type { WindowArgs } from "./ranges.js";
 
-export interface TopAnswer {
-  total: number;
-  accountCount: number;
-  accounts: Array<{ account: string; count: number }>;
-  others: number;
-}
-
-type TopVariables = WindowArgs & { event: string; timeZone: string };
-
-const DashboardTopDocument = `
-subscription DashboardTop($event: String!, $granularity: Granularity!, $timeZone: String!, $last: Int, $from: DateTime, $to: DateTime) {
-  top(event: $event, granularity: $granularity, timeZone: $timeZone, last: $last, from: $from, to: $to, first: 10) {
-    total
-    accountCount
-    accounts { account count }
-    others
-  }
-}` as Operation<{ top: TopAnswer }, TopVariables>;
+export type TopAnswer = DashboardTopSubscription["top"];
 
 export function watchTop(
   live: Live,
-  variables: TopVariables,
+  variables: WindowArgs & { event: string; timeZone: string },
   onData: (top: TopAnswer) => void,
   onError: (message: string) => void,
 ): () => void {
