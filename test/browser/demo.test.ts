@@ -24,7 +24,8 @@ test("the demo's dashboard shows the month so far and counts up live without a r
   const base = `http://127.0.0.1:${port}`;
   demo = runCli(["demo", "--http", `127.0.0.1:${port}`, "--rate", "30"]);
   await eventually(() => /Ctrl-C to stop/.test(demo?.output().stdout ?? ""), "the demo's URLs", 60_000);
-  browser = await launchBrowser(base);
+  // A viewer in Berlin: the page is in their zone, named on it.
+  browser = await launchBrowser(base, { timezoneId: "Europe/Berlin" });
   const page = await browser.context.newPage();
   // The last 24 hours: a full day of the simulated history, whatever the time of day the test runs.
   await page.goto(`${base}/?range=24h`);
