@@ -150,7 +150,7 @@ test("without a zone in the URL the page uses the browser's own, and shows today
   assert.equal(await total(page), want.total);
   assert.match(await text(page, "#total-title"), /^Page views · Today$/);
   // The comparison names the previous range and its total.
-  assert.match(await text(page, "#change"), new RegExp(`vs yesterday \\(${want.previous?.total}\\)`));
+  assert.match(await text(page, "#change"), new RegExp(`vs all of yesterday \\(${want.previous?.total}\\)`));
   await page.close();
 });
 

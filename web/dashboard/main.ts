@@ -40,7 +40,7 @@ const EVENT_WORDS: Record<string, { name: string; help: string }> = {
   pageview: { name: "Page views", help: "Every page view, counted as it arrives." },
   unique: {
     name: "Unique visits",
-    help: "Page views that the site marked as a visitor's first of the visit (data.unq): how many visits, not how many pages they saw.",
+    help: "Page views the site flagged as unique (data.unq), usually a visitor's first of a visit: how many visits, not how many pages they saw.",
   },
 };
 const eventName = (e: string) => EVENT_WORDS[e]?.name ?? `${e} events`;

@@ -25,7 +25,7 @@ export interface RangePlan {
   funnel: WindowArgs & { timeZone: string };
   /** "Today", "Last 7 days" … */
   title: string;
-  /** What the previous range is, in words: "yesterday", "the 7 days before" … */
+  /** What the previous range is, in words: "all of yesterday", "the 7 days before" … */
   previousName: string;
   /** A chart segment's unit in words, singular: "minute", "hour", "day", "month". */
   unit: string;
@@ -71,7 +71,8 @@ export function planRange(range: Range, zoneName: string, now: number): RangePla
       chart: { granularity: "HOUR", ...current(z, "DAY", now) },
       funnel: last("DAY", 1),
       title: "Today",
-      previousName: "yesterday",
+      // Today is partial, yesterday is whole: the comparison says so.
+      previousName: "all of yesterday",
       unit: "hour",
     },
     "7d": {
@@ -95,7 +96,7 @@ export function planRange(range: Range, zoneName: string, now: number): RangePla
       chart: { granularity: "DAY", ...current(z, "MONTH", now) },
       funnel: last("MONTH", 1),
       title: "This month",
-      previousName: "last month",
+      previousName: "all of last month",
       unit: "day",
     },
     "12m": {
