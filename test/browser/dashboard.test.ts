@@ -194,6 +194,26 @@ test("a shared URL in Asia/Kolkata shows the API's totals for the same windows, 
   await page.close();
 });
 
+test("a day with a DST change shows its 23 or 25 hours, and says why", async () => {
+  const page = await browser.context.newPage();
+  // The page's clock on a past DST day (the API answers any past window); Berlin's clocks went back
+  // on 26 Oct 2025 and forward on 29 Mar 2026.
+  for (const [day, hours, change] of [
+    ["2025-10-26T12:00:00Z", 25, "went back"],
+    ["2026-03-29T12:00:00Z", 23, "went forward"],
+  ] as const) {
+    await page.clock.setFixedTime(new Date(day));
+    await page.goto(`${service.url}/?tz=Europe/Berlin&range=today`);
+    await page.waitForFunction(
+      (h) => document.getElementById("chart-note")?.textContent?.includes(`${h} hours`),
+      hours,
+      WAIT,
+    );
+    assert.equal(await text(page, "#chart-note"), `Today has ${hours} hours in Europe/Berlin: the clocks ${change}.`);
+  }
+  await page.close();
+});
+
 test("every control changes the URL, back and forward restore the view, and the keyboard reaches them all", async () => {
   const page = await open("?range=today");
   await page.selectOption("#range", "7d");
