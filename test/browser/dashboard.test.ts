@@ -214,6 +214,27 @@ test("a day with a DST change shows its 23 or 25 hours, and says why", async () 
   await page.close();
 });
 
+test("today moves on at the zone's midnight by itself: a new day, its first hour so far", async () => {
+  const page = await browser.context.newPage();
+  // Two seconds before midnight in Berlin at the end of its 25-hour day (the page's clock only).
+  await page.clock.install({ time: new Date("2025-10-26T22:59:58Z") });
+  await page.goto(`${service.url}/?tz=Europe/Berlin&range=today`);
+  await page.waitForFunction(
+    () => document.getElementById("chart-note")?.textContent?.includes("25 hours"),
+    null,
+    WAIT,
+  );
+  assert.match(await text(page, "#readout"), /^Sun 23:00: 0 so far/);
+  await page.clock.runFor(3_000);
+  await page.waitForFunction(
+    () => /^Mon 00:00: 0 so far/.test(document.getElementById("readout")?.textContent ?? ""),
+    null,
+    WAIT,
+  );
+  assert.equal(await text(page, "#chart-note"), "", "an ordinary day of 24 hours");
+  await page.close();
+});
+
 test("every control changes the URL, back and forward restore the view, and the keyboard reaches them all", async () => {
   const page = await open("?range=today");
   await page.selectOption("#range", "7d");
