@@ -431,6 +431,21 @@ test("with API tokens on, the page asks for one, keeps it for the tab, sends it 
     await page.fill("#token-input", TOKENS.acme);
     await page.keyboard.press("Enter");
     await page.waitForFunction(() => /may not read/.test(document.getElementById("token-reason")?.textContent ?? ""));
+    // … which may read acme's own view: the prompt closed, the account picked from the keyboard.
+    await page.keyboard.press("Escape");
+    await page.focus("#account");
+    await page.selectOption("#account", "acme");
+    await page.waitForSelector("#connection[data-state=live]", WAIT);
+    await waitForTotal(page, 2);
+    assert.deepEqual(
+      await page.locator("#account option").evaluateAll((o) => o.map((x) => (x as HTMLOptionElement).value)),
+      ["acme"],
+      "the accounts it may read",
+    );
+    assert.ok(authorizations.includes(`Bearer ${TOKENS.acme}`));
+    // Back to every account: refused again, and an all-accounts token opens it.
+    await page.goBack();
+    await dialog.waitFor(WAIT);
     await page.fill("#token-input", TOKENS.admin);
     await page.keyboard.press("Enter");
     await page.waitForSelector("#connection[data-state=live]", WAIT);

@@ -92,13 +92,19 @@ $("token-form").addEventListener("submit", () => {
   $("token-open").hidden = true;
   if (token) sessionStorage.setItem(TOKEN_KEY, token);
   else sessionStorage.removeItem(TOKEN_KEY);
-  live.dispose();
-  $("connection").dataset["state"] = "connecting";
-  live = connect();
-  watching = "";
+  reconnect();
   watch();
   void refreshAccounts();
 });
+
+/** A new connection with the current token (after a refusal, the old one stopped asking). */
+function reconnect(): void {
+  live.dispose();
+  $("connection").dataset["state"] = "connecting";
+  $("token-open").hidden = true;
+  live = connect();
+  watching = "";
+}
 
 // --- the state in the URL ----------------------------------------------------------------------
 let { state, fallbacks } = readState(location.search, defaults);
@@ -121,8 +127,14 @@ function showFallbacks(list: readonly Fallback[]): void {
   );
 }
 
+/** Refused for the last view (a token for one account on `all`, say): the next one may be allowed. */
+function retryIfRefused(): void {
+  if ($("connection").dataset["state"] === "token") reconnect();
+}
+
 function go(next: Partial<ViewState>): void {
   state = { ...state, ...next };
+  retryIfRefused();
   history.pushState(null, "", writeState(state));
   showFallbacks([]);
   apply();
@@ -130,6 +142,7 @@ function go(next: Partial<ViewState>): void {
 
 addEventListener("popstate", () => {
   ({ state, fallbacks } = readState(location.search, defaults));
+  retryIfRefused();
   showFallbacks(fallbacks);
   apply();
 });
