@@ -274,6 +274,12 @@ test("every control changes the URL, back and forward restore the view, and the 
     reached.push(await page.evaluate(() => document.activeElement?.id ?? ""));
   }
   for (const id of ["account", "event", "range", "funnel", "tz", "compare"]) assert.ok(reached.includes(id), id);
+  // The chart reads out segment by segment from the keyboard: the last of the 7 days is today's.
+  await page.focus("#chart");
+  await page.keyboard.press("End");
+  assert.match(await text(page, "#readout"), /: 13 so far/);
+  await page.keyboard.press("ArrowLeft");
+  assert.match(await text(page, "#readout"), /: 0 · previous period: 0$/);
   await page.focus("#compare");
   await page.keyboard.press("Space");
   assert.match(page.url(), /compare=none/);

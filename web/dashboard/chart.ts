@@ -151,6 +151,28 @@ export function createChart(el: HTMLElement, zone: string, unit: Unit, readout: 
     el,
   );
 
+  // From the keyboard: focus the chart, then ← → (Home, End) move the readout segment by segment.
+  const onKey = (e: KeyboardEvent) => {
+    const last = input.starts.length - 1;
+    if (last < 0) return;
+    const at = plot.cursor.idx ?? (partialIndex >= 0 ? partialIndex : last);
+    const to =
+      e.key === "ArrowLeft"
+        ? Math.max(0, at - 1)
+        : e.key === "ArrowRight"
+          ? Math.min(last, at + 1)
+          : e.key === "Home"
+            ? 0
+            : e.key === "End"
+              ? last
+              : undefined;
+    if (to === undefined) return;
+    e.preventDefault();
+    plot.setCursor({ left: plot.valToPos((input.starts[to] ?? 0) / 1000, "x"), top: 10 });
+  };
+  el.tabIndex = 0;
+  el.addEventListener("keydown", onKey);
+
   return {
     draw(next, now) {
       input = next;
@@ -167,6 +189,7 @@ export function createChart(el: HTMLElement, zone: string, unit: Unit, readout: 
       plot.setSize({ width: width(), height: height() });
     },
     destroy() {
+      el.removeEventListener("keydown", onKey);
       plot.destroy();
     },
   };
