@@ -7,6 +7,7 @@
 
 import { loadTokenTable } from "../auth/load.js";
 import type { Config } from "../config.js";
+import { UNIQUE_EVENT } from "../domain/names.js";
 import { describeShardTrouble, shardTrouble } from "../domain/shard-view.js";
 import type { StatsStore } from "../domain/types.js";
 import { createGraphqlMount } from "../graphql/mount.js";
@@ -174,7 +175,11 @@ export async function startService(
           },
           onFlushed,
         ),
-        createDashboardMount(),
+        // `unique` is a time series of its own: what tracked events with `data.unq` also count as.
+        createDashboardMount({
+          trackEvents: [...new Set([...config.trackEvents, UNIQUE_EVENT])],
+          funnelEvents: config.funnelEvents,
+        }),
         createAssetsMount(),
       );
     }

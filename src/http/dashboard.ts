@@ -9,8 +9,17 @@ import { type Asset, contentHash, createAsset } from "./static-assets.js";
 
 export const DASHBOARD_ASSETS = "/assets/dashboard";
 
+/** What the page learns from the service's flags: the events its lists offer (DESIGN §10). */
+export interface DashboardConfig {
+  /** --track-events, and `unique` (what tracked events with `data.unq` also count as). */
+  trackEvents: readonly string[];
+  /** --funnel-events */
+  funnelEvents: readonly string[];
+}
+
 export interface DashboardFiles {
-  page: Asset;
+  /** index.html with its asset URLs; `{{config}}` is filled per service (dashboardPage). */
+  template: string;
   /** URL path → asset (the bundle and the stylesheet). */
   assets: Map<string, Asset>;
 }
@@ -46,16 +55,25 @@ async function load(): Promise<DashboardFiles> {
   const jsPath = `${DASHBOARD_ASSETS}/dashboard.${contentHash(js as string)}.js`;
   const cssPath = `${DASHBOARD_ASSETS}/dashboard.${contentHash(css as string)}.css`;
   const html = (template as string).replace("{{js}}", jsPath).replace("{{css}}", cssPath);
-  const [page, script, styles] = await Promise.all([
-    createAsset("text/html; charset=utf-8", html, false),
+  const [script, styles] = await Promise.all([
     createAsset("application/javascript; charset=utf-8", js as string, true),
     createAsset("text/css; charset=utf-8", css as string, true),
   ]);
   return {
-    page,
+    template: html,
     assets: new Map([
       [jsPath, script],
       [cssPath, styles],
     ]),
   };
 }
+
+/** The page of one service: its template with the service's events, as JSON in a meta element's content. */
+export async function dashboardPage(config: DashboardConfig): Promise<Asset> {
+  const { template } = await dashboardFiles();
+  const json = JSON.stringify({ trackEvents: config.trackEvents, funnelEvents: config.funnelEvents });
+  return createAsset("text/html; charset=utf-8", template.replace("{{config}}", escapeAttribute(json)), false);
+}
+
+const escapeAttribute = (text: string) =>
+  text.replace(/[&"<>]/g, (c) => ({ "&": "&amp;", '"': "&quot;", "<": "&lt;", ">": "&gt;" })[c] as string);

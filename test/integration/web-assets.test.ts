@@ -12,8 +12,19 @@ import { startTestService } from "../helpers/service.js";
 
 let service: Service;
 before(async () => {
-  // No data is read here: the memory store and no event bus keep it to the HTTP side.
-  service = await startTestService(["--store", "memory", "--role", "api"]);
+  // No data is read here: the memory store, and no publisher at the endpoint the bus connects to,
+  // keep it to the HTTP side (an API process cannot have a memory store of its own: nothing would
+  // ingest into it).
+  service = await startTestService([
+    "--store",
+    "memory",
+    "--zmq",
+    "tcp://127.0.0.1:1",
+    "--track-events",
+    "pageview,signup",
+    "--funnel-events",
+    "order,ticket",
+  ]);
 });
 after(() => service.stop());
 
@@ -48,6 +59,12 @@ test("the dashboard page is small, revalidated, and its assets are compressed an
   const html = page.body.toString();
   assert.equal((await get("/dashboard", HTML)).body.toString(), html, "/dashboard is the same page");
   for (const ref of references(html)) assert.match(ref, /^(\/|data:)/, `${ref} stays on this host`);
+  // The events its lists offer come from the service's flags (`unique` is what tracked events with data.unq count as).
+  const meta = /<meta name="dashboard-config" content="([^"]*)">/.exec(html)?.[1] ?? "";
+  assert.deepEqual(JSON.parse(meta.replace(/&quot;/g, '"').replace(/&amp;/g, "&")), {
+    trackEvents: ["pageview", "signup", "unique"],
+    funnelEvents: ["order", "ticket"],
+  });
   const again = await get("/", { ...HTML, "if-none-match": String(page.headers["etag"]) });
   assert.equal(again.status, 304);
   assert.equal(again.body.length, 0);

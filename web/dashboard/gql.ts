@@ -19,12 +19,7 @@ export type DashboardAccountsQueryVariables = Exact<{ [key: string]: never; }>;
 
 export type DashboardAccountsQuery = { accounts: Array<string> };
 
-export type DashboardEventsQueryVariables = Exact<{
-  account: string;
-}>;
-
-
-export type DashboardEventsQuery = { events: Array<string> };
+export type DashboardSeriesFieldsFragment = { from: string, to: string, total: number, points: Array<{ start: string, local: string, count: number }> };
 
 export type DashboardSeriesSubscriptionVariables = Exact<{
   account: string;
@@ -37,18 +32,43 @@ export type DashboardSeriesSubscriptionVariables = Exact<{
 }>;
 
 
-export type DashboardSeriesSubscription = { series: { total: number, points: Array<{ start: string, count: number }> } };
+export type DashboardSeriesSubscription = { series: { from: string, to: string, total: number, points: Array<{ start: string, local: string, count: number }> } };
+
+export type DashboardSeriesComparedSubscriptionVariables = Exact<{
+  account: string;
+  event: string;
+  granularity: Granularity;
+  timeZone: string;
+  from?: string | null | undefined;
+  to?: string | null | undefined;
+  last?: number | null | undefined;
+}>;
+
+
+export type DashboardSeriesComparedSubscription = { series: { from: string, to: string, total: number, previous: { from: string, to: string, total: number, points: Array<{ start: string, local: string, count: number }> } | null, points: Array<{ start: string, local: string, count: number }> } };
 
 export type DashboardFunnelSubscriptionVariables = Exact<{
   account: string;
   event: string;
+  granularity: Granularity;
   timeZone: string;
-  from: string;
-  to: string;
+  last?: number | null | undefined;
 }>;
 
 
-export type DashboardFunnelSubscription = { funnelSeries: { total: number, statuses: Array<{ status: string, count: number }> } };
+export type DashboardFunnelSubscription = { funnelSeries: { from: string, to: string, total: number, statuses: Array<{ status: string, count: number }> } };
+
+export type DashboardTopSubscriptionVariables = Exact<{
+  event: string;
+  granularity: Granularity;
+  timeZone: string;
+  from?: string | null | undefined;
+  to?: string | null | undefined;
+  last?: number | null | undefined;
+}>;
+
+
+export type DashboardTopSubscription = { top: { total: number, accountCount: number, others: number, accounts: Array<{ account: string, count: number }> } };
 
 export class TypedDocumentString<TResult, TVariables>
   extends String
@@ -68,17 +88,23 @@ export class TypedDocumentString<TResult, TVariables>
     return this.value;
   }
 }
-
+export const DashboardSeriesFieldsFragmentDoc = new TypedDocumentString(`
+    fragment DashboardSeriesFields on Series {
+  from
+  to
+  total
+  points {
+    start
+    local
+    count
+  }
+}
+    `, {"fragmentName":"DashboardSeriesFields"}) as unknown as TypedDocumentString<DashboardSeriesFieldsFragment, unknown>;
 export const DashboardAccountsDocument = new TypedDocumentString(`
     query DashboardAccounts {
   accounts
 }
     `) as unknown as TypedDocumentString<DashboardAccountsQuery, DashboardAccountsQueryVariables>;
-export const DashboardEventsDocument = new TypedDocumentString(`
-    query DashboardEvents($account: String!) {
-  events(account: $account)
-}
-    `) as unknown as TypedDocumentString<DashboardEventsQuery, DashboardEventsQueryVariables>;
 export const DashboardSeriesDocument = new TypedDocumentString(`
     subscription DashboardSeries($account: String!, $event: String!, $granularity: Granularity!, $timeZone: String!, $from: DateTime, $to: DateTime, $last: Int) {
   series(
@@ -90,24 +116,57 @@ export const DashboardSeriesDocument = new TypedDocumentString(`
     to: $to
     last: $last
   ) {
-    total
-    points {
-      start
-      count
-    }
+    ...DashboardSeriesFields
   }
 }
-    `) as unknown as TypedDocumentString<DashboardSeriesSubscription, DashboardSeriesSubscriptionVariables>;
-export const DashboardFunnelDocument = new TypedDocumentString(`
-    subscription DashboardFunnel($account: String!, $event: String!, $timeZone: String!, $from: DateTime!, $to: DateTime!) {
-  funnelSeries(
+    fragment DashboardSeriesFields on Series {
+  from
+  to
+  total
+  points {
+    start
+    local
+    count
+  }
+}`) as unknown as TypedDocumentString<DashboardSeriesSubscription, DashboardSeriesSubscriptionVariables>;
+export const DashboardSeriesComparedDocument = new TypedDocumentString(`
+    subscription DashboardSeriesCompared($account: String!, $event: String!, $granularity: Granularity!, $timeZone: String!, $from: DateTime, $to: DateTime, $last: Int) {
+  series(
     account: $account
     event: $event
-    granularity: MONTH
+    granularity: $granularity
     timeZone: $timeZone
     from: $from
     to: $to
+    last: $last
   ) {
+    ...DashboardSeriesFields
+    previous {
+      ...DashboardSeriesFields
+    }
+  }
+}
+    fragment DashboardSeriesFields on Series {
+  from
+  to
+  total
+  points {
+    start
+    local
+    count
+  }
+}`) as unknown as TypedDocumentString<DashboardSeriesComparedSubscription, DashboardSeriesComparedSubscriptionVariables>;
+export const DashboardFunnelDocument = new TypedDocumentString(`
+    subscription DashboardFunnel($account: String!, $event: String!, $granularity: Granularity!, $timeZone: String!, $last: Int) {
+  funnelSeries(
+    account: $account
+    event: $event
+    granularity: $granularity
+    timeZone: $timeZone
+    last: $last
+  ) {
+    from
+    to
     total
     statuses {
       status
@@ -116,3 +175,24 @@ export const DashboardFunnelDocument = new TypedDocumentString(`
   }
 }
     `) as unknown as TypedDocumentString<DashboardFunnelSubscription, DashboardFunnelSubscriptionVariables>;
+export const DashboardTopDocument = new TypedDocumentString(`
+    subscription DashboardTop($event: String!, $granularity: Granularity!, $timeZone: String!, $from: DateTime, $to: DateTime, $last: Int) {
+  top(
+    event: $event
+    granularity: $granularity
+    timeZone: $timeZone
+    from: $from
+    to: $to
+    last: $last
+    first: 10
+  ) {
+    total
+    accountCount
+    accounts {
+      account
+      count
+    }
+    others
+  }
+}
+    `) as unknown as TypedDocumentString<DashboardTopSubscription, DashboardTopSubscriptionVariables>;

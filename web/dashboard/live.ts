@@ -3,6 +3,9 @@
  * (Yoga's `text/event-stream` on /graphql) when the WebSocket cannot connect. Both reconnect on
  * their own, with a capped backoff; the server sends the current state first on every
  * (re)subscription, so nothing needs replaying. The state is reported for the page to show.
+ * An answer that needs a token (HTTP 401/403, graphql-ws close 4401/4403, UNAUTHENTICATED or
+ * FORBIDDEN) stops the retries and is reported as such, for the page to ask for one; any other
+ * GraphQL error is handed to the subscriber that caused it.
  */
 import { type Client, createClient } from "graphql-ws";
 
@@ -16,8 +19,38 @@ export interface Operation<TData, TVars> {
 }
 
 export interface Live {
-  subscribe<TData, TVars>(op: Operation<TData, TVars>, variables: TVars, onData: (data: TData) => void): () => void;
+  subscribe<TData, TVars>(
+    op: Operation<TData, TVars>,
+    variables: TVars,
+    onData: (data: TData) => void,
+    onError: (message: string) => void,
+  ): () => void;
   query<TData, TVars>(op: Operation<TData, TVars>, variables: TVars): Promise<TData>;
+  dispose(): void;
+}
+
+/** The API wants a (better) token: `status` 401 for none or a bad one, 403 for one that may not read this. */
+export class AuthError extends Error {
+  constructor(
+    readonly status: 401 | 403,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+interface GraphqlError {
+  message: string;
+  extensions?: { code?: string };
+}
+
+/** The first error of a GraphQL answer, as an AuthError when it is about the token. */
+function firstError(errors: readonly GraphqlError[]): Error {
+  const e = errors[0] ?? { message: "unknown error" };
+  const code = e.extensions?.code;
+  if (code === "UNAUTHENTICATED") return new AuthError(401, e.message);
+  if (code === "FORBIDDEN") return new AuthError(403, e.message);
+  return new Error(e.message);
 }
 
 interface Options {
@@ -26,6 +59,8 @@ interface Options {
   /** "sse" skips the WebSocket (?transport=sse); "auto" tries it first. */
   prefer: "auto" | "sse";
   onState(state: ConnectionState, transport: Transport): void;
+  /** The API refused the token (or its absence). Called once per refusal; retries stop. */
+  onAuth(error: AuthError): void;
 }
 
 export function createLive(opts: Options): Live {
@@ -33,6 +68,13 @@ export function createLive(opts: Options): Live {
   if (opts.token) headers["Authorization"] = `Bearer ${opts.token}`;
   let transport: Transport = opts.prefer === "sse" ? "sse" : "websocket";
   let everConnected = false;
+  let refused = false;
+  const refuse = (error: AuthError) => {
+    if (refused) return;
+    refused = true;
+    opts.onAuth(error);
+  };
+  let fallback: ReturnType<typeof setTimeout> | undefined;
   /** Subscriptions to move to SSE if the WebSocket never connects. */
   const active = new Set<{ start(): void; stop(): void }>();
 
@@ -61,8 +103,8 @@ export function createLive(opts: Options): Live {
       },
     });
     // No WebSocket within 5 s (a proxy that refuses upgrades, say): carry on over SSE.
-    setTimeout(() => {
-      if (everConnected || !ws) return;
+    fallback = setTimeout(() => {
+      if (everConnected || refused || !ws) return;
       void ws.dispose();
       ws = undefined;
       transport = "sse";
@@ -76,7 +118,12 @@ export function createLive(opts: Options): Live {
     report("connecting");
   }
 
-  const sseSubscribe = (query: string, variables: unknown, onData: (data: unknown) => void) => {
+  const sseSubscribe = (
+    query: string,
+    variables: unknown,
+    onData: (data: unknown) => void,
+    onError: (message: string) => void,
+  ) => {
     let controller: AbortController | undefined;
     let stopped = false;
     let retries = 0;
@@ -90,14 +137,27 @@ export function createLive(opts: Options): Live {
             body: JSON.stringify({ query, variables }),
             signal: controller.signal,
           });
+          if (res.status === 401 || res.status === 403) {
+            const body = (await res.json().catch(() => ({}))) as { errors?: GraphqlError[] };
+            refuse(new AuthError(res.status, body.errors?.[0]?.message ?? `HTTP ${res.status}`));
+            return;
+          }
           if (!res.ok || !res.body) throw new Error(`HTTP ${res.status}`);
           retries = 0;
           everConnected = true;
           report("live");
+          let failed = false;
           await readEvents(res.body, (data) => {
-            const message = JSON.parse(data) as { data?: unknown };
-            if (message.data) onData(message.data);
+            const message = JSON.parse(data) as { data?: unknown; errors?: GraphqlError[] };
+            if (message.errors?.length) {
+              const error = firstError(message.errors);
+              if (error instanceof AuthError) refuse(error);
+              else onError(error.message);
+              failed = true;
+            } else if (message.data) onData(message.data);
           });
+          // An operation the server refused is not asked again (the same arguments fail the same way).
+          if (failed) return;
         } catch {
           // falls through to the retry below
         }
@@ -114,7 +174,7 @@ export function createLive(opts: Options): Live {
   };
 
   return {
-    subscribe(op, variables, onData) {
+    subscribe(op, variables, onData, onError) {
       const query = op.toString();
       let stop: (() => void) | undefined;
       const sub = {
@@ -123,9 +183,30 @@ export function createLive(opts: Options): Live {
             transport === "websocket" && ws
               ? ws.subscribe(
                   { query, variables: variables as Record<string, unknown> },
-                  { next: (r) => r.data && onData(r.data as never), error: () => {}, complete: () => {} },
+                  {
+                    next: (r) => {
+                      if (r.errors?.length) {
+                        const error = firstError(r.errors as GraphqlError[]);
+                        if (error instanceof AuthError) refuse(error);
+                        else onError(error.message);
+                      } else if (r.data) onData(r.data as never);
+                    },
+                    error: (err) => {
+                      if (Array.isArray(err)) {
+                        const error = firstError(err as GraphqlError[]);
+                        if (error instanceof AuthError) refuse(error);
+                        else onError(error.message);
+                        return;
+                      }
+                      const close = err as { code?: number; reason?: string };
+                      if (close.code === 4401 || close.code === 4403) {
+                        refuse(new AuthError(close.code === 4401 ? 401 : 403, close.reason || "a token is needed"));
+                      }
+                    },
+                    complete: () => {},
+                  },
                 )
-              : sseSubscribe(query, variables, onData as (d: unknown) => void);
+              : sseSubscribe(query, variables, onData as (d: unknown) => void, onError);
         },
         stop: () => stop?.(),
       };
@@ -142,9 +223,25 @@ export function createLive(opts: Options): Live {
         headers,
         body: JSON.stringify({ query: op.toString(), variables }),
       });
-      const body = (await res.json()) as { data?: unknown; errors?: Array<{ message: string }> };
-      if (body.errors?.length || !body.data) throw new Error(body.errors?.[0]?.message ?? `HTTP ${res.status}`);
+      const body = (await res.json().catch(() => ({}))) as { data?: unknown; errors?: GraphqlError[] };
+      if (res.status === 401 || res.status === 403) {
+        const error = new AuthError(res.status, body.errors?.[0]?.message ?? `HTTP ${res.status}`);
+        refuse(error);
+        throw error;
+      }
+      if (body.errors?.length) {
+        const error = firstError(body.errors);
+        if (error instanceof AuthError) refuse(error);
+        throw error;
+      }
+      if (!body.data) throw new Error(`HTTP ${res.status}`);
       return body.data as never;
+    },
+    dispose() {
+      clearTimeout(fallback);
+      for (const sub of active) sub.stop();
+      active.clear();
+      void ws?.dispose();
     },
   };
 }
