@@ -44,7 +44,8 @@ test("the demo's dashboard shows the month so far and counts up live without a r
   const statuses = await page.locator("#funnel-rows li").count();
   assert.ok(statuses >= 3, `the funnel shows its statuses (${statuses})`);
   // uPlot draws on the next frame: two painted frames before each picture.
-  const painted = (p: typeof page) => p.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
+  const painted = (p: typeof page) =>
+    p.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
   await page.waitForFunction(() => /%/.test(document.getElementById("change")?.textContent ?? ""), null, {
     timeout: 30_000,
   });
