@@ -13,7 +13,8 @@ import { createSeriesFeed } from "../live/series-feed.js";
 import type { Logger } from "../log.js";
 import type { Metrics } from "../metrics.js";
 import { admitHttp } from "./transport/admission.js";
-import { createQueryCache, DEFAULT_QUERY_CACHE } from "./transport/query-cache.js";
+import { createGraphqlHttpFront, DEFAULT_HTTP_FRONT } from "./transport/http-front.js";
+import { createResultEncoder } from "./transport/result-encoding.js";
 import { createSseShutdown, useFramedSse } from "./transport/sse.js";
 import { refuseSseSingleConnection } from "./transport/sse-single-connection.js";
 import { createGraphqlWsServer } from "./transport/ws.js";
@@ -64,36 +65,38 @@ export function createGraphqlMount(
   };
   const liveSeries = createSeriesFeed(live, deps.store, deps.log, series);
   const sseShutdown = createSseShutdown();
+  // What a client is shown of a result, and the one log line per fault: the same for every transport.
+  const results = createResultEncoder(deps.log);
   const yoga = createStatsYoga({
     store: deps.store,
     live,
     log: deps.log,
     limits,
-    transportPlugins: [useFramedSse(guard, sseShutdown)],
+    transportPlugins: [useFramedSse(guard, results, sseShutdown)],
     series,
     liveSeries,
+    results,
   });
-  const ws = createGraphqlWsServer(yoga, limits, guard, deps.log, deps.tokens);
-  // Without flush announcements nothing may be kept (maxEntries 0), but queries still take the
-  // direct executed path.
-  const cache = createQueryCache(yoga, {
-    ...DEFAULT_QUERY_CACHE,
-    maxEntries: onFlushed ? DEFAULT_QUERY_CACHE.maxEntries : 0,
+  const ws = createGraphqlWsServer(yoga, limits, guard, deps.log, deps.tokens, results);
+  // Without flush announcements nothing may be kept (maxEntries 0), but known queries still take
+  // the fast road.
+  const front = createGraphqlHttpFront(yoga, results, {
+    ...DEFAULT_HTTP_FRONT,
+    maxEntries: onFlushed ? DEFAULT_HTTP_FRONT.maxEntries : 0,
     maxRequestBytes: limits.maxRequestBytes,
     csrfPrevention: limits.csrfPrevention,
     onAnswered: (by) => metrics.graphqlQueries.inc({ answered_by: by }),
   });
-  onFlushed?.(() => cache.invalidate());
+  onFlushed?.(() => front.invalidate());
   let closing: Promise<void> | undefined;
   return {
     prefix: "/graphql",
     async handle(req, res) {
       if (refuseSseSingleConnection(req, res)) return;
-      // Before the cache: its hits skip Yoga, and an unauthenticated request gets nothing.
+      // Before the front: its cache hits skip Yoga, and an unauthenticated request gets nothing.
       const context = admitHttp(deps.tokens, req, res);
       if (!context) return;
-      if (await cache.handle(req, res, context)) return;
-      await yoga.handle(req, res, context);
+      await front.handle(req, res, context);
     },
     upgrade: (req, socket, head) => ws.handleUpgrade(req, socket, head),
     close() {

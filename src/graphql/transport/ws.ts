@@ -19,6 +19,7 @@ import type { GraphqlLimits } from "../../config.js";
 import type { SendGuard } from "../../http/send-guard.js";
 import type { Logger } from "../../log.js";
 import type { StatsYoga } from "../yoga.js";
+import type { ResultEncoder } from "./result-encoding.js";
 import { createWsProtocol } from "./ws-protocol.js";
 
 /** graphql-ws's interval: a client that answers no ping within one more interval is cut off. */
@@ -41,9 +42,10 @@ export function createGraphqlWsServer(
   guard: SendGuard,
   log: Logger,
   tokens: TokenTable,
+  results: ResultEncoder,
 ): GraphqlWsServer {
   const wss = new WebSocketServer({ noServer: true, maxPayload: limits.maxRequestBytes, handleProtocols });
-  const { server, sendable } = createWsProtocol(yoga, limits, tokens);
+  const server = createWsProtocol(yoga, limits, tokens, results);
 
   wss.on("error", (err) => log.error({ err }, "graphql-ws server error"));
   wss.on("connection", (socket: WebSocket, request: IncomingMessage) => {
@@ -95,7 +97,7 @@ export function createGraphqlWsServer(
     const closed = server.opened(
       {
         protocol: socket.protocol,
-        send: (data) => new Promise<void>((resolve) => write(sendable(data), resolve)),
+        send: (data) => new Promise<void>((resolve) => write(data, resolve)),
         close: (code, reason) => socket.close(code, reason),
         onMessage: (cb) =>
           socket.on("message", (data: WebSocket.RawData) => {
