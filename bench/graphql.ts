@@ -44,6 +44,13 @@ const STATS_VARIABLES = { account: "acme", event: "pageview", year: 2026, month:
 const LIVE_QUERY =
   "subscription Live($account: String!, $event: String!, $year: Int!) { stats(account: $account, event: $event, year: $year) { total segments { key count } } }";
 const TOTAL = /"total":(\d+)/;
+/** The Accept headers of the clients dashboards use (none: graphql-request, curl without -H). */
+const CLIENT_ACCEPTS: Record<string, string | undefined> = {
+  json: "application/json",
+  apollo: "application/graphql-response+json,application/json;q=0.9",
+  urql: "application/graphql-response+json, application/graphql+json, application/json, text/event-stream, multipart/mixed",
+  none: undefined,
+};
 /** USER_HZ: /proc reports CPU time in these ticks (100 on Linux x86-64 and arm64). */
 const TICKS_PER_SECOND = 100;
 
@@ -149,31 +156,24 @@ async function benchQueries(opts: Options, redisUrl: string, children: ChildProc
       check: (b) => b.includes(`"total":${total}`),
       runs: [],
     },
-    {
-      label: "GraphQL stats (POST)",
-      pid: gql.pid,
-      request: {
-        url: `${gql.url}/graphql`,
-        method: "POST",
-        body: JSON.stringify({ query: STATS_QUERY, variables: STATS_VARIABLES }),
-        headers: { "content-type": "application/json", accept: "application/json" },
-      },
-      check: (b) => b.includes(`"total":${total}`),
-      runs: [],
-    },
-    {
-      label: "GraphQL stats (POST, uncached)",
-      pid: gql.pid,
-      request: {
-        url: `${gql.url}/graphql`,
-        method: "POST",
-        body: JSON.stringify({ query: STATS_QUERY, variables: STATS_VARIABLES }),
-        headers: { "content-type": "application/json", accept: "application/json" },
-      },
-      check: (b) => b.includes(`"total":${total}`),
-      uncached: true,
-      runs: [],
-    },
+    // The Accept lists real clients send: each executed (every body unique) and cached.
+    ...Object.entries(CLIENT_ACCEPTS).flatMap(([client, accept]) =>
+      [false, true].map(
+        (uncached): HttpTarget => ({
+          label: `POST ${client} ${uncached ? "executed" : "cached"}`,
+          pid: gql.pid,
+          request: {
+            url: `${gql.url}/graphql`,
+            method: "POST",
+            body: JSON.stringify({ query: STATS_QUERY, variables: STATS_VARIABLES }),
+            headers: { "content-type": "application/json", ...(accept === undefined ? {} : { accept }) },
+          },
+          check: (b) => b.includes(`"total":${total}`),
+          uncached,
+          runs: [],
+        }),
+      ),
+    ),
   ];
   for (const t of targets) {
     const { url, ...init } = t.request;
@@ -202,8 +202,8 @@ async function benchQueries(opts: Options, redisUrl: string, children: ChildProc
       cpuUs: median(t.runs.map((f) => f.cpuUs)),
     };
     const ratio = median(t.runs.map((f, i) => f.rps / (ceiling.runs[i] as HttpFigures).rps));
-    // Executed: ≥ 50% of the ceiling with p99 ≤ 20 ms; cached: ≥ 120% of it.
-    const met = t.uncached ? ratio >= 0.5 && m.p99 <= 20 : ratio >= 1.2;
+    // Executed: ≥ 60% of the ceiling with p99 ≤ 20 ms; cached: ≥ 120% of it.
+    const met = t.uncached ? ratio >= 0.6 && m.p99 <= 20 : ratio >= 1.2;
     const verdict =
       t === ceiling
         ? ""
@@ -211,7 +211,7 @@ async function benchQueries(opts: Options, redisUrl: string, children: ChildProc
     console.log(`  ${t.label.padEnd(36)} ${fmtHttp(m)}${verdict}`);
   }
   console.log(
-    "  targets: executed ≥ 50% of the ceiling's req/s with p99 ≤ 20 ms; cached ≥ 120% (ratios are per round, then the median)",
+    "  targets: executed ≥ 60% of the ceiling's req/s with p99 ≤ 20 ms; cached ≥ 120% (ratios are per round, then the median)",
   );
 }
 
