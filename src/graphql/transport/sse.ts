@@ -16,9 +16,12 @@
  * so a client that reads slowly gets the newest state, and one that stopped reading is closed
  * by the send guard (http/send-guard.ts) — what waits for it is bounded meanwhile.
  *
- * A live subscription's results are written straight from its channel (Channel.take; see
- * plugins/use-shared-execution.ts): no promise and no iterator chain per message. The stream's
- * end (done, or an error) is then read from Yoga's iterator as before.
+ * A live subscription's results are written straight from its channel (Channel.take), which
+ * its context carries (GraphqlContext.liveResults; see plugins/use-shared-execution.ts): no
+ * promise and no iterator chain per message. The stream's end (done, or an error such as
+ * SUBSCRIBER_TOO_SLOW, sent as a last `next` event before `complete`) is then read from Yoga's
+ * iterator. What a client is shown of a result (masking, the fields it may see, the JSON) is
+ * result-encoding.ts's, as for HTTP and graphql-ws.
  */
 import type { ServerResponse } from "node:http";
 import type { ExecutionResult } from "graphql";

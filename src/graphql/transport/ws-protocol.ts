@@ -11,11 +11,12 @@
  * straight from the channel to the socket (`directStream`), one take() per frame sent, with no
  * async iterator, promise or graphql-ws loop per message; graphql-ws holds a stand-in iterator
  * that ends when the channel does, and its end (complete, or the error, masked by envelop) goes
- * through graphql-ws as before. The frames are the same bytes.
+ * through graphql-ws as before. The frames are the same bytes graphql-ws would send.
+ *
+ * Each operation passes the door for operations (admission.ts `admitOperation`) first.
  */
 import type { IncomingMessage } from "node:http";
-import type { ExecutionArgs, ExecutionResult } from "graphql";
-import { GraphQLError } from "graphql";
+import { type ExecutionArgs, type ExecutionResult, GraphQLError, type GraphQLFormattedError } from "graphql";
 import { makeServer, type Server } from "graphql-ws";
 import { isAsyncIterable } from "graphql-yoga";
 import type WebSocket from "ws";
@@ -117,6 +118,9 @@ export function createWsProtocol(
         ctx.extra.write(frame, done);
       });
     },
+    // An operation refused (syntax, validation, limits): the errors as a client may see them.
+    onError: (_ctx, _id, _payload, errors) =>
+      (results.visible({ errors }) as { errors?: readonly GraphQLFormattedError[] }).errors,
     // Queries, and subscriptions not fed by a live channel: graphql-ws stringifies what a client may see.
     onNext: (_ctx, _id, _payload, _args, result) => results.visible(result as ExecutionResult) as never,
   });
