@@ -42,7 +42,7 @@ export interface ResultEncoder {
   /** The JSON of the result as a client sees it: `visible(result)`, stringified. */
   json(result: ExecutionResult): string;
   /** The HTTP answer to a single result, as Yoga's regular result processor gives it. */
-  http(result: ExecutionResult, mediaType: SingleResultType, fetchAPI: Fetchable): Promise<HttpAnswer>;
+  http(result: ExecutionResult, mediaType: SingleResultType, fetchAPI: Fetchable): HttpAnswer | Promise<HttpAnswer>;
 }
 
 export function createResultEncoder(log: Logger): ResultEncoder {
@@ -83,7 +83,8 @@ export function createResultEncoder(log: Logger): ResultEncoder {
       if (!result.errors?.length && !result.extensions) return stringify(result);
       return stringify(publicResult(mask(result)));
     },
-    async http(result, mediaType, fetchAPI) {
+    http(result, mediaType, fetchAPI) {
+      // A clean result (nearly all): no promise.
       if (!result.errors?.length && !result.extensions) {
         const stringify = (result as { stringify?: (r: unknown) => string }).stringify ?? JSON.stringify;
         return {
@@ -92,15 +93,19 @@ export function createResultEncoder(log: Logger): ResultEncoder {
           body: Buffer.from(stringify(result)),
         };
       }
-      // Errors are rare and Yoga decides their status: its own result processor answers.
-      const response = processRegularResult(mask(result), fetchAPI, mediaType);
-      const headers: Record<string, string> = {};
-      response.headers.forEach((value, name) => {
-        if (name !== "content-length") headers[name] = value;
-      });
-      return { status: response.status, headers, body: Buffer.from(await response.arrayBuffer()) };
+      return withErrors(mask(result), mediaType, fetchAPI);
     },
   };
+}
+
+/** Errors are rare and Yoga decides their status: its own result processor answers. */
+async function withErrors(result: ExecutionResult, mediaType: SingleResultType, fetchAPI: Fetchable) {
+  const response = processRegularResult(result, fetchAPI, mediaType);
+  const headers: Record<string, string> = {};
+  response.headers.forEach((value, name) => {
+    if (name !== "content-length") headers[name] = value;
+  });
+  return { status: response.status, headers, body: Buffer.from(await response.arrayBuffer()) };
 }
 
 /** A result as clients see it: errors as their JSON, without Yoga's internal extensions. */
