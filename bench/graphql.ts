@@ -9,7 +9,7 @@
  *    ZeroMQ socket; latency from publish to client receipt, and server CPU per delivered message,
  *    against a bare server that broadcasts one pre-serialised frame per event over plain ws + SSE.
  *
- *   npm run bench:graphql [-- --only http|live --rounds 3 --seconds 5 --connections 50
+ *   npm run bench:graphql [-- --only http|live --match TEXT --rounds 3 --seconds 5 --connections 50
  *                            --subscribers 1000 --ticks 50 --tick-ms 93 --flush-ms 100 --flush-eager
  *                            --transport both|ws|sse --cpu-prof DIR]
  */
@@ -80,6 +80,8 @@ function parseArgs(argv: string[]) {
     /** Directory for V8 CPU profiles of every server process (open them in Chrome DevTools). */
     cpuProfDir: prof < 0 ? undefined : (argv[prof + 1] ?? "."),
     only,
+    /** Only the query targets whose label contains this (the ceiling always runs). */
+    match: argv.includes("--match") ? argv[argv.indexOf("--match") + 1] : undefined,
     transport,
     rounds: opt("rounds", 3, 15),
     seconds: opt("seconds", 5, 30),
@@ -141,7 +143,7 @@ async function benchQueries(opts: Options, redisUrl: string, children: ChildProc
   const gql = await spawnRole(["serve-graphql", redisUrl, "api"], children);
   const get = `${gql.url}/graphql?${new URLSearchParams({ query: STATS_QUERY, variables: JSON.stringify(STATS_VARIABLES) })}`;
   const total = Object.values(days).reduce((a, b) => a + b, 0);
-  const targets: HttpTarget[] = [
+  const all: HttpTarget[] = [
     {
       label: "ceiling: bare node:http + HGETALL",
       pid: bare.pid,
@@ -175,6 +177,7 @@ async function benchQueries(opts: Options, redisUrl: string, children: ChildProc
       ),
     ),
   ];
+  const targets = all.filter((t, i) => i === 0 || opts.match === undefined || t.label.includes(opts.match));
   for (const t of targets) {
     const { url, ...init } = t.request;
     const res = await fetch(url, init);
