@@ -12,7 +12,7 @@ import type { LiveFeed } from "../live/feed.js";
 import { createSeriesFeed } from "../live/series-feed.js";
 import type { Logger } from "../log.js";
 import type { Metrics } from "../metrics.js";
-import { admitHttp } from "./transport/admission.js";
+import { admitHttp, admitOperation } from "./transport/admission.js";
 import { createGraphqlHttpFront, DEFAULT_HTTP_FRONT } from "./transport/http-front.js";
 import { createResultEncoder } from "./transport/result-encoding.js";
 import { createSseShutdown, useFramedSse } from "./transport/sse.js";
@@ -72,7 +72,7 @@ export function createGraphqlMount(
     live,
     log: deps.log,
     limits,
-    transportPlugins: [useFramedSse(guard, results, sseShutdown)],
+    transportPlugins: [useFramedSse(guard, results, sseShutdown, (op) => admitOperation(limits, op))],
     series,
     liveSeries,
     results,

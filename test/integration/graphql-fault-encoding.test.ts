@@ -99,3 +99,40 @@ describe("a resolver fault: the same error by HTTP, SSE and graphql-ws, logged o
     );
   });
 });
+
+describe("the door for operations (admitOperation) over SSE and graphql-ws", () => {
+  it("a refused subscription: its error as the one event, then complete, and nothing left on the feed", async () => {
+    // No operation may run at all (the flag's floor is 1; only here, in-process, is it 0).
+    const config = testConfig();
+    const log = pino({ level: "silent" });
+    const store = createStatsStore(createMemoryBackend(), createKeySpace(""), { minuteRetentionSeconds: 3600 });
+    const bus = createLiveBus({ pubsub: "memory", redis: "", redisCluster: [], keyPrefix: "" }, log);
+    const feed = createLiveFeed(bus, store, log);
+    const metrics = createMetrics({ defaultMetrics: false });
+    const limits = { ...config.graphql, maxWsOperations: 0 };
+    const tokens = await loadTokenTable(config);
+    const mount = createGraphqlMount({ limits, store, metrics, log, tokens, minuteRetentionSeconds: 3600 }, feed);
+    const app = buildApp({ store, metrics, log, mounts: [mount] });
+    const { url } = await app.start(0, "127.0.0.1");
+    try {
+      const variables = { account: "acme", event: "pageview", year: 2026, month: 11 };
+      const message = "too many operations on this connection: at most 0 may run at once";
+      for (const subscribe of [subscribeSse, subscribeWs]) {
+        const sub = subscribe(url, LiveStatsDocument, variables);
+        try {
+          await sub.done;
+          assert.deepEqual(
+            sub.received.map((r) => r.errors?.map((e) => [e.message, e.extensions?.["code"]])),
+            [[[message, "BAD_USER_INPUT"]]],
+          );
+        } finally {
+          await sub.close();
+        }
+      }
+      assert.equal(feed.subscribers, 0, "nothing stays subscribed");
+    } finally {
+      await mount.close?.();
+      await app.stop();
+    }
+  });
+});

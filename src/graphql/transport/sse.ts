@@ -24,11 +24,12 @@
  * result-encoding.ts's, as for HTTP and graphql-ws.
  */
 import type { ServerResponse } from "node:http";
-import type { ExecutionResult } from "graphql";
+import type { ExecutionResult, GraphQLError } from "graphql";
 import { getSSEProcessor, isAsyncIterable, type Plugin } from "graphql-yoga";
 import type { SendGuard } from "../../http/send-guard.js";
 import { takeEach } from "../../live/channel.js";
 import { type LiveResults, type ServerContext, takeLiveResults } from "../context.js";
+import type { OperationRequest } from "./admission.js";
 import type { ResultEncoder } from "./result-encoding.js";
 
 const KEEP_ALIVE_MS = 12_000;
@@ -71,10 +72,15 @@ export function createSseShutdown(): SseShutdown {
   };
 }
 
+/**
+ * `admit`: the door for each subscription (admission.ts `admitOperation`); a refusal is the
+ * stream's one event, and the subscription is ended at once.
+ */
 export function useFramedSse(
   guard: SendGuard,
   results: ResultEncoder,
   shutdown: SseShutdown = createSseShutdown(),
+  admit: (op: OperationRequest) => GraphQLError | undefined = () => undefined,
 ): Plugin {
   const yogaSse = getSSEProcessor();
   const encoder = new TextEncoder();
@@ -204,10 +210,18 @@ export function useFramedSse(
   };
 
   return {
-    onResultProcess({ result, setResultProcessor, request, serverContext }) {
+    onResultProcess({ result, setResult, setResultProcessor, request, serverContext }) {
       if (!isAsyncIterable(result)) return;
       const accept = request.headers.get("accept") ?? "";
       if (!accept.includes("text/event-stream")) return;
+      // One subscription per response: the connection runs this one alone.
+      const refused = admit({ transport: "sse", running: 1 });
+      if (refused) {
+        // Its iterator ends (detached from the feed); Yoga's SSE processor sends the error, then `complete`.
+        void result[Symbol.asyncIterator]().return?.();
+        setResult({ errors: [refused] });
+        return;
+      }
       const res = (serverContext as Partial<ServerContext>).res;
       // Yoga's GraphQL context is the server context (extended), so the operation's channel is found by it.
       const direct = takeLiveResults(serverContext);
