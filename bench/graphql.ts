@@ -9,7 +9,7 @@
  *    ZeroMQ socket; latency from publish to client receipt, and server CPU per delivered message,
  *    against a bare server that broadcasts one pre-serialised frame per event over plain ws + SSE.
  *
- *   npm run bench:graphql [-- --only http|live --rounds 3 --seconds 5 --connections 50
+ *   npm run bench:graphql [-- --only http|live --match TEXT --rounds 3 --seconds 5 --connections 50
  *                            --subscribers 1000 --ticks 50 --tick-ms 93 --flush-ms 100 --flush-eager
  *                            --transport both|ws|sse --cpu-prof DIR]
  */
@@ -44,6 +44,13 @@ const STATS_VARIABLES = { account: "acme", event: "pageview", year: 2026, month:
 const LIVE_QUERY =
   "subscription Live($account: String!, $event: String!, $year: Int!) { stats(account: $account, event: $event, year: $year) { total segments { key count } } }";
 const TOTAL = /"total":(\d+)/;
+/** The Accept headers of the clients dashboards use (none: graphql-request, curl without -H). */
+const CLIENT_ACCEPTS: Record<string, string | undefined> = {
+  json: "application/json",
+  apollo: "application/graphql-response+json,application/json;q=0.9",
+  urql: "application/graphql-response+json, application/graphql+json, application/json, text/event-stream, multipart/mixed",
+  none: undefined,
+};
 /** USER_HZ: /proc reports CPU time in these ticks (100 on Linux x86-64 and arm64). */
 const TICKS_PER_SECOND = 100;
 
@@ -73,6 +80,8 @@ function parseArgs(argv: string[]) {
     /** Directory for V8 CPU profiles of every server process (open them in Chrome DevTools). */
     cpuProfDir: prof < 0 ? undefined : (argv[prof + 1] ?? "."),
     only,
+    /** Only the query targets whose label contains this (the ceiling always runs). */
+    match: argv.includes("--match") ? argv[argv.indexOf("--match") + 1] : undefined,
     transport,
     rounds: opt("rounds", 3, 15),
     seconds: opt("seconds", 5, 30),
@@ -134,7 +143,7 @@ async function benchQueries(opts: Options, redisUrl: string, children: ChildProc
   const gql = await spawnRole(["serve-graphql", redisUrl, "api"], children);
   const get = `${gql.url}/graphql?${new URLSearchParams({ query: STATS_QUERY, variables: JSON.stringify(STATS_VARIABLES) })}`;
   const total = Object.values(days).reduce((a, b) => a + b, 0);
-  const targets: HttpTarget[] = [
+  const all: HttpTarget[] = [
     {
       label: "ceiling: bare node:http + HGETALL",
       pid: bare.pid,
@@ -149,32 +158,26 @@ async function benchQueries(opts: Options, redisUrl: string, children: ChildProc
       check: (b) => b.includes(`"total":${total}`),
       runs: [],
     },
-    {
-      label: "GraphQL stats (POST)",
-      pid: gql.pid,
-      request: {
-        url: `${gql.url}/graphql`,
-        method: "POST",
-        body: JSON.stringify({ query: STATS_QUERY, variables: STATS_VARIABLES }),
-        headers: { "content-type": "application/json", accept: "application/json" },
-      },
-      check: (b) => b.includes(`"total":${total}`),
-      runs: [],
-    },
-    {
-      label: "GraphQL stats (POST, uncached)",
-      pid: gql.pid,
-      request: {
-        url: `${gql.url}/graphql`,
-        method: "POST",
-        body: JSON.stringify({ query: STATS_QUERY, variables: STATS_VARIABLES }),
-        headers: { "content-type": "application/json", accept: "application/json" },
-      },
-      check: (b) => b.includes(`"total":${total}`),
-      uncached: true,
-      runs: [],
-    },
+    // The Accept lists real clients send: each executed (every body unique) and cached.
+    ...Object.entries(CLIENT_ACCEPTS).flatMap(([client, accept]) =>
+      [false, true].map(
+        (uncached): HttpTarget => ({
+          label: `POST ${client} ${uncached ? "executed" : "cached"}`,
+          pid: gql.pid,
+          request: {
+            url: `${gql.url}/graphql`,
+            method: "POST",
+            body: JSON.stringify({ query: STATS_QUERY, variables: STATS_VARIABLES }),
+            headers: { "content-type": "application/json", ...(accept === undefined ? {} : { accept }) },
+          },
+          check: (b) => b.includes(`"total":${total}`),
+          uncached,
+          runs: [],
+        }),
+      ),
+    ),
   ];
+  const targets = all.filter((t, i) => i === 0 || opts.match === undefined || t.label.includes(opts.match));
   for (const t of targets) {
     const { url, ...init } = t.request;
     const res = await fetch(url, init);
@@ -202,8 +205,8 @@ async function benchQueries(opts: Options, redisUrl: string, children: ChildProc
       cpuUs: median(t.runs.map((f) => f.cpuUs)),
     };
     const ratio = median(t.runs.map((f, i) => f.rps / (ceiling.runs[i] as HttpFigures).rps));
-    // Executed: ≥ 50% of the ceiling with p99 ≤ 20 ms; cached: ≥ 120% of it.
-    const met = t.uncached ? ratio >= 0.5 && m.p99 <= 20 : ratio >= 1.2;
+    // Executed: ≥ 60% of the ceiling with p99 ≤ 20 ms; cached: ≥ 120% of it.
+    const met = t.uncached ? ratio >= 0.6 && m.p99 <= 20 : ratio >= 1.2;
     const verdict =
       t === ceiling
         ? ""
@@ -211,7 +214,7 @@ async function benchQueries(opts: Options, redisUrl: string, children: ChildProc
     console.log(`  ${t.label.padEnd(36)} ${fmtHttp(m)}${verdict}`);
   }
   console.log(
-    "  targets: executed ≥ 50% of the ceiling's req/s with p99 ≤ 20 ms; cached ≥ 120% (ratios are per round, then the median)",
+    "  targets: executed ≥ 60% of the ceiling's req/s with p99 ≤ 20 ms; cached ≥ 120% (ratios are per round, then the median)",
   );
 }
 

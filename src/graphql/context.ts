@@ -1,7 +1,9 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
+import type { ExecutionResult } from "graphql";
 import type { Principal } from "../auth/tokens.js";
 import type { StatsStore } from "../domain/types.js";
 import type { MemoryBudget } from "../http/memory-budget.js";
+import type { MappedChannel } from "../live/channel.js";
 import type { LiveFeed } from "../live/feed.js";
 import type { SeriesFeed } from "../live/series-feed.js";
 import type { PlanCache } from "../live/series-read.js";
@@ -26,7 +28,17 @@ export interface GraphqlContext {
    * request): costly work not yet started is then skipped.
    */
   open(): boolean;
+  /**
+   * A live subscription's results, to be taken by callback and written straight to the socket
+   * (decision 2): set by the shared execution plugin (plugins/use-shared-execution.ts) when the
+   * operation subscribes; the transport that writes them takes them (and sets this back to
+   * undefined), and must still end the operation's iterator. Absent on queries.
+   */
+  liveResults?: LiveResults | undefined;
 }
+
+/** The results of one live subscription, read by callback (see Channel.take). */
+export type LiveResults = Pick<MappedChannel<ExecutionResult>, "take">;
 
 export interface SeriesContext {
   now: () => number;
@@ -63,4 +75,13 @@ export interface ServerContext {
 export interface CostMeter {
   /** undefined until the first series field charges (then: the operation's static cost). */
   spent: number | undefined;
+}
+
+/** The live results a subscription's context carries, handed out once (the caller writes them). */
+export function takeLiveResults(context: unknown): LiveResults | undefined {
+  if (typeof context !== "object" || context === null) return undefined;
+  const slot = context as Partial<GraphqlContext>;
+  const results = slot.liveResults;
+  slot.liveResults = undefined;
+  return results;
 }

@@ -16,9 +16,10 @@ import { createPlanCache } from "../live/series-read.js";
 import { createTopFeed } from "../live/top-feed.js";
 import { createRateLimitedLog, type Logger } from "../log.js";
 import type { Metrics } from "../metrics.js";
-import { admitHttp } from "./transport/admission.js";
+import { admitHttp, admitOperation } from "./transport/admission.js";
 import { createChurnLimit } from "./transport/churn-limit.js";
-import { createQueryCache, DEFAULT_QUERY_CACHE } from "./transport/query-cache.js";
+import { createGraphqlHttpFront, DEFAULT_HTTP_FRONT } from "./transport/http-front.js";
+import { createResultEncoder } from "./transport/result-encoding.js";
 import { createSseShutdown, useFramedSse } from "./transport/sse.js";
 import { refuseSseSingleConnection } from "./transport/sse-single-connection.js";
 import { createGraphqlWsServer } from "./transport/ws.js";
@@ -79,7 +80,7 @@ export function createGraphqlMount(
   });
   metrics.observeMemoryBudget(() => memory.limitBytes);
   const plans = createPlanCache(PLAN_CACHE_BYTES);
-  metrics.observeCaches(() => [plans.stats(), ...zoneCacheStats(), ...cache.stats()]);
+  metrics.observeCaches(() => [plans.stats(), ...zoneCacheStats(), ...front.stats()]);
   const series = {
     now: Date.now,
     maxPoints: limits.maxSeriesPoints,
@@ -98,39 +99,47 @@ export function createGraphqlMount(
   );
   const liveTop = createTopFeed(live, deps.store, deps.log, series);
   const sseShutdown = createSseShutdown();
+  // What a client is shown of a result, and the one log line per fault: the same for every transport.
+  const results = createResultEncoder(deps.log);
   const yoga = createStatsYoga({
     store: deps.store,
     live,
     log: deps.log,
     limits,
-    transportPlugins: [useFramedSse(guard, sseShutdown)],
+    transportPlugins: [useFramedSse(guard, results, sseShutdown, (op) => admitOperation(limits, op))],
     series,
     liveSeries,
     observeCaches: (source) => metrics.observeCaches(source),
     liveTop,
+    results,
   });
-  const ws = createGraphqlWsServer(yoga, limits, guard, deps.log, deps.tokens, churn);
-  // Without flush announcements nothing may be kept (maxEntries 0), but queries still take the
-  // direct executed path.
-  const cache = createQueryCache(yoga, {
-    ...DEFAULT_QUERY_CACHE,
-    maxEntries: onFlushed ? DEFAULT_QUERY_CACHE.maxEntries : 0,
+  const ws = createGraphqlWsServer(yoga, limits, guard, deps.log, deps.tokens, results, churn);
+  // Without flush announcements nothing may be kept (maxEntries 0), but known queries still take
+  // the fast road.
+  const answered = {
+    cache: metrics.graphqlQueries.labels({ answered_by: "cache" }),
+    direct: metrics.graphqlQueries.labels({ answered_by: "direct" }),
+    yoga: metrics.graphqlQueries.labels({ answered_by: "yoga" }),
+  };
+  const front = createGraphqlHttpFront(yoga, results, {
+    ...DEFAULT_HTTP_FRONT,
+    maxEntries: onFlushed ? DEFAULT_HTTP_FRONT.maxEntries : 0,
     maxRequestBytes: limits.maxRequestBytes,
     csrfPrevention: limits.csrfPrevention,
-    onAnswered: (by) => metrics.graphqlQueries.inc({ answered_by: by }),
+    // One child per label value, bound once: no label hashing per request.
+    onAnswered: (by) => answered[by].inc(),
   });
-  onFlushed?.(() => cache.invalidate());
+  onFlushed?.(() => front.invalidate());
   let closing: Promise<void> | undefined;
   return {
     prefix: "/graphql",
     async handle(req, res) {
       if (refuseSseSingleConnection(req, res)) return;
-      // Before the cache: its hits skip Yoga, and an unauthenticated request gets nothing.
+      // Before the front: its cache hits skip Yoga, and an unauthenticated request gets nothing.
       const context = admitHttp(deps.tokens, req, res);
       if (!context) return;
       if (churn.refuseSse(req, res)) return;
-      if (await cache.handle(req, res, context)) return;
-      await yoga.handle(req, res, context);
+      await front.handle(req, res, context);
     },
     upgrade: (req, socket, head) => ws.handleUpgrade(req, socket, head),
     close() {

@@ -3,13 +3,12 @@
  * HTTP (queries, and subscriptions over SSE) goes straight through it; graphql-ws goes through
  * its `getEnveloped` (ws.ts), so both run the same envelop plugins and limits.
  */
-import { type DocumentNode, type ExecutionResult, GraphQLError } from "graphql";
-import { createYoga, maskError, type Plugin, type YogaServerInstance } from "graphql-yoga";
+import type { DocumentNode } from "graphql";
+import { createYoga, type Plugin, type YogaServerInstance } from "graphql-yoga";
 import type { GraphqlLimits } from "../config.js";
 import { type CacheStats, createSizedCache as createBytesCache } from "../domain/sized-cache.js";
 import type { StatsStore } from "../domain/types.js";
 import { renderOfflineGraphiQL } from "../http/graphiql.js";
-import { FellBehind } from "../live/channel.js";
 import type { LiveFeed } from "../live/feed.js";
 import type { SeriesFeed } from "../live/series-feed.js";
 import type { TopFeed } from "../live/top-feed.js";
@@ -32,6 +31,8 @@ export interface StatsYogaOptions {
   series: SeriesContext;
   liveSeries: SeriesFeed;
   liveTop: TopFeed;
+  /** The masking (and its log line) every transport shares: transport/result-encoding.ts makes it. */
+  results: ErrorMasking;
   /** Given what Yoga's own caches (parsed documents) hold, for /metrics. */
   observeCaches?: (source: () => CacheStats[]) => void;
 }
@@ -57,42 +58,14 @@ function yogaCache<V>(name: string, maxBytes: number, bytesOf: (source: string) 
   };
 }
 
-/** Yoga's message for a masked error (its default, which we keep). */
-const MASKED_MESSAGE = "Unexpected error.";
-
-const maskers = new WeakMap<object, (result: ExecutionResult) => ExecutionResult>();
-
-/**
- * What this server's error masking makes of a result, as envelop's masking applies it to every
- * subscription result: for a transport that writes results without that map (see
- * plugins/use-shared-execution.ts). The same `maskError`, the same message; masking a masked
- * result changes nothing.
- */
-export function resultMasker(yoga: object): (result: ExecutionResult) => ExecutionResult {
-  const masker = maskers.get(yoga);
-  if (!masker) throw new Error("not a Yoga made by createStatsYoga");
-  return masker;
+/** Yoga's `maskedErrors`, and which errors it already logged (Yoga's logger is told of them again). */
+export interface ErrorMasking {
+  readonly maskedErrors: { errorMessage: string; maskError(error: unknown, message: string): Error };
+  logged(error: unknown): boolean;
 }
 
 export function createStatsYoga(opts: StatsYogaOptions): StatsYoga {
-  const { store, live, log, limits, transportPlugins, series, liveSeries, liveTop } = opts;
-  const maskedErrors = {
-    errorMessage: MASKED_MESSAGE,
-    // Never include internals, whatever NODE_ENV says; log what was hidden, with its path.
-    maskError(error: unknown, message: string) {
-      // A subscriber too slow to follow is told so (it is not a fault of the server's).
-      const cause = error instanceof GraphQLError ? error.originalError : error;
-      if (cause instanceof FellBehind) {
-        return new GraphQLError(cause.message, { extensions: { code: "SUBSCRIBER_TOO_SLOW" } });
-      }
-      const masked = maskError(error, message, false);
-      if (masked !== error) {
-        const original = error instanceof Error && "originalError" in error ? error.originalError : error;
-        log.error({ err: original, path: (error as { path?: unknown }).path }, "GraphQL operation failed unexpectedly");
-      }
-      return masked;
-    },
-  };
+  const { store, live, log, limits, transportPlugins, series, liveSeries, liveTop, results } = opts;
   const documents = yogaCache<DocumentNode>(
     "documents",
     DOCUMENT_CACHE_BYTES,
@@ -105,10 +78,6 @@ export function createStatsYoga(opts: StatsYogaOptions): StatsYoga {
     (q) => 16 + q.length + ERROR_BYTES,
   );
   opts.observeCaches?.(() => [documents.stats(), documentErrors.stats()]);
-  const maskResult = (result: ExecutionResult): ExecutionResult =>
-    result.errors?.length
-      ? { ...result, errors: result.errors.map((e) => maskedErrors.maskError(e, MASKED_MESSAGE) as GraphQLError) }
-      : result;
   const yoga = createYoga<ServerContext, GraphqlContext>({
     schema,
     graphqlEndpoint: "/graphql",
@@ -136,9 +105,6 @@ export function createStatsYoga(opts: StatsYogaOptions): StatsYoga {
       ...limitPlugins(limits),
       useJitQueries((errors) => log.error({ errors }, "graphql-jit could not compile a query; it runs interpreted")),
       useSharedSubscriptionExecution(),
-      // Plugins are handed the server inside the adapter createYoga returns: known by both, and before
-      // the transports' plugins, which look their masking up at their own init.
-      { onYogaInit: ({ yoga: server }) => void maskers.set(server, maskResult) },
       ...transportPlugins,
     ],
     // Served from this process, nothing from a CDN (src/http/graphiql.ts); opens on two tabs.
@@ -148,15 +114,12 @@ export function createStatsYoga(opts: StatsYogaOptions): StatsYoga {
       debug: (...args) => log.debug({ args }, "yoga"),
       info: (...args) => log.info({ args }, "yoga"),
       warn: (...args) => log.warn({ args }, "yoga"),
-      error: (...args) =>
-        // Yoga logs each error its masking changed; a subscriber too slow to follow is not a fault.
-        args[0] instanceof FellBehind
-          ? log.warn({ limit: args[0].limit }, "an increments subscriber fell behind; its subscription ended")
-          : log.error({ args }, "yoga"),
+      // Yoga logs each error its masking changed (and its error handler once more): the masking
+      // logged it already, with its path (transport/result-encoding.ts).
+      error: (...args) => (args.length === 1 && results.logged(args[0]) ? undefined : log.error({ args }, "yoga")),
     },
-    maskedErrors,
+    maskedErrors: results.maskedErrors,
   });
-  maskers.set(yoga, maskResult);
   return yoga;
 }
 

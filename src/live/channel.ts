@@ -156,6 +156,7 @@ export function createChannel<T>(policy: ChannelPolicy, onClose: () => void): Ch
         const reject = waitingReject;
         waiting = undefined;
         waitingReject = undefined;
+        failure = undefined; // reported, here: the next next() finds the channel done
         close();
         reject(error);
       }
@@ -166,7 +167,10 @@ export function createChannel<T>(policy: ChannelPolicy, onClose: () => void): Ch
         return r instanceof Promise ? r : Promise.resolve(r);
       }
       if (failure) {
+        // Reported once: an iterator that threw is done (a reader that asks again, as Yoga's
+        // error mapping does, must not get the error again, and again).
         const error = failure;
+        failure = undefined;
         close();
         return Promise.reject(error);
       }

@@ -9,6 +9,7 @@
  */
 import assert from "node:assert/strict";
 import { once } from "node:events";
+import { type IncomingMessage, request } from "node:http";
 import { after, before, describe, it } from "node:test";
 import { print } from "graphql";
 import { pino } from "pino";
@@ -120,6 +121,66 @@ describe("live subscriptions: how they end (graphql-ws and SSE)", () => {
       assert.equal(feed.subscribers, 1, "still subscribed");
     } finally {
       await sub.close();
+    }
+  });
+
+  it("SSE: a subscriber that falls more than the backlog behind gets what fits, then the error as an event, then the end", async () => {
+    const account = "behind-sse-slow";
+    // A raw SSE response whose client stops reading, so the server's writes back up.
+    const events: string[] = [];
+    let ended = false;
+    let response: IncomingMessage | undefined;
+    const req = request(`${url}/graphql`, {
+      method: "POST",
+      headers: { "content-type": "application/json", accept: "text/event-stream" },
+    });
+    req.on("response", (res: IncomingMessage) => {
+      response = res;
+      let buffer = "";
+      res.setEncoding("utf8");
+      res.on("data", (d: string) => {
+        buffer += d;
+        for (let end = buffer.indexOf("\n\n"); end >= 0; end = buffer.indexOf("\n\n")) {
+          events.push(buffer.slice(0, end));
+          buffer = buffer.slice(end + 2);
+        }
+      });
+      res.on("end", () => {
+        ended = true;
+      });
+    });
+    req.end(JSON.stringify({ query: print(IncrementsDocument), variables: { account } }));
+    try {
+      await eventually(
+        async () => feed.subscribers === 1 && events.length > 0,
+        "subscribed (the first keep-alive came)",
+      );
+      (response as IncomingMessage).pause();
+      // Far more than the kernel's socket buffers hold: the writes back up, the backlog overflows.
+      const many = Array.from({ length: 60_000 }, (_, i) => ({ ...minuteOf(account, i % 60), event: `e${i}` }));
+      await flush(many);
+      (response as IncomingMessage).resume();
+      await eventually(async () => ended, "the stream ended", 60_000).catch((e: Error) => {
+        throw new Error(`${e.message}: ${events.length} events, the last ${events.at(-1)?.slice(0, 200)}`);
+      });
+      const nexts = events.filter((e) => e.startsWith("event: next"));
+      const last = JSON.parse((nexts.at(-1) as string).slice("event: next\ndata: ".length)) as {
+        data?: unknown;
+        errors?: Array<{ message: string; extensions?: { code?: string } }>;
+      };
+      assert.ok(
+        nexts.length > 1 && nexts.length < many.length,
+        `some increments came, then it fell behind (${nexts.length})`,
+      );
+      assert.deepEqual(
+        last.errors?.map((e) => [e.message, e.extensions?.code]),
+        [["subscriber fell more than 3 messages behind; subscription ended", "SUBSCRIBER_TOO_SLOW"]],
+        "told why before the stream ends",
+      );
+      assert.equal(events.at(-1), "event: complete\ndata:", "then the subscription is over");
+      await eventually(async () => feed.subscribers === 0, "detached from the feed");
+    } finally {
+      req.destroy();
     }
   });
 

@@ -11,7 +11,8 @@ import { type ExecutionResult, GraphQLError, parse } from "graphql";
 import type { Plugin } from "graphql-yoga";
 import { pino } from "pino";
 import type { GraphqlLimits } from "../../src/config.js";
-import { createStatsYoga, resultMasker } from "../../src/graphql/yoga.js";
+import { createResultEncoder } from "../../src/graphql/transport/result-encoding.js";
+import { createStatsYoga } from "../../src/graphql/yoga.js";
 import { testConfig } from "../helpers/service.js";
 
 type OnNext = (payload: { args: unknown; result: ExecutionResult; setResult(r: ExecutionResult): void }) => void;
@@ -20,6 +21,7 @@ function build() {
   const lines: string[] = [];
   const log = pino({ level: "error" }, { write: (line: string) => lines.push(line) });
   const limits: GraphqlLimits = testConfig().graphql;
+  const results = createResultEncoder(log);
   const yoga = createStatsYoga({
     store: {} as never,
     live: {} as never,
@@ -29,8 +31,9 @@ function build() {
     series: {} as never,
     liveSeries: {} as never,
     liveTop: {} as never,
+    results,
   });
-  return { yoga, lines };
+  return { yoga, lines, results };
 }
 
 /** Every per-result (`onNext`) hook the server's plugins put on a subscription's results. */
@@ -64,14 +67,15 @@ const userError = () => new GraphQLError("account must not be empty", { extensio
 
 describe("live results written without envelop's per-result map", () => {
   it("the only per-result hook on subscriptions is error masking, and the direct writers mask the same way", () => {
-    const { yoga } = build();
+    const { yoga, results } = build();
     const hooks = perResultHooks(yoga);
     assert.equal(hooks.length, 1, "one per-result hook: error masking");
     const result: ExecutionResult = { data: { increments: null }, errors: [internal(), userError()] };
     let byEnvelop: ExecutionResult = result;
     hooks[0]?.({ args: {}, result, setResult: (r) => (byEnvelop = r) });
-    const direct = resultMasker(yoga)(result);
-    const json = (r: ExecutionResult) => JSON.parse(JSON.stringify({ ...r, errors: r.errors?.map((e) => e.toJSON()) }));
+    const direct = results.mask(result);
+    const json = (r: ExecutionResult) =>
+      JSON.parse(JSON.stringify({ ...r, errors: r.errors?.map((e: GraphQLError) => e.toJSON()) }));
     assert.deepEqual(json(direct), json(byEnvelop));
     assert.deepEqual(
       direct.errors?.map((e) => e.message),
@@ -81,8 +85,8 @@ describe("live results written without envelop's per-result map", () => {
   });
 
   it("logs what it hid, leaves a result without errors as it is, and masking twice changes nothing", () => {
-    const { yoga, lines } = build();
-    const mask = resultMasker(yoga);
+    const { results, lines } = build();
+    const { mask } = results;
     const clean: ExecutionResult = { data: { stats: { total: 1 } } };
     assert.equal(mask(clean), clean);
     const once = mask({ data: null, errors: [internal()] });

@@ -8,7 +8,7 @@
  */
 import { GraphQLError, type OperationDefinitionNode, type ValidationContext } from "graphql";
 import type { Plugin } from "graphql-yoga";
-import { costOf, rememberStaticCost } from "../schema/cost.js";
+import { costOf } from "../schema/cost.js";
 
 /** Refuses an operation whose static cost is over `maxCost` (a validation error, BAD_USER_INPUT). */
 export function useCostLimit(maxCost: number): Plugin {
@@ -16,8 +16,7 @@ export function useCostLimit(maxCost: number): Plugin {
     onValidate({ addValidationRule }) {
       addValidationRule((ctx: ValidationContext) => ({
         OperationDefinition(operation: OperationDefinitionNode) {
-          const cost = costOf(ctx, operation);
-          rememberStaticCost(operation, cost);
+          const cost = costOf((name) => ctx.getFragment(name) ?? undefined, operation);
           if (cost > maxCost) {
             ctx.reportError(
               new GraphQLError(`Query Cost limit of ${maxCost} exceeded, found ${cost}.`, {

@@ -21,6 +21,8 @@ import {
 } from "graphql";
 
 export function useJitQueries(onError: (error: unknown) => void): ReturnType<typeof useGraphQlJit> {
+  /** Per operation: its variables when every one is a built-in scalar (or null when one is not). */
+  const scalarVariables = new WeakMap<OperationDefinitionNode, ScalarVariable[] | null>();
   return useGraphQlJit(
     {},
     {
@@ -32,7 +34,7 @@ export function useJitQueries(onError: (error: unknown) => void): ReturnType<typ
         const variables = operation.variableDefinitions ?? [];
         if (variables.length === 0) return true;
         const values = (args.variableValues ?? {}) as Record<string, unknown>;
-        if (builtInScalarsCoerce(operation, values)) return true;
+        if (builtInScalarsCoerce(scalarVariables, operation, values)) return true;
         return getVariableValues(args.schema as GraphQLSchema, variables, values).errors === undefined;
       },
       onError: (result) => onError(result.errors),
@@ -49,8 +51,6 @@ interface ScalarVariable {
 }
 
 const BUILT_IN_SCALARS = new Set(["String", "Int", "Float", "Boolean", "ID"]);
-/** Per operation: its variables when every one is a built-in scalar (or null when one is not). */
-const scalarVariables = new WeakMap<OperationDefinitionNode, ScalarVariable[] | null>();
 
 /**
  * True when every variable of the operation is of a built-in scalar type and its value is one
@@ -58,7 +58,11 @@ const scalarVariables = new WeakMap<OperationDefinitionNode, ScalarVariable[] | 
  * coercion cannot fail, and the full coercion (the executed path's largest single cost after
  * I/O in the profile) is not run twice. False means "not known": the caller coerces for real.
  */
-function builtInScalarsCoerce(operation: OperationDefinitionNode, values: Record<string, unknown>): boolean {
+function builtInScalarsCoerce(
+  scalarVariables: WeakMap<OperationDefinitionNode, ScalarVariable[] | null>,
+  operation: OperationDefinitionNode,
+  values: Record<string, unknown>,
+): boolean {
   let defs = scalarVariables.get(operation);
   if (defs === undefined) {
     defs = [];

@@ -13,33 +13,18 @@
  * through the iterator chain.
  *
  * A transport can also write these results to its client without the per-subscriber iterator
- * chain (envelop's error masking map, graphql-ws's or the SSE loop's `for await`): `directSource`
- * hands it the operation's channel, from which it takes each result by callback (Channel.take)
- * and masks it once per shared result (`resultMasker`, yoga.ts). The end of the stream (done, or an
- * error) still goes through the chain.
+ * chain (envelop's error masking map, graphql-ws's or the SSE loop's `for await`): the operation's
+ * context carries its channel (`GraphqlContext.liveResults`), from which the transport takes each
+ * result by callback (Channel.take) and encodes it once per shared result, masking included
+ * (transport/result-encoding.ts). The end of the stream (done, or an error) still goes through
+ * the chain.
  */
 import { createSourceEventStream, type DocumentNode, type ExecutionResult, execute } from "graphql";
 import { isAsyncIterable, mapAsyncIterator, type Plugin } from "graphql-yoga";
 import type { Channel, MappedChannel } from "../../live/channel.js";
+import type { GraphqlContext } from "../context.js";
 
 type Result = ExecutionResult | Promise<ExecutionResult>;
-
-/** The results of one subscription, to be taken by callback (see Channel.take). */
-export type DirectSource = Pick<MappedChannel<ExecutionResult>, "take">;
-
-/** Per GraphQL context (one per operation): the channel its subscription reads from, once. */
-const directSources = new WeakMap<object, DirectSource>();
-
-/**
- * The live channel behind the subscription that ran with `context`, when it has one; handed out
- * once. The transport that takes it must still end the operation's iterator (return()).
- */
-export function directSource(context: unknown): DirectSource | undefined {
-  if (typeof context !== "object" || context === null) return undefined;
-  const source = directSources.get(context);
-  directSources.delete(context);
-  return source;
-}
 
 export function useSharedSubscriptionExecution(): Plugin {
   const documentIds = new WeakMap<DocumentNode, number>();
@@ -81,8 +66,9 @@ export function useSharedSubscriptionExecution(): Plugin {
         const channel = source as Partial<Channel<unknown>>;
         if (typeof channel.mapped !== "function") return mapAsyncIterator(source, map);
         const results = channel.mapped(map);
+        // Handed to the transport in the operation's context (GraphqlContext.liveResults).
         if (typeof args.contextValue === "object" && args.contextValue !== null)
-          directSources.set(args.contextValue, results as MappedChannel<ExecutionResult>);
+          (args.contextValue as Partial<GraphqlContext>).liveResults = results as MappedChannel<ExecutionResult>;
         return results;
       });
     },

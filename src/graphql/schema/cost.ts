@@ -10,11 +10,11 @@
 import {
   type ASTNode,
   type FieldNode,
+  type FragmentDefinitionNode,
   type GraphQLResolveInfo,
   Kind,
   type OperationDefinitionNode,
   type SelectionSetNode,
-  type ValidationContext,
 } from "graphql";
 import type { CostMeter } from "../context.js";
 import { badUserInput } from "./errors.js";
@@ -23,19 +23,11 @@ const OBJECT_COST = 2;
 const SCALAR_COST = 1;
 const DEPTH_FACTOR = 1.5;
 
-/** Static cost of each validated operation (the same node is executed: Yoga caches parsed documents). */
-const staticCosts = new WeakMap<OperationDefinitionNode, number>();
-
-/** Kept by the cost rule (plugins/use-cost-limit.ts) when it validates an operation. */
-export function rememberStaticCost(operation: OperationDefinitionNode, cost: number): void {
-  staticCosts.set(operation, cost);
-}
-
-export function staticCostOf(operation: OperationDefinitionNode): number {
-  return staticCosts.get(operation) ?? 0;
-}
-
-export function costOf(ctx: ValidationContext, operation: OperationDefinitionNode): number {
+/** The operation's static cost; `fragment(name)`: a fragment of its document (validation's or execution's). */
+export function costOf(
+  fragment: (name: string) => FragmentDefinitionNode | undefined,
+  operation: OperationDefinitionNode,
+): number {
   const visited = new Map<string, number>();
   const complexity = (node: ASTNode): number => {
     if (node.kind === Kind.FIELD && node.name.value === "__schema") return 0;
@@ -51,9 +43,9 @@ export function costOf(ctx: ValidationContext, operation: OperationDefinitionNod
       const seen = visited.get(name);
       if (seen !== undefined) return cost + DEPTH_FACTOR * Math.max(seen, 0);
       visited.set(name, -1);
-      const fragment = ctx.getFragment(name);
-      if (fragment) {
-        const fragmentCost = complexity(fragment);
+      const definition = fragment(name);
+      if (definition) {
+        const fragmentCost = complexity(definition);
         cost += DEPTH_FACTOR * fragmentCost;
         visited.set(name, fragmentCost);
       }
@@ -95,7 +87,8 @@ export function chargePoints(
   const selected = valuesPerItem(info, "points");
   const per = Math.max(1, selected);
   const cost = points * per * (withPrevious ? 2 : 1);
-  meter.spent = (meter.spent ?? staticCostOf(info.operation)) + cost;
+  // The static part once per operation, from the operation itself (the limit plugin checked it).
+  meter.spent = (meter.spent ?? costOf((name) => info.fragments[name], info.operation)) + cost;
   if (meter.spent > maxCost) {
     throw badUserInput(
       `Query Cost limit of ${maxCost} exceeded, found ${meter.spent}: ${info.fieldName} returns ${points} points${withPrevious ? " (and as many in previous)" : ""}${selected === 0 ? ", each read and summed (1 each) even when points are not selected" : ` of ${per} values each`}; select fewer fields or ask for fewer points`,
@@ -112,7 +105,7 @@ export function chargeItems(
   items: number,
 ): void {
   const per = valuesPerItem(info, list);
-  meter.spent = (meter.spent ?? staticCostOf(info.operation)) + items * per;
+  meter.spent = (meter.spent ?? costOf((name) => info.fragments[name], info.operation)) + items * per;
   if (meter.spent > maxCost) {
     throw badUserInput(
       `Query Cost limit of ${maxCost} exceeded, found ${meter.spent}: ${info.fieldName} returns up to ${items} ${list} of ${per} values each; select fewer fields or ask for fewer`,

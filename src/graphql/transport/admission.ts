@@ -7,9 +7,11 @@
  * a token for every operation it sends) and CORS preflights (browsers never send credentials on them).
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
+import { GraphQLError } from "graphql";
 import { CloseCode } from "graphql-ws";
 import { authenticateRequest, authenticateToken, NOBODY } from "../../auth/request.js";
 import { type Principal, presentedToken, type TokenTable } from "../../auth/tokens.js";
+import type { GraphqlLimits } from "../../config.js";
 import type { ServerContext } from "../context.js";
 
 /** Authenticates an HTTP request to /graphql: its server context, or undefined once it was answered 401. */
@@ -50,6 +52,28 @@ export function admitConnection(
     fromPayload === undefined ? authenticateRequest(tokens, request) : authenticateToken(tokens, fromPayload);
   if (auth.ok) return auth.principal;
   close(CloseCode.Unauthorized, auth.reason);
+  return undefined;
+}
+
+/** An operation a transport is about to start, as its door sees it. */
+export interface OperationRequest {
+  transport: "ws" | "sse";
+  /** Operations running on the same connection, this one included (SSE: one per response). */
+  running: number;
+}
+
+/**
+ * The door for each operation a long-lived connection starts (graphql-ws subscribe, an SSE
+ * subscription): the error to refuse it with, or undefined. THE place for per-operation bounds
+ * (operations at once; a subscribe/complete churn bound belongs here too).
+ */
+export function admitOperation(limits: GraphqlLimits, op: OperationRequest): GraphQLError | undefined {
+  if (op.running > limits.maxWsOperations) {
+    return new GraphQLError(
+      `too many operations on this connection: at most ${limits.maxWsOperations} may run at once`,
+      { extensions: { code: "BAD_USER_INPUT" } },
+    );
+  }
   return undefined;
 }
 

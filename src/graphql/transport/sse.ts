@@ -16,18 +16,21 @@
  * so a client that reads slowly gets the newest state, and one that stopped reading is closed
  * by the send guard (http/send-guard.ts) — what waits for it is bounded meanwhile.
  *
- * A live subscription's results are written straight from its channel (Channel.take; see
- * plugins/use-shared-execution.ts): no promise and no iterator chain per message. The stream's
- * end (done, or an error) is then read from Yoga's iterator as before.
+ * A live subscription's results are written straight from its channel (Channel.take), which
+ * its context carries (GraphqlContext.liveResults; see plugins/use-shared-execution.ts): no
+ * promise and no iterator chain per message. The stream's end (done, or an error such as
+ * SUBSCRIBER_TOO_SLOW, sent as a last `next` event before `complete`) is then read from Yoga's
+ * iterator. What a client is shown of a result (masking, the fields it may see, the JSON) is
+ * result-encoding.ts's, as for HTTP and graphql-ws.
  */
 import type { ServerResponse } from "node:http";
-import { type ExecutionResult, GraphQLError } from "graphql";
+import type { ExecutionResult, GraphQLError } from "graphql";
 import { getSSEProcessor, isAsyncIterable, type Plugin } from "graphql-yoga";
 import type { SendGuard } from "../../http/send-guard.js";
 import { takeEach } from "../../live/channel.js";
-import type { ServerContext } from "../context.js";
-import { type DirectSource, directSource } from "../plugins/use-shared-execution.js";
-import { resultMasker } from "../yoga.js";
+import { type LiveResults, type ServerContext, takeLiveResults } from "../context.js";
+import type { OperationRequest } from "./admission.js";
+import type { ResultEncoder } from "./result-encoding.js";
 
 const KEEP_ALIVE_MS = 12_000;
 type FetchAPI = Parameters<ReturnType<typeof getSSEProcessor>>[1];
@@ -69,20 +72,26 @@ export function createSseShutdown(): SseShutdown {
   };
 }
 
-export function useFramedSse(guard: SendGuard, shutdown: SseShutdown = createSseShutdown()): Plugin {
+/**
+ * `admit`: the door for each subscription (admission.ts `admitOperation`); a refusal is the
+ * stream's one event, and the subscription is ended at once.
+ */
+export function useFramedSse(
+  guard: SendGuard,
+  results: ResultEncoder,
+  shutdown: SseShutdown = createSseShutdown(),
+  admit: (op: OperationRequest) => GraphQLError | undefined = () => undefined,
+): Plugin {
   const yogaSse = getSSEProcessor();
   const encoder = new TextEncoder();
   const frames = new WeakMap<object, Uint8Array>();
   const PING = encoder.encode(":\n\n");
   const COMPLETE = encoder.encode("event: complete\ndata:\n\n");
 
-  /** The served Yoga's error masking (set at its init), which direct results have not been through. */
-  let mask: (result: ExecutionResult) => ExecutionResult = (result) => result;
-
   const frame = (result: ExecutionResult): Uint8Array => {
     let bytes = frames.get(result);
     if (!bytes) {
-      bytes = encoder.encode(`event: next\ndata: ${serialize(mask(result))}\n\n`);
+      bytes = encoder.encode(`event: next\ndata: ${results.json(result)}\n\n`);
       frames.set(result, bytes);
     }
     return bytes;
@@ -100,7 +109,7 @@ export function useFramedSse(guard: SendGuard, shutdown: SseShutdown = createSse
     results: AsyncIterable<ExecutionResult>,
     fetchAPI: FetchAPI,
     res: ServerResponse,
-    direct: DirectSource | undefined,
+    direct: LiveResults | undefined,
   ): Promise<Response> => {
     const iterator = results[Symbol.asyncIterator]();
     let gone = false;
@@ -136,7 +145,7 @@ export function useFramedSse(guard: SendGuard, shutdown: SseShutdown = createSse
      * Writes what the channel hands over until it has nothing more to hand (or the client is
      * gone); a value is taken once the previous one is written, or once the response drained.
      */
-    const writeDirect = (source: DirectSource) =>
+    const writeDirect = (source: LiveResults) =>
       new Promise<void>((resolve, reject) => {
         takeEach(
           source,
@@ -201,16 +210,21 @@ export function useFramedSse(guard: SendGuard, shutdown: SseShutdown = createSse
   };
 
   return {
-    onYogaInit({ yoga }) {
-      mask = resultMasker(yoga);
-    },
-    onResultProcess({ result, setResultProcessor, request, serverContext }) {
+    onResultProcess({ result, setResult, setResultProcessor, request, serverContext }) {
       if (!isAsyncIterable(result)) return;
       const accept = request.headers.get("accept") ?? "";
       if (!accept.includes("text/event-stream")) return;
+      // One subscription per response: the connection runs this one alone.
+      const refused = admit({ transport: "sse", running: 1 });
+      if (refused) {
+        // Its iterator ends (detached from the feed); Yoga's SSE processor sends the error, then `complete`.
+        void result[Symbol.asyncIterator]().return?.();
+        setResult({ errors: [refused] });
+        return;
+      }
       const res = (serverContext as Partial<ServerContext>).res;
       // Yoga's GraphQL context is the server context (extended), so the operation's channel is found by it.
-      const direct = directSource(serverContext);
+      const direct = takeLiveResults(serverContext);
       setResultProcessor(
         (r, fetchAPI, mediaType) =>
           // Without a node:http response (not through our server), Yoga's own framing: same wire format.
@@ -221,27 +235,4 @@ export function useFramedSse(guard: SendGuard, shutdown: SseShutdown = createSse
       );
     },
   };
-}
-
-/** A result as clients see it: errors as their JSON, without Yoga's internal extensions. */
-function serialize(result: ExecutionResult): string {
-  if (!result.errors?.length && !result.extensions) return JSON.stringify(result);
-  const { errors, extensions, ...rest } = result;
-  return JSON.stringify({
-    ...rest,
-    ...(errors?.length ? { errors: errors.map(publicError) } : {}),
-    ...(extensions && Object.keys(extensions).some((k) => k !== "http") ? { extensions: withoutHttp(extensions) } : {}),
-  });
-}
-
-function publicError(error: GraphQLError | Error) {
-  const json = error instanceof GraphQLError ? error.toJSON() : { message: error.message };
-  if (!("extensions" in json) || !json.extensions) return json;
-  const { http: _http, unexpected: _unexpected, ...extensions } = json.extensions;
-  return Object.keys(extensions).length ? { ...json, extensions } : { ...json, extensions: undefined };
-}
-
-function withoutHttp(extensions: Record<string, unknown>): Record<string, unknown> {
-  const { http: _http, ...rest } = extensions;
-  return rest;
 }

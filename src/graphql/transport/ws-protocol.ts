@@ -4,22 +4,19 @@
  * and executed through Yoga's `getEnveloped`, so the plugins, limits and error masking of the
  * HTTP path apply here too. API tokens are checked once per connection, at connection_init.
  *
- * A `next` message is serialised once per result object, not once per subscriber: live results
- * are one object for every subscriber of a period and operation (plugins/use-shared-execution.ts).
- * graphql-ws builds and stringifies `{id, type: "next", payload}` itself, so `onNext` hands it a
- * stand-in payload that serialises as `{}` and, while being serialised, stages the real frame
- * (`{"id":…,"type":"next","payload":` + the shared JSON + `}`); graphql-ws calls the socket's
- * `send` synchronously right after, and the socket adapter (ws.ts) sends the staged frame instead
- * (`sendable`). The bytes are what graphql-ws itself would send.
+ * What a client is shown of a result (masking, the fields it may see, the JSON) is
+ * result-encoding.ts's, as for HTTP and SSE.
  *
  * A live subscription (one fed by a live channel) goes further: its `next` frames are written
  * straight from the channel to the socket (`directStream`), one take() per frame sent, with no
  * async iterator, promise or graphql-ws loop per message; graphql-ws holds a stand-in iterator
  * that ends when the channel does, and its end (complete, or the error, masked by envelop) goes
- * through graphql-ws as before. The frames are the same bytes.
+ * through graphql-ws as before. The frames are the same bytes graphql-ws would send.
+ *
+ * Each operation passes the door for operations (admission.ts `admitOperation`) first.
  */
 import type { IncomingMessage } from "node:http";
-import { type ExecutionArgs, type ExecutionResult, GraphQLError } from "graphql";
+import { type ExecutionArgs, type ExecutionResult, GraphQLError, type GraphQLFormattedError } from "graphql";
 import { makeServer, type Server } from "graphql-ws";
 import { isAsyncIterable } from "graphql-yoga";
 import type WebSocket from "ws";
@@ -28,11 +25,11 @@ import type { Principal, TokenTable } from "../../auth/tokens.js";
 import type { GraphqlLimits } from "../../config.js";
 import type { ChurnBudget } from "../../http/churn-budget.js";
 import { takeEach } from "../../live/channel.js";
-import type { ServerContext } from "../context.js";
-import { type DirectSource, directSource } from "../plugins/use-shared-execution.js";
-import { resultMasker, type StatsYoga } from "../yoga.js";
-import { admitConnection } from "./admission.js";
+import { type LiveResults, type ServerContext, takeLiveResults } from "../context.js";
+import type { StatsYoga } from "../yoga.js";
+import { admitConnection, admitOperation } from "./admission.js";
 import type { ChurnLimit } from "./churn-limit.js";
+import type { ResultEncoder } from "./result-encoding.js";
 
 type EnvelopedRoot = Pick<ReturnType<StatsYoga["getEnveloped"]>, "execute" | "subscribe">;
 
@@ -48,53 +45,17 @@ export interface WsExtra {
   churn?: ChurnBudget | undefined;
 }
 
-export interface WsProtocol {
-  server: Server<WsExtra>;
-  /**
-   * What to put on the wire for a message graphql-ws hands the socket: the staged `next` frame
-   * when there is one (see the file comment), else the message itself.
-   */
-  sendable(message: string): string;
-}
-
-/** What graphql-ws makes of a stand-in payload: `{"id":…,"type":"next","payload":{}}`. */
-const STAND_IN_END = ',"type":"next","payload":{}}';
-
 export function createWsProtocol(
   yoga: StatsYoga,
   limits: GraphqlLimits,
   tokens: TokenTable,
+  results: ResultEncoder,
   churn?: ChurnLimit,
-): WsProtocol {
-  /** The payload's JSON per result object, as graphql-ws would write it; and as bytes, for direct frames. */
-  const payloads = new WeakMap<object, string>();
+): Server<WsExtra> {
+  /** A live result's payload as bytes, encoded once per result object (one for every subscriber). */
   const payloadBytes = new WeakMap<object, Buffer>();
-  let staged: string | undefined;
-  const mask = resultMasker(yoga);
 
-  /**
-   * The `payload` of a `next` message: graphql-ws's own shape (errors last, as their toJSON),
-   * masked (a no-op on results that came through envelop's masking).
-   */
-  const payloadJson = (result: { errors?: readonly GraphQLError[] | undefined }): string => {
-    let json = payloads.get(result);
-    if (json === undefined) {
-      const { errors, ...rest } = mask(result as ExecutionResult);
-      json = JSON.stringify({ ...rest, ...(errors ? { errors: errors.map((e) => e.toJSON()) } : {}) });
-      payloads.set(result, json);
-    }
-    return json;
-  };
-
-  class StagedNext {
-    constructor(readonly frame: string) {}
-    toJSON() {
-      staged = this.frame;
-      return {};
-    }
-  }
-
-  const server = makeServer<Record<string, unknown> | undefined, WsExtra>({
+  return makeServer<Record<string, unknown> | undefined, WsExtra>({
     connectionInitWaitTimeout: limits.wsInitTimeoutMs,
     // API tokens: checked once per connection; a missing or bad one closes it with 4401.
     onConnect: (ctx) => {
@@ -112,15 +73,8 @@ export function createWsProtocol(
       ctx.extra.churn ??= churn?.forConnection();
       if (churn && ctx.extra.churn && !ctx.extra.churn.take()) return [churn.wsRefusal()];
       // graphql-ws registers the operation before this hook, so the count includes this one.
-      const running = Object.keys(ctx.subscriptions).length;
-      if (running > limits.maxWsOperations) {
-        return [
-          new GraphQLError(
-            `too many operations on this connection: at most ${limits.maxWsOperations} may run at once`,
-            { extensions: { code: "BAD_USER_INPUT" } },
-          ),
-        ];
-      }
+      const refused = admitOperation(limits, { transport: "ws", running: Object.keys(ctx.subscriptions).length });
+      if (refused) return [refused];
       const serverContext: ServerContext = {
         req: ctx.extra.request,
         // Never reached without onConnect having admitted the connection; NOBODY would read nothing.
@@ -156,7 +110,7 @@ export function createWsProtocol(
     },
     // A live subscription's frames are written from its channel (see the file comment).
     onOperation: (ctx, id, _params, args, result) => {
-      const source = directSource(args.contextValue);
+      const source = takeLiveResults(args.contextValue);
       // Not when the client completed the operation meanwhile: graphql-ws ends it at once.
       if (source === undefined || !isAsyncIterable(result) || !(id in ctx.subscriptions)) return undefined;
       // The frame: this operation's head, then the payload's bytes (encoded once per result), then `}`.
@@ -164,7 +118,7 @@ export function createWsProtocol(
       return directStream(result, source, (r, done) => {
         let payload = payloadBytes.get(r);
         if (payload === undefined) {
-          payload = Buffer.from(payloadJson(r));
+          payload = Buffer.from(results.json(r));
           payloadBytes.set(r, payload);
         }
         const frame = Buffer.allocUnsafe(head.length + payload.length + 1);
@@ -174,22 +128,12 @@ export function createWsProtocol(
         ctx.extra.write(frame, done);
       });
     },
-    // The frame is built here from the shared payload JSON; graphql-ws stringifies the stand-in.
-    onNext: (_ctx, id, _payload, _args, result) =>
-      new StagedNext(`{"id":${JSON.stringify(id)},"type":"next","payload":${payloadJson(result)}}`) as never,
+    // An operation refused (syntax, validation, limits): the errors as a client may see them.
+    onError: (_ctx, _id, _payload, errors) =>
+      (results.visible({ errors }) as { errors?: readonly GraphQLFormattedError[] }).errors,
+    // Queries, and subscriptions not fed by a live channel: graphql-ws stringifies what a client may see.
+    onNext: (_ctx, _id, _payload, _args, result) => results.visible(result as ExecutionResult) as never,
   });
-
-  return {
-    server,
-    sendable(message) {
-      const frame = staged;
-      if (frame === undefined) return message;
-      staged = undefined;
-      // Staged and sent in one synchronous step; anything else would be a graphql-ws change.
-      if (!message.endsWith(STAND_IN_END)) throw new Error("graphql-ws sent something else than the staged next");
-      return frame;
-    },
-  };
 }
 
 /**
@@ -202,7 +146,7 @@ export function createWsProtocol(
  */
 function directStream<R>(
   results: AsyncIterable<R>,
-  source: DirectSource,
+  source: LiveResults,
   send: (result: ExecutionResult, done: () => void) => void,
 ): AsyncGenerator<R> {
   const iterator = results[Symbol.asyncIterator]();

@@ -20,6 +20,7 @@ import type { SendGuard } from "../../http/send-guard.js";
 import type { Logger } from "../../log.js";
 import type { StatsYoga } from "../yoga.js";
 import type { ChurnLimit } from "./churn-limit.js";
+import type { ResultEncoder } from "./result-encoding.js";
 import { createWsProtocol } from "./ws-protocol.js";
 
 /** graphql-ws's interval: a client that answers no ping within one more interval is cut off. */
@@ -42,10 +43,11 @@ export function createGraphqlWsServer(
   guard: SendGuard,
   log: Logger,
   tokens: TokenTable,
+  results: ResultEncoder,
   churn?: ChurnLimit,
 ): GraphqlWsServer {
   const wss = new WebSocketServer({ noServer: true, maxPayload: limits.maxRequestBytes, handleProtocols });
-  const { server, sendable } = createWsProtocol(yoga, limits, tokens, churn);
+  const server = createWsProtocol(yoga, limits, tokens, results, churn);
 
   wss.on("error", (err) => log.error({ err }, "graphql-ws server error"));
   wss.on("connection", (socket: WebSocket, request: IncomingMessage) => {
@@ -101,7 +103,7 @@ export function createGraphqlWsServer(
     const closed = server.opened(
       {
         protocol: socket.protocol,
-        send: (data) => new Promise<void>((resolve) => write(sendable(data), resolve)),
+        send: (data) => new Promise<void>((resolve) => write(data, resolve)),
         close: (code, reason) => socket.close(code, reason),
         onMessage: (cb) =>
           socket.on("message", (data: WebSocket.RawData) => {
