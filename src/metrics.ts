@@ -4,7 +4,16 @@
  * reading of some state (pending work, subscribers, send buffers) are read at scrape time from
  * the source their owner registers with `observe…`.
  */
-import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from "prom-client";
+import {
+  AggregatorRegistry,
+  Counter,
+  collectDefaultMetrics,
+  Gauge,
+  Histogram,
+  type MetricObjectWithValues,
+  type MetricValue,
+  Registry,
+} from "prom-client";
 import type { Cardinality } from "./domain/types.js";
 
 /** Cardinality is read from the store at most this often (a scrape reads the last figures). */
@@ -38,6 +47,8 @@ export function createMetrics(opts: { defaultMetrics?: boolean } = {}) {
     }
     return cardinality.value;
   };
+  /** Other registries' metrics (the ingest worker's), added to this one's at every scrape. */
+  const merged: Array<() => Promise<MetricObjectWithValues<MetricValue<string>>[]>> = [];
   let storeState = (): { connected: boolean; maxmemoryPolicy: string | undefined } => ({
     connected: false,
     maxmemoryPolicy: undefined,
@@ -267,6 +278,16 @@ export function createMetrics(opts: { defaultMetrics?: boolean } = {}) {
     },
     observeFlush(source: () => { failing: boolean; setAsideEvents: number }) {
       flush = source;
+    },
+    /** Adds what `source` reads (another thread's registry, as getMetricsAsJSON) to every scrape: samples with the same name and labels are summed. */
+    mergeFrom(source: () => Promise<MetricObjectWithValues<MetricValue<string>>[]>) {
+      merged.push(source);
+    },
+    /** The /metrics text: this registry, plus whatever mergeFrom added. */
+    async text(): Promise<string> {
+      if (merged.length === 0) return registry.metrics();
+      const parts = await Promise.all([registry.getMetricsAsJSON(), ...merged.map((source) => source())]);
+      return AggregatorRegistry.aggregate(parts).metrics();
     },
     /** stats_redis_up's one source: the store's connection state, read at every scrape. */
     observeStore(source: () => { connected: boolean; maxmemoryPolicy: string | undefined }) {

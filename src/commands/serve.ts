@@ -12,7 +12,6 @@ import type { StatsStore } from "../domain/types.js";
 import { createGraphqlMount } from "../graphql/mount.js";
 import { type App, buildApp, type Mount, type ReadinessCheck } from "../http/app.js";
 import { createAssetsMount, createDashboardMount } from "../http/web-mount.js";
-import { type Ingest, startIngest } from "../ingest/ingest.js";
 import { openShardRegistry, type ShardRegistry } from "../ingest/shard-registry.js";
 import { createLiveFeed, type LiveFeed } from "../live/feed.js";
 import { publishAppliedBatches } from "../live/publish.js";
@@ -21,12 +20,15 @@ import { createLogger, type Logger } from "../log.js";
 import { createMetrics, type Metrics } from "../metrics.js";
 import { createRestMount } from "../rest/mount.js";
 import { createStore, waitForStore } from "../store/create-store.js";
+import { type IngestSide, startIngestHere } from "./ingest-side.js";
+import { startIngestWorker } from "./ingest-thread.js";
 
 export interface Service {
   config: Config;
   store: StatsStore;
   metrics: Metrics;
-  ingest: Ingest | undefined;
+  /** The ingest side (unless --role api): in a worker thread of its own in the `all` role on Redis. */
+  ingest: IngestSide | undefined;
   app: App;
   /** Base URL of the HTTP server, e.g. http://127.0.0.1:8001 */
   url: string;
@@ -35,6 +37,8 @@ export interface Service {
    * and Redis. Resolves false when pending increments could not be written.
    */
   stop(): Promise<boolean>;
+  /** Resolves when the ingest worker ended unexpectedly (the reason); never otherwise. */
+  readonly died: Promise<Error>;
 }
 
 export async function startService(
@@ -49,7 +53,8 @@ export async function startService(
   const mounts: Mount[] = [];
   const readiness: ReadinessCheck[] = [];
 
-  let ingest: Ingest | undefined;
+  let ingest: IngestSide | undefined;
+  let died: Promise<Error> = new Promise(() => {});
   let bus: LiveBus | undefined;
   let live: LiveFeed | undefined;
   let app: App | undefined;
@@ -72,28 +77,40 @@ export async function startService(
     // feed below listens on it.
     bus = createLiveBus(config, log);
     if (config.role !== "api") {
-      const started = startIngest(config, store, metrics, log);
+      // In the `all` role the API shares this thread: ingest gets a thread of its own, so that no
+      // API work delays reading the bus or flushing (docs/operations.md, "The all role under API
+      // load"). The memory store cannot be shared across threads; --role ingest has nothing to
+      // share its thread with.
+      let started: IngestSide;
+      if (config.role === "all" && config.store === "redis") {
+        const worker = startIngestWorker(config, metrics, log);
+        died = worker.died;
+        started = worker;
+      } else {
+        started = startIngestHere(config, store, metrics, log);
+      }
       ingest = started;
-      publishAppliedBatches(started.flusher, bus);
-      await started.consumer.ready;
+      publishAppliedBatches(started, bus);
+      await started.ready;
       readiness.push({
         name: "event_bus",
         // A bound socket is ready as soon as it listens; a connecting one once a publisher is there.
         check: async () =>
-          config.zmqBind || started.consumer.connections > 0
+          config.zmqBind || (await started.status()).connections > 0
             ? true
             : { ok: false, reason: `no publisher connected (ZMTP handshake) at ${config.zmq.join(", ")}` },
       });
       // Not ready while flushes fail — whatever PING says (OOM, READONLY, a rejected batch).
-      readiness.push({ name: "flush", check: async () => started.flusher.status() });
+      readiness.push({ name: "flush", check: async () => (await started.status()).flush });
     }
 
-    // Every process watches the shard registry; an ingest process also holds its shard there. A
-    // pure ingest process is not ready while a shard is missing or claimed twice; a process that
-    // also answers (--role all) stays ready and warns — during a rolling deploy the old and the new
-    // process briefly hold the same shard, and the API must not leave the load balancer for that.
-    const registry = openShardRegistry(config, metrics, log);
-    shards = registry;
+    // Every process watches the shard registry; an ingest process also holds its shard there (the
+    // ingest side opens and stops that registry itself, in its own thread). A pure ingest process
+    // is not ready while a shard is missing or claimed twice; a process that also answers (--role
+    // all) stays ready and warns — during a rolling deploy the old and the new process briefly
+    // hold the same shard, and the API must not leave the load balancer for that.
+    if (!ingest) shards = openShardRegistry(config, metrics, log);
+    const registry = ingest?.shards ?? (shards as ShardRegistry);
     if (ingest) {
       readiness.push({
         name: "shards",
@@ -160,13 +177,13 @@ export async function startService(
     ingest,
     app: started,
     url,
+    died,
     async stop() {
-      const flushed = ingest ? await ingest.stop(config.shutdownTimeoutMs) : true;
-      if (!flushed && ingest) {
-        log.error(
-          { pendingEvents: ingest.flusher.pendingEvents },
-          "store unreachable at shutdown: pending increments were NOT written",
-        );
+      const { flushed, pendingEvents } = ingest
+        ? await ingest.stop(config.shutdownTimeoutMs)
+        : { flushed: true, pendingEvents: 0 };
+      if (!flushed) {
+        log.error({ pendingEvents }, "store unreachable at shutdown: pending increments were NOT written");
       }
       await close();
       return flushed;
@@ -190,13 +207,17 @@ export async function serve(config: Config): Promise<number> {
     );
   }
 
-  const signal = await new Promise<string>((resolve) => {
-    process.once("SIGTERM", () => resolve("SIGTERM"));
-    process.once("SIGINT", () => resolve("SIGINT"));
-  });
+  const signal = await Promise.race([
+    new Promise<string>((resolve) => {
+      process.once("SIGTERM", () => resolve("SIGTERM"));
+      process.once("SIGINT", () => resolve("SIGINT"));
+    }),
+    // As an uncaught error on this thread would: the process ends (exit 1), and is restarted.
+    service.died.then(() => "ingest worker died"),
+  ]);
   log.info({ signal }, "shutting down: stop receiving, flush, close");
   const flushed = await service.stop();
   log.info({ flushed }, "stopped");
   log.flush();
-  return flushed ? 0 : 1;
+  return flushed && signal !== "ingest worker died" ? 0 : 1;
 }

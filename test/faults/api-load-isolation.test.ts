@@ -11,7 +11,7 @@ import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { type Client, createClient } from "graphql-ws";
 import WebSocket from "ws";
-import { metric, type ServerProcess, spawnServer, trackTotal } from "../helpers/ingest.js";
+import { type ServerProcess, spawnServer, trackTotal } from "../helpers/ingest.js";
 import { eventually } from "../helpers/ports.js";
 import { type ChildPublisher, spawnChildPublisher } from "../helpers/publisher-child.js";
 import { startRedis, type TestRedis } from "../helpers/redis.js";
@@ -80,9 +80,10 @@ describe("faults: API load in the all role never costs ingest", () => {
     await eventually(async () => (await fetch(`${server.url}/readyz`)).status === 200, "service ready");
   });
   after(async () => {
+    // The service first: its API may have minutes of flood still to work through.
+    await server?.stop("SIGKILL");
     await Promise.all(clients.map((c) => c.dispose()));
     await pub?.kill();
-    await server?.stop("SIGKILL");
     await redis?.stop();
   });
 
@@ -106,7 +107,9 @@ describe("faults: API load in the all role never costs ingest", () => {
     assert.equal(result.sent, RATE * SECONDS);
     t.diagnostic(`sent ${result.sent} events at ${RATE}/s; subscribe+complete pairs sent: ${pairsSent.join(" + ")}`);
 
+    // Read from Redis only: the service's HTTP answers once its API has worked through the flood.
     let counted = 0;
+    const doneAt = performance.now();
     try {
       await eventually(
         async () => {
@@ -117,9 +120,9 @@ describe("faults: API load in the all role never costs ingest", () => {
         60_000,
       );
     } finally {
-      const received = await metric(server.url, "stats_events_received_total").catch(() => Number.NaN);
       t.diagnostic(
-        `counted ${counted} of ${result.sent} (${((100 * (result.sent - counted)) / result.sent).toFixed(1)}% lost); received ${received}`,
+        `counted ${counted} of ${result.sent} (${((100 * (result.sent - counted)) / result.sent).toFixed(1)}% lost), ` +
+          `${Math.round(performance.now() - doneAt)} ms after the last was sent`,
       );
     }
     for (const account of ACCOUNTS) {

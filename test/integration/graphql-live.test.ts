@@ -246,7 +246,7 @@ describe("live fan-out: one flush, many subscribers", () => {
           metricValue(await (await fetch(`${service.url}/metrics`)).text(), "stats_events_received_total") === 300,
         "300 events received",
       );
-      await service.ingest?.flusher.flush();
+      await service.ingest?.flush();
 
       for (const sub of subs) assert.equal((await sub.next()).data?.stats.total, 300);
       await sleep(300);
