@@ -9,60 +9,19 @@
  */
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
-import { type Client, createClient } from "graphql-ws";
-import WebSocket from "ws";
+import type { Client } from "graphql-ws";
 import { type ServerProcess, spawnServer, trackTotal } from "../helpers/ingest.js";
 import { eventually } from "../helpers/ports.js";
 import { type ChildPublisher, spawnChildPublisher } from "../helpers/publisher-child.js";
 import { startRedis, type TestRedis } from "../helpers/redis.js";
+import { connectFloodClient, floodSeries } from "../helpers/series-flood.js";
 import { wiring } from "../helpers/service.js";
-import { wsUrl } from "./graphql-clients.js";
 
 const RATE = 2_000;
-const SECONDS = Number(process.env["ISOLATION_SECONDS"] ?? 12);
+/** 24,000 events: 88% of them were lost on the shared event loop (measured on the commit before the worker). */
+const SECONDS = 12;
 const PAIRS = 10_000;
-/** Subscribes sent before their completes: well under --max-ws-operations (100). */
-const BURST = 50;
 const ACCOUNTS = ["iso-a", "iso-b", "iso-c"];
-const ZONES = [
-  "Asia/Kathmandu",
-  "Australia/Lord_Howe",
-  "Asia/Kolkata",
-  "Australia/Eucla",
-  "Pacific/Chatham",
-  "America/St_Johns",
-  "Asia/Tehran",
-  "Pacific/Marquesas",
-];
-const SERIES = `subscription Flood($account: String!, $last: Int!, $timeZone: String!) {
-  series(account: $account, event: "pageview", granularity: MINUTE, last: $last, timeZone: $timeZone) {
-    total from to points { start local count }
-  }
-}`;
-
-/** Sends `pairs` subscribe+complete pairs on `client`, `BURST` subscribes at a time. Resolves with the pairs sent. */
-async function flood(client: Client, pairs: number, seed: number, stopped: () => boolean): Promise<number> {
-  let sent = 0;
-  while (sent < pairs && !stopped()) {
-    const releases: Array<() => void> = [];
-    for (let i = 0; i < BURST && sent < pairs; i++, sent++) {
-      const n = seed + sent;
-      const variables = {
-        account: ACCOUNTS[n % ACCOUNTS.length],
-        last: 1 + (n % 1_500),
-        timeZone: ZONES[n % ZONES.length],
-      };
-      releases.push(
-        client.subscribe({ query: SERIES, variables }, { next: () => {}, error: () => {}, complete: () => {} }),
-      );
-    }
-    // The client sends a subscribe once its connection is there (after a promise turn); a release
-    // in a later turn then sends the complete.
-    await new Promise((r) => setImmediate(r));
-    for (const release of releases) release();
-  }
-  return sent;
-}
 
 describe("faults: API load in the all role never costs ingest", () => {
   let redis: TestRedis;
@@ -88,19 +47,14 @@ describe("faults: API load in the all role never costs ingest", () => {
   });
 
   it("counts every event sent while two graphql-ws connections flood series subscriptions", async (t) => {
-    for (let i = 0; i < 2; i++) {
-      const client = createClient({ url: wsUrl(server.url), webSocketImpl: WebSocket, lazy: false, retryAttempts: 0 });
-      clients.push(client);
-      await new Promise<void>((resolve, reject) => {
-        client.on("connected", () => resolve());
-        client.on("closed", (e) => reject(new Error(`graphql-ws closed: ${JSON.stringify(e)}`)));
-      });
-    }
+    for (let i = 0; i < 2; i++) clients.push(await connectFloodClient(server.url));
     let streamDone = false;
     const streaming = pub.stream({ accounts: ACCOUNTS, rate: RATE, count: RATE * SECONDS }).finally(() => {
       streamDone = true;
     });
-    const floods = clients.map((c, i) => flood(c, PAIRS, i * PAIRS, () => streamDone));
+    const floods = clients.map((c, i) =>
+      floodSeries(c, { pairs: PAIRS, seed: i * PAIRS, accounts: ACCOUNTS, stopped: () => streamDone }),
+    );
 
     const result = await streaming;
     const pairsSent = await Promise.all(floods);
