@@ -19,7 +19,7 @@ import type { FromWorker, IngestWorkerData, StopReply, ToWorker, WorkerCall } fr
 
 /** How long a call (status, metrics, flush) may wait for the worker's answer. */
 const CALL_TIMEOUT_MS = 5_000;
-/** After a stop: how much longer than the shutdown deadline the worker may take to answer and exit. */
+/** After a stop: how much longer than the shutdown deadline the worker may take to answer. */
 const STOP_GRACE_MS = 10_000;
 
 export interface IngestWorkerSide extends IngestSide {
@@ -180,9 +180,10 @@ export function startIngestWorker(config: Config, metrics: Metrics, log: Logger)
       } catch (err) {
         log.error({ err: String(err) }, "ingest worker did not stop cleanly: pending increments may be lost");
       }
-      const timer = setTimeout(() => void worker.terminate(), STOP_GRACE_MS);
+      // Flushed, claim dropped, connections and log closed (or given up on): nothing is left to
+      // wait for in the worker.
+      await worker.terminate();
       await exited;
-      clearTimeout(timer);
       return result;
     },
   };

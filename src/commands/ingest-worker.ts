@@ -78,8 +78,7 @@ function runIngestWorker(port: MessagePort, { config }: IngestWorkerData): void 
         const result: StopReply = await side.stop(msg.deadlineMs);
         await store.close();
         await new Promise<void>((resolve) => log.flush(() => resolve()));
-        // Nothing else is listening once the port closes: the worker's event loop ends.
-        setImmediate(() => port.close());
+        // The main thread ends the worker once it has this answer.
         return result;
       }
     }
