@@ -109,8 +109,12 @@ export async function startService(
     // is not ready while a shard is missing or claimed twice; a process that also answers (--role
     // all) stays ready and warns — during a rolling deploy the old and the new process briefly
     // hold the same shard, and the API must not leave the load balancer for that.
-    if (!ingest) shards = openShardRegistry(config, metrics, log);
-    const registry = ingest?.shards ?? (shards as ShardRegistry);
+    let registry: IngestSide["shards"];
+    if (ingest) registry = ingest.shards;
+    else {
+      shards = openShardRegistry(config, metrics, log);
+      registry = shards;
+    }
     if (ingest) {
       readiness.push({
         name: "shards",
