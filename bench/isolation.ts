@@ -14,7 +14,7 @@
  * query with a new account each time (executed, never the answer cache), one at a time, every
  * 25 ms during the stream, from this process. Reported as medians of the rounds, with ratios.
  *
- *   npm run bench:isolation                    3 rounds of 100,000 events
+ *   npm run bench:isolation                    3 rounds of 60,000 events
  *   BENCH_EVENTS=200000 BENCH_ROUNDS=5 npm run bench:isolation
  */
 import type { ChildProcess } from "node:child_process";
@@ -30,7 +30,7 @@ import { wiring } from "../test/helpers/service.js";
 import { median } from "./server-role.js";
 
 const ROUNDS = Number(process.env["BENCH_ROUNDS"] ?? 3);
-const EVENTS = Number(process.env["BENCH_EVENTS"] ?? 100_000);
+const EVENTS = Number(process.env["BENCH_EVENTS"] ?? 60_000);
 /** Asked of the publisher; it sends as fast as it can up to this. */
 const RATE = 1_000_000;
 const ACCOUNTS = Array.from({ length: 20 }, (_, i) => `bench-${i}`);
@@ -54,18 +54,22 @@ async function floodRole(url: string, seed: number): Promise<void> {
   process.on("uncaughtException", (err) => process.stderr.write(`flood: ${String(err)}\n`));
   const client = await connectFloodClient(url);
   process.stdout.write("connected\n");
+  // Both floods start together, once both are connected: a service busy with one flood would
+  // answer the other's connection_init only after it.
+  await new Promise((resolve) => process.stdin.once("data", resolve));
   const pairs = await floodSeries(client, { pairs: PAIRS, seed, accounts: ACCOUNTS });
   process.stdout.write(`sent ${pairs}\n`);
   // Stays connected until killed: the service works through what it received.
   await new Promise(() => {});
 }
 
+/** Resolves once the flood process is connected; it floods when it reads a line on stdin. */
 function spawnFlood(url: string, seed: number, children: ChildProcess[]): Promise<void> {
   const child = spawn(
     process.execPath,
     ["--import", "tsx", fileURLToPath(import.meta.url), "flood", url, String(seed)],
     {
-      stdio: ["ignore", "pipe", "inherit"],
+      stdio: ["pipe", "pipe", "inherit"],
     },
   );
   children.push(child);
@@ -98,6 +102,7 @@ async function runScenario(redis: TestRedis, pub: ChildPublisher, scenario: Scen
     await eventually(async () => (await fetch(`${server.url}/readyz`)).status === 200, "service ready", 20_000);
     if (scenario === "all + flood") {
       await Promise.all([0, 1].map((i) => spawnFlood(server.url, (round * 2 + i) * PAIRS, children)));
+      for (const child of children) child.stdin?.write("go\n");
     }
 
     const year = new Date().getUTCFullYear();
