@@ -286,8 +286,11 @@ export function createMetrics(opts: { defaultMetrics?: boolean } = {}) {
     /** The /metrics text: this registry, plus whatever mergeFrom added. */
     async text(): Promise<string> {
       if (merged.length === 0) return registry.metrics();
-      const parts = await Promise.all([registry.getMetricsAsJSON(), ...merged.map((source) => source())]);
-      return AggregatorRegistry.aggregate(parts).metrics();
+      const [own, ...others] = await Promise.all([registry.getMetricsAsJSON(), ...merged.map((source) => source())]);
+      // Summed whatever aggregator a metric names: each thread reports its own metrics (a default
+      // metric's "omit", meant for cluster workers, would drop process_start_time_seconds).
+      const summed = own.map((m) => ({ ...m, aggregator: "sum" as const }));
+      return AggregatorRegistry.aggregate([summed, ...others]).metrics();
     },
     /** stats_redis_up's one source: the store's connection state, read at every scrape. */
     observeStore(source: () => { connected: boolean; maxmemoryPolicy: string | undefined }) {
