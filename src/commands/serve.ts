@@ -91,7 +91,6 @@ export async function startService(
       }
       ingest = started;
       publishAppliedBatches(started, bus);
-      await started.ready;
       readiness.push({
         name: "event_bus",
         // A bound socket is ready as soon as it listens; a connecting one once a publisher is there.
@@ -166,6 +165,8 @@ export async function startService(
       metricsToken: config.metricsToken,
       corsOrigins: config.corsOrigins,
     });
+    // The socket bound or connecting before HTTP listens (a worker loads meanwhile: awaited here, not above).
+    await ingest?.ready;
     ({ url } = await app.start(config.http.port, config.http.host));
   } catch (err) {
     await ingest?.stop(0);
