@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// Compiles src/ into dist/: one ESM bundle per entry, split into shared chunks so that a lazily
+// Compiles src/ into dist/: one ESM bundle per entry (the executable's, the ingest worker's), split into shared chunks so that a lazily
 // imported command (the server, reindex) is loaded only when it runs; and the dashboard's browser
 // bundle into dist/dashboard/. Every npm dependency but the
 // native `zeromq` addon is bundled: start-up then reads a few files instead of ~1,500 (see the
@@ -17,7 +17,9 @@ const out = join(root, "dist");
 await rm(out, { recursive: true, force: true });
 await build({
   absWorkingDir: root,
-  entryPoints: ["src/main.ts"],
+  // The ingest worker thread's entry is a file of its own, dist/ingest-worker.js, beside the chunks
+  // that start it (src/commands/ingest-thread.ts resolves it relative to its own module).
+  entryPoints: { main: "src/main.ts", "ingest-worker": "src/commands/ingest-worker.ts" },
   outdir: "dist",
   bundle: true,
   splitting: true,

@@ -5,7 +5,13 @@
  * state (pending work, subscribers, send buffers) are read at scrape time from the source their
  * owner registers with `observe…`.
  */
-import { collectDefaultMetrics, Registry } from "prom-client";
+import {
+  AggregatorRegistry,
+  collectDefaultMetrics,
+  type MetricObjectWithValues,
+  type MetricValue,
+  Registry,
+} from "prom-client";
 import { apiMetrics } from "./metrics/api.js";
 import { busMetrics } from "./metrics/bus.js";
 import { eventsMetrics } from "./metrics/events.js";
@@ -26,8 +32,23 @@ export function createMetrics(opts: { defaultMetrics?: boolean } = {}) {
       registry.removeSingleMetric(name);
   }
   const registers = [registry];
+  /** Other registries' metrics (the ingest worker's), added to this one's at every scrape. */
+  const merged: Array<() => Promise<MetricObjectWithValues<MetricValue<string>>[]>> = [];
   return {
     registry,
+    /** Adds what `source` reads (another thread's registry, as getMetricsAsJSON) to every scrape: samples with the same name and labels are summed. */
+    mergeFrom(source: () => Promise<MetricObjectWithValues<MetricValue<string>>[]>) {
+      merged.push(source);
+    },
+    /** The /metrics text: this registry, plus whatever mergeFrom added. */
+    async text(): Promise<string> {
+      if (merged.length === 0) return registry.metrics();
+      const [own, ...others] = await Promise.all([registry.getMetricsAsJSON(), ...merged.map((source) => source())]);
+      // Summed whatever aggregator a metric names: each thread reports its own metrics (a default
+      // metric's "omit", meant for cluster workers, would drop process_start_time_seconds).
+      const summed = own.map((m) => ({ ...m, aggregator: "sum" as const }));
+      return AggregatorRegistry.aggregate([summed, ...others]).metrics();
+    },
     ...eventsMetrics(registers),
     ...flushMetrics(registers),
     ...storeMetrics(registers),

@@ -14,9 +14,7 @@ import { createGraphqlMount } from "../graphql/mount.js";
 import { type App, buildApp, type Mount, type ReadinessCheck } from "../http/app.js";
 import { createMemoryBudget } from "../http/memory-budget.js";
 import { createAssetsMount, createDashboardMount } from "../http/web-mount.js";
-import { type Ingest, startIngest } from "../ingest/ingest.js";
-import { openShardLease, type ShardLease } from "../ingest/shard-lease.js";
-import { newInstanceId, openShardRegistry, type ShardRegistry } from "../ingest/shard-registry.js";
+import { openShardRegistry, type ShardRegistry } from "../ingest/shard-registry.js";
 import { createLiveFeed, type LiveFeed } from "../live/feed.js";
 import { publishAppliedBatches } from "../live/publish.js";
 import { createLiveBus, type LiveBus } from "../live/pubsub.js";
@@ -24,12 +22,15 @@ import { createLogger, type Logger } from "../log.js";
 import { createMetrics, type Metrics } from "../metrics.js";
 import { createRestMount } from "../rest/mount.js";
 import { createStore, waitForStore } from "../store/create-store.js";
+import { type IngestSide, startIngestHere } from "./ingest-side.js";
+import { startIngestWorker } from "./ingest-thread.js";
 
 export interface Service {
   config: Config;
   store: StatsStore;
   metrics: Metrics;
-  ingest: Ingest | undefined;
+  /** The ingest side (unless --role api): in a worker thread of its own in the `all` role on Redis. */
+  ingest: IngestSide | undefined;
   app: App;
   /** Base URL of the HTTP server, e.g. http://127.0.0.1:8001 */
   url: string;
@@ -38,6 +39,8 @@ export interface Service {
    * and Redis. Resolves false when pending increments could not be written.
    */
   stop(): Promise<boolean>;
+  /** Resolves when the ingest worker ended unexpectedly (the reason); never otherwise. */
+  readonly died: Promise<Error>;
 }
 
 export async function startService(
@@ -52,12 +55,12 @@ export async function startService(
   const mounts: Mount[] = [];
   const readiness: ReadinessCheck[] = [];
 
-  let ingest: Ingest | undefined;
+  let ingest: IngestSide | undefined;
+  let died: Promise<Error> = new Promise(() => {});
   let bus: LiveBus | undefined;
   let live: LiveFeed | undefined;
   let app: App | undefined;
   let shards: ShardRegistry | undefined;
-  let lease: ShardLease | undefined;
   let url: string;
   /** Closes whatever was opened, in reverse order (also when the start fails half-way). */
   const close = async () => {
@@ -67,8 +70,6 @@ export async function startService(
     await app?.stop();
     await live?.close();
     await shards?.stop();
-    // After ingest stopped (its last flush needs the lease): the standby takes over at once.
-    await lease?.stop();
     await bus?.close();
     await store.close();
   };
@@ -77,32 +78,38 @@ export async function startService(
     // The live bus: batches this process flushes go out on it (from the very first flush); the
     // feed below listens on it.
     bus = createLiveBus(config, log);
-    const instance = newInstanceId();
     if (config.role !== "api") {
-      // Fencing: this process counts its shard only while it holds the shard's lease; else it
-      // waits as a standby, not subscribed (ingest.ts, decision 5).
-      const held = openShardLease(config, instance, metrics, log);
-      lease = held;
-      const started = startIngest(config, store, metrics, log, held);
+      // In the `all` role the API shares this thread: ingest gets a thread of its own, so that no
+      // API work delays reading the bus or flushing (docs/operations.md, "The all role under API
+      // load"). The memory store cannot be shared across threads; --role ingest has nothing to
+      // share its thread with.
+      let started: IngestSide;
+      if (config.role === "all" && config.store === "redis") {
+        const worker = startIngestWorker(config, metrics, log);
+        died = worker.died;
+        started = worker;
+      } else {
+        started = startIngestHere(config, store, metrics, log);
+      }
       ingest = started;
-      publishAppliedBatches(started.flusher, bus);
-      await started.ready;
+      publishAppliedBatches(started, bus);
       readiness.push({
         name: "event_bus",
         // A bound socket is ready as soon as it listens; a connecting one once a publisher is there;
         // a standby subscribes to nothing.
         check: async () =>
-          config.zmqBind || (started.consumer?.connections ?? 0) > 0 || held?.state() === "standby"
+          config.zmqBind || (await started.status()).connections > 0 || started.lease()?.state === "standby"
             ? true
             : { ok: false, reason: `no publisher connected (ZMTP handshake) at ${config.zmq.join(", ")}` },
       });
-      if (held) {
+      if (config.shard) {
         readiness.push({
           name: "lease",
           // A standby is ready: during a rolling deploy the new process waits for the old one's
           // lease, and must not hold up the deploy by being unready meanwhile.
           check: async () => {
-            const r = held.report();
+            const r = started.lease();
+            if (r === undefined) return { ok: false, reason: "the ingest side has not reported its lease yet" };
             if (r.state === "owner") return true;
             if (r.state === "standby") {
               return {
@@ -115,20 +122,20 @@ export async function startService(
         });
       }
       // Not ready while flushes fail — whatever PING says (OOM, READONLY, a rejected batch).
-      readiness.push({ name: "flush", check: async () => started.flusher.status() });
+      readiness.push({ name: "flush", check: async () => (await started.status()).flush });
     }
 
-    // Every process watches the shard registry; an ingest process also registers there, as owner
-    // or standby. A pure ingest process is not ready while a shard is missing or has two owners; a
-    // process that also answers (--role all) stays ready and warns: the API must not leave the load
-    // balancer for a shard that is between owners.
-    const owned = lease;
-    const registry = openShardRegistry(config, metrics, log, {
-      id: instance,
-      ...(owned ? { state: () => (owned.state() === "owner" ? "owner" : "standby") } : {}),
-    });
-    shards = registry;
-    owned?.onChange(() => registry.beatNow());
+    // Every process watches the shard registry; an ingest process also holds its shard there (the
+    // ingest side opens and stops that registry itself, in its own thread). A pure ingest process
+    // is not ready while a shard is missing or claimed twice; a process that also answers (--role
+    // all) stays ready and warns — during a rolling deploy the old and the new process briefly
+    // hold the same shard, and the API must not leave the load balancer for that.
+    let registry: IngestSide["shards"];
+    if (ingest) registry = ingest.shards;
+    else {
+      shards = openShardRegistry(config, metrics, log);
+      registry = shards;
+    }
     if (ingest) {
       readiness.push({
         name: "shards",
@@ -190,10 +197,15 @@ export async function startService(
       log,
       mounts,
       readiness,
-      readyDetail: () => ({ shards: registry.report(), ...(owned ? { lease: owned.report() } : {}) }),
+      readyDetail: () => {
+        const lease = ingest?.lease();
+        return { shards: registry.report(), ...(lease ? { lease } : {}) };
+      },
       metricsToken: config.metricsToken,
       corsOrigins: config.corsOrigins,
     });
+    // The socket bound or connecting before HTTP listens (a worker loads meanwhile: awaited here, not above).
+    await ingest?.ready;
     ({ url } = await app.start(config.http.port, config.http.host));
   } catch (err) {
     await ingest?.stop(0);
@@ -209,13 +221,13 @@ export async function startService(
     ingest,
     app: started,
     url,
+    died,
     async stop() {
-      const flushed = ingest ? await ingest.stop(config.shutdownTimeoutMs) : true;
-      if (!flushed && ingest) {
-        log.error(
-          { pendingEvents: ingest.flusher.pendingEvents },
-          "store unreachable at shutdown: pending increments were NOT written",
-        );
+      const { flushed, pendingEvents } = ingest
+        ? await ingest.stop(config.shutdownTimeoutMs)
+        : { flushed: true, pendingEvents: 0 };
+      if (!flushed) {
+        log.error({ pendingEvents }, "store unreachable at shutdown: pending increments were NOT written");
       }
       await close();
       return flushed;
@@ -248,15 +260,19 @@ export async function serve(config: Config): Promise<number> {
     );
   }
 
-  const signal = await new Promise<string>((resolve) => {
-    process.once("SIGTERM", () => resolve("SIGTERM"));
-    process.once("SIGINT", () => resolve("SIGINT"));
-  });
+  const signal = await Promise.race([
+    new Promise<string>((resolve) => {
+      process.once("SIGTERM", () => resolve("SIGTERM"));
+      process.once("SIGINT", () => resolve("SIGINT"));
+    }),
+    // As an uncaught error on this thread would: the process ends (exit 1), and is restarted.
+    service.died.then(() => "ingest worker died"),
+  ]);
   log.info({ signal }, "shutting down: stop receiving, flush, close");
   const flushed = await service.stop();
   log.info({ flushed }, "stopped");
   log.flush();
-  return flushed ? 0 : 1;
+  return flushed && signal !== "ingest worker died" ? 0 : 1;
 }
 
 /** Reachable only from this machine: localhost, 127.0.0.0/8 or ::1. */

@@ -125,7 +125,7 @@ export function buildApp(deps: AppDeps): App {
           return json(res, 401, { error: "/metrics requires its token (Authorization: Bearer <token>)" });
         }
         res.writeHead(200, { "Content-Type": metrics.registry.contentType });
-        return res.end(await metrics.registry.metrics());
+        return res.end(await metrics.text());
       }
       if (path === "/favicon.ico") {
         res.writeHead(200, { "Content-Type": "text/plain" });

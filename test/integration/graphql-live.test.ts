@@ -248,7 +248,7 @@ describe("live fan-out: one flush, many subscribers", () => {
           metricValue(await (await fetch(`${service.url}/metrics`)).text(), "stats_events_received_total") === 300,
         "300 events received",
       );
-      await service.ingest?.flusher.flush();
+      await service.ingest?.flush();
 
       for (const sub of subs) assert.equal((await sub.next()).data?.stats.total, 300);
       assert.equal((await hgetallCalls()) - readsBefore, 1, "one read of the period for 24 subscribers");
@@ -260,7 +260,7 @@ describe("live fan-out: one flush, many subscribers", () => {
           metricValue(await (await fetch(`${service.url}/metrics`)).text(), "stats_events_received_total") === 301,
         "the 301st event received",
       );
-      await service.ingest?.flusher.flush();
+      await service.ingest?.flush();
       for (const sub of subs) assert.equal((await sub.next()).data?.stats.total, 301);
       for (const sub of subs) assert.equal(sub.received.length, 3, "snapshot + exactly one update per flush");
       assert.equal((await hgetallCalls()) - readsBefore, 2, "one read per flush for 24 subscribers");

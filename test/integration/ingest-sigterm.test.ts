@@ -5,7 +5,7 @@
  */
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
-import { metric, runCli, spawnServer, trackTotal } from "../helpers/ingest.js";
+import { logLines, metric, runCli, spawnServer, trackTotal } from "../helpers/ingest.js";
 import { eventually } from "../helpers/ports.js";
 import { startRedis, type TestRedis } from "../helpers/redis.js";
 import { wiring } from "../helpers/service.js";
@@ -51,6 +51,36 @@ describe("stats-server executable", () => {
     } finally {
       await server.stop("SIGKILL");
       pub.close();
+    }
+  });
+
+  it("on SIGTERM with Redis gone, gives up after --shutdown-timeout, says how many events were not written, and exits 1", async () => {
+    const own = await startRedis();
+    pub = await startPublisher();
+    const server = await spawnServer([
+      ...wiring(own.url, pub.endpoint, own.prefix()),
+      "--flush-interval",
+      "10s",
+      "--shutdown-timeout",
+      "1s",
+    ]);
+    try {
+      await pub.waitForSubscribers();
+      for (let i = 0; i < 100; i++) await pub.send(pageview("acme"));
+      await eventually(
+        async () => (await metric(server.url, "stats_events_received_total")) === 100,
+        "every event received",
+        20_000,
+      );
+      await own.kill();
+      const exit = await server.stop("SIGTERM");
+      assert.deepEqual(exit, { code: 1, signal: null }, server.stderr());
+      const line = logLines(server.stderr()).find((l) => String(l["msg"]).includes("were NOT written"));
+      assert.equal(line?.["pendingEvents"], 100, server.stderr());
+    } finally {
+      await server.stop("SIGKILL");
+      pub.close();
+      await own.stop();
     }
   });
 

@@ -32,6 +32,7 @@ before(async () => {
   const paths = packed.files.map((f) => f.path);
   assert.ok(paths.includes("dist/main.js"), "the package carries the compiled service");
   assert.ok(paths.includes("dist/lua/apply-batch.lua"), "the package carries the Lua scripts");
+  assert.ok(paths.includes("dist/ingest-worker.js"), "the package carries the ingest worker thread's entry");
   assert.ok(!paths.some((p) => p.startsWith("src/") || p.startsWith("test/")), "no sources or tests in the package");
   const app = join(dir, "app");
   await run("mkdir", ["-p", app]);
