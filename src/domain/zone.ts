@@ -13,9 +13,10 @@ const MINUTE = 60_000;
 
 export interface Zone {
   /**
-   * The zone's canonical name: what Intl resolves the asked name to (`resolvedOptions().timeZone`),
-   * so `asia/kolkata`, `ASIA/KOLKATA` and `Asia/Kolkata` are one zone, `Etc/UTC` and `utc` are `UTC`.
-   * Links are the runtime's to resolve (Node 20's ICU names Asia/Kolkata `Asia/Calcutta`).
+   * The zone's name in its canonical case, whatever case it was asked in: `asia/kolkata`,
+   * `ASIA/KOLKATA` and `Asia/Kolkata` are one zone named `Asia/Kolkata`; `Etc/UTC` and `utc` are `UTC`.
+   * A link keeps the name it was asked by (ICU resolves Asia/Kolkata to its old name
+   * Asia/Calcutta; the answer still says Asia/Kolkata) and shares its zone's offsets.
    */
   readonly name: string;
   /** Local wall time minus UTC, in milliseconds, at instant `t` (epoch ms). */
@@ -67,13 +68,29 @@ export function zoneOf(name: string): Zone | undefined {
     return undefined;
   }
   const canonical = format.resolvedOptions().timeZone;
-  let zone = zones.get(canonical);
-  if (!zone) {
-    zone = canonical === "UTC" ? utc(canonical) : intlZone(canonical, format);
-    zones.set(canonical, zone);
+  let base = zones.get(canonical);
+  if (!base) {
+    base = canonical === "UTC" ? utc(canonical) : intlZone(canonical, format);
+    zones.set(canonical, base);
   }
+  // A link (Asia/Kolkata, which ICU resolves to its old name Asia/Calcutta) keeps the name it was
+  // asked by: the answer names the zone the client named. It shares its zone's formatter and
+  // offsets; there is one such name per link of the tz database, however it is spelled.
+  const zone = lower === canonical.toLowerCase() ? base : { name: linkName(name), offset: base.offset };
   byLowerCase.set(lower, zone);
   return zone;
+}
+
+/**
+ * The name a link is shown by, in the tz database's usual case whatever case it was asked in
+ * (`asia/kolkata`, `ASIA/KOLKATA` → `Asia/Kolkata`; `etc/gmt+5` → `Etc/GMT+5`): every spelling of
+ * a name is shown the same way, so a cached answer is right for all of them.
+ */
+function linkName(asked: string): string {
+  return asked
+    .toLowerCase()
+    .replace(/(^|[/_-])([a-z])/g, (_, sep: string, c: string) => sep + c.toUpperCase())
+    .replace(/\b(Gmt|Utc|Uct)\b/g, (w) => w.toUpperCase());
 }
 
 /**

@@ -88,10 +88,11 @@ describe("bounded work per request", () => {
     assert.equal(await plans(), before + 1, "only the answered window's plan was kept");
   });
 
-  it("zone names that differ only in case are one zone: one plan, one canonical timeZone", async () => {
+  it("zone names that differ only in case are one zone: one plan, one timeZone as the tz database writes it", async () => {
     const text0 = await metrics(svc);
     const plans0 = metricValue(text0, 'stats_cache_entries{cache="plans"}');
-    const canonical = new Intl.DateTimeFormat("en-US", { timeZone: "Asia/Kathmandu" }).resolvedOptions().timeZone;
+    // As the tz database writes it, whatever the spelling (ICU's own name for it is the older Asia/Katmandu).
+    const canonical = "Asia/Kathmandu";
     const spellings = ["Asia/Kathmandu", "asia/kathmandu", "ASIA/KATHMANDU", "aSiA/kAtHmAnDu"];
     for (let i = 0; i < 200; i++) {
       const zone = [...(spellings[i % spellings.length] as string)]
