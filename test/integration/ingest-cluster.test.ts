@@ -81,7 +81,15 @@ describe("ingest into a Redis Cluster", () => {
       } while (cursor !== "0");
     }
     assert.deepEqual([...slots], [calculateSlot("{pageview}")]);
-    const top = await query(service.url, TopDocument, { event: "pageview", granularity: "DAY", last: 2, first: 3 });
+    // The day of the events' own time, and the day after.
+    const day = Date.UTC(b.year, b.month - 1, b.day);
+    const top = await query(service.url, TopDocument, {
+      event: "pageview",
+      granularity: "DAY",
+      from: new Date(day).toISOString(),
+      to: new Date(day + 2 * 86_400_000).toISOString(),
+      first: 3,
+    });
     assert.equal(top.body.errors, undefined, JSON.stringify(top.body.errors));
     assert.deepEqual(
       { total: top.body.data?.top.total, accountCount: top.body.data?.top.accountCount },
@@ -93,10 +101,12 @@ describe("ingest into a Redis Cluster", () => {
       { account: "acct10", count: 5 },
     ]);
     assert.equal(top.body.data?.top.others, 185);
+    const hour = Date.UTC(b.year, b.month - 1, b.day, b.hour);
     const unique = await query(service.url, TopDocument, {
       event: "unique",
       granularity: "HOUR",
-      last: 48,
+      from: new Date(hour).toISOString(),
+      to: new Date(hour + 3_600_000).toISOString(),
       first: 100,
     });
     assert.equal(unique.body.data?.top.accounts.length, 40);

@@ -119,7 +119,13 @@ describe("REST: serving a Redis written by the old service", () => {
       ["bin/stats-server.js", "reindex", "--redis", redis.url, "--key-prefix", prefix, "--log-level", "silent"],
       { cwd: ROOT, timeout: 30_000 },
     );
-    assert.deepEqual(JSON.parse(stdout), { scanned: 18, indexed: 18, skipped: 0 });
+    // The rankings (contract §9): an entry per field of acme's track hashes (`all` is never ranked),
+    // and one per year for its total.
+    const acme = OLD_WRITES.filter(([key]) => key.startsWith("track:acme:"));
+    const ranked =
+      new Set(acme.map(([key, field]) => `${key} ${field}`)).size +
+      new Set(acme.filter(([key]) => /^track:acme:[^:]+:\d+$/.test(key)).map(([key]) => key)).size;
+    assert.deepEqual(JSON.parse(stdout), { scanned: 18, indexed: 18, skipped: 0, ranked });
     assert.deepEqual(await counters(), before, "reindex changed the old data");
 
     // Another process wrote the index: no flush announces it, so cached answers and the store's
