@@ -102,25 +102,24 @@ export async function startService(
             ? true
             : { ok: false, reason: `no publisher connected (ZMTP handshake) at ${config.zmq.join(", ")}` },
       });
-      if (config.shard) {
-        readiness.push({
-          name: "lease",
-          // A standby is ready: during a rolling deploy the new process waits for the old one's
-          // lease, and must not hold up the deploy by being unready meanwhile.
-          check: async () => {
-            const r = started.lease();
-            if (r === undefined) return { ok: false, reason: "the ingest side has not reported its lease yet" };
-            if (r.state === "owner") return true;
-            if (r.state === "standby") {
-              return {
-                ok: true,
-                warning: `standby for shard ${r.shard}: ${r.owner ?? "another process"} holds its lease; this process counts nothing until it lapses or is released`,
-              };
-            }
-            return { ok: false, reason: `claiming the lease of shard ${r.shard} (Redis has not answered)` };
-          },
-        });
-      }
+      // Every ingest process holds its shard's lease (without --shard: shard 0/1).
+      readiness.push({
+        name: "lease",
+        // A standby is ready: during a rolling deploy the new process waits for the old one's
+        // lease, and must not hold up the deploy by being unready meanwhile.
+        check: async () => {
+          const r = started.lease();
+          if (r === undefined) return { ok: false, reason: "the ingest side has not reported its lease yet" };
+          if (r.state === "owner") return true;
+          if (r.state === "standby") {
+            return {
+              ok: true,
+              warning: `standby for shard ${r.shard}: ${r.owner ?? "another process"} holds its lease; this process counts nothing until it lapses or is released`,
+            };
+          }
+          return { ok: false, reason: `claiming the lease of shard ${r.shard} (Redis has not answered)` };
+        },
+      });
       // Not ready while flushes fail — whatever PING says (OOM, READONLY, a rejected batch).
       readiness.push({ name: "flush", check: async () => (await started.status()).flush });
     }
