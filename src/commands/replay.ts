@@ -114,12 +114,14 @@ export async function run(flags: Flags): Promise<number> {
     }
     await applyWithRetry(() => (store as StatsStore).apply(batch), opts.timeoutMs);
     // Which run reports a chunk as applied comes from the guards' answers, so that two runs that
-    // overlap never both claim it: the one that finds every write applied before did nothing; of
-    // the others, only the one whose "done" mark lands first reports it (the other one finished
-    // a part another run had started: that run reports it).
+    // overlap never both claim it: the one that finds every write applied before did nothing, and
+    // does not mark it (else its mark could land before the mark of the run that wrote it, and
+    // neither would report it); of the others, only the one whose "done" mark lands first reports
+    // it (the other one finished a part another run had started: that run reports it).
     const didNothing = skippedWrites - s === writes - w;
-    const first = await applyWithRetry(() => (markDone as (b: Batch) => Promise<boolean>)(batch), opts.timeoutMs);
-    if (didNothing || !first) {
+    const first =
+      !didNothing && (await applyWithRetry(() => (markDone as (b: Batch) => Promise<boolean>)(batch), opts.timeoutMs));
+    if (!first) {
       skippedChunks++;
       skippedEvents += batch.events;
     } else applied += batch.events;
