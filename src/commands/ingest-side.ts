@@ -32,8 +32,10 @@ export interface IngestSide extends AppliedBatches {
   readonly ready: Promise<void>;
   /** The registry this side holds its shard claim in (read-only here: the side stops it). */
   readonly shards: Pick<ShardRegistry, "claim" | "view" | "firstRound" | "report">;
-  /** With --shard: the shard's lease as this side holds it (owner, standby or claiming); /readyz shows it. */
+  /** The shard's lease as this side holds it (owner, standby or claiming); /readyz shows it. */
   lease(): LeaseReport | undefined;
+  /** Calls `listener` whenever this side's lease changes hands (a worker posts its state then). */
+  onLeaseChange(listener: () => void): void;
   status(): Promise<IngestStatus>;
   /** Flushes what is pending now; resolves when that flush is done. */
   flush(): Promise<void>;
@@ -68,6 +70,7 @@ export function startIngestHere(config: Config, store: StatsStore, metrics: Metr
     ready: ingest.ready,
     shards: registry,
     lease: () => lease?.report(),
+    onLeaseChange: (listener) => lease?.onChange(() => listener()),
     onApplied: (listener) => ingest.flusher.onApplied(listener),
     status: async () => ({
       connections: ingest.consumer?.connections ?? 0,

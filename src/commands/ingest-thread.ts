@@ -48,6 +48,7 @@ function createWorker(workerData: IngestWorkerData): Worker {
 export function startIngestWorker(config: Config, metrics: Metrics, log: Logger): IngestWorkerSide {
   const worker = createWorker({ config });
   const listeners = new Set<(batch: Batch) => void>();
+  const leaseListeners = new Set<() => void>();
   const calls = new Map<number, { resolve(value: unknown): void; reject(err: Error): void }>();
   let nextCall = 0;
   let stopping = false;
@@ -82,10 +83,14 @@ export function startIngestWorker(config: Config, metrics: Metrics, log: Logger)
         }
         return;
       }
-      case "shards":
+      case "shards": {
+        const changed =
+          shards?.lease?.state !== msg.shards.lease?.state || shards?.lease?.owner !== msg.shards.lease?.owner;
         shards = msg.shards;
         markFirstRound();
+        if (changed) for (const listener of leaseListeners) listener();
         return;
+      }
       case "ready":
         markReady.resolve();
         return;
@@ -167,6 +172,8 @@ export function startIngestWorker(config: Config, metrics: Metrics, log: Logger)
       report: () => shards?.report ?? { expected: null, stale: true },
     },
     lease: () => shards?.lease,
+    // The worker posts its lease's state as soon as it changes (ingest-worker.ts).
+    onLeaseChange: (listener) => void leaseListeners.add(listener),
     onApplied(listener) {
       listeners.add(listener);
       return () => listeners.delete(listener);

@@ -65,6 +65,8 @@ function runIngestWorker(port: MessagePort, { config }: IngestWorkerData): void 
   // The registry reads twice per heartbeat interval; its view reaches the main thread as often.
   const shardsTimer = setInterval(postShards, Math.max(50, Math.floor(config.shardHeartbeatMs / 2)));
   void side.shards.firstRound.then(postShards);
+  // A lease that changed hands reaches /readyz at once, not at the next interval.
+  side.onLeaseChange(postShards);
 
   const answer = async (msg: ToWorker): Promise<unknown> => {
     switch (msg.op) {

@@ -111,7 +111,7 @@ describe("faults: the API's thread blocked while events stream in (the all role)
     const ready = await fetch(`${service.url}/readyz`);
     const body = (await ready.json()) as { checks: Record<string, string>; shards: { self: unknown } };
     assert.equal(ready.status, 200, JSON.stringify(body));
-    assert.deepEqual(body.checks, { store: "ok", event_bus: "ok", flush: "ok", shards: "ok" });
+    assert.deepEqual(body.checks, { store: "ok", event_bus: "ok", lease: "ok", flush: "ok", shards: "ok" });
     assert.ok(body.shards.self, `this process's own shard claim in /readyz: ${JSON.stringify(body.shards)}`);
   });
 });
