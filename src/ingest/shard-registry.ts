@@ -65,19 +65,30 @@ export function startShardRegistry(opts: ShardRegistryOptions): ShardRegistry {
   let current: ShardView | undefined;
   let readFailed = false;
   let reading = false;
-  let beating = false;
+  let beating: Promise<void> | undefined;
+  /** A beat was asked for while one was in flight: its state may be newer than the one being written. */
+  let again = false;
   let logged = { trouble: "", at: 0 };
 
-  const beat = async () => {
-    if (!claim || beating) return;
-    beating = true;
-    try {
-      await store.beat(claimNow() as ShardClaim, 2 * intervalMs);
-    } catch (err) {
-      log.debug({ err: String(err) }, "shard heartbeat failed (store unreachable?)");
-    } finally {
-      beating = false;
+  const beat = (): Promise<void> => {
+    if (!claim) return Promise.resolve();
+    if (beating) {
+      again = true;
+      return beating;
     }
+    beating = (async () => {
+      try {
+        do {
+          again = false;
+          await store.beat(claimNow() as ShardClaim, 2 * intervalMs);
+        } while (again);
+      } catch (err) {
+        log.debug({ err: String(err) }, "shard heartbeat failed (store unreachable?)");
+      } finally {
+        beating = undefined;
+      }
+    })();
+    return beating;
   };
 
   const describe = (v: ShardView) => ({
