@@ -104,8 +104,9 @@ describe("faults: three ingest processes on shards 0/2, 1/2, 1/2", () => {
     assert.match(r.body.warnings?.["lease"] ?? "", /standby for shard 1\/2/);
     assert.equal(r.body.lease?.owner, (await readyz(owner)).body.shards.self?.instance);
     assert.equal(r.body.shards.self?.state, "standby");
-    assert.ok(
-      logLines(standby.stderr()).some((l) => String(l["msg"]).startsWith("STANDBY for shard 1/2")),
+    // The process writes its log asynchronously: the line may come after what the test saw.
+    await eventually(
+      () => logLines(standby.stderr()).some((l) => String(l["msg"]).startsWith("STANDBY for shard 1/2")),
       "the log says standby",
     );
     // Two owners subscribed; the standby did not.
@@ -132,8 +133,9 @@ describe("faults: three ingest processes on shards 0/2, 1/2, 1/2", () => {
     const tookOverMs = Date.now() - killedAt;
     await pub.waitForSubscribers(3);
     console.log(`owner SIGKILLed → standby owns 1/2 after ${tookOverMs} ms (heartbeat ${HEARTBEAT_MS} ms)`);
-    assert.ok(
-      logLines(standby.stderr()).some((l) => String(l["msg"]).startsWith("OWNER of shard 1/2")),
+    // The process writes its log asynchronously: the line may come after what the test saw.
+    await eventually(
+      () => logLines(standby.stderr()).some((l) => String(l["msg"]).startsWith("OWNER of shard 1/2")),
       "the log says it took over",
     );
     await sendAndSettle(2_000, "r2");
@@ -157,8 +159,9 @@ describe("faults: three ingest processes on shards 0/2, 1/2, 1/2", () => {
       frozen.proc.kill("SIGCONT");
     }
     await eventually(async () => (await leaseState(frozen)) === "standby", "the resumed process stepped down", 30_000);
-    assert.ok(
-      logLines(frozen.stderr()).some((l) => String(l["msg"]).startsWith("LOST the lease of shard 1/2")),
+    // The process writes its log asynchronously: the line may come after what the test saw.
+    await eventually(
+      () => logLines(frozen.stderr()).some((l) => String(l["msg"]).startsWith("LOST the lease of shard 1/2")),
       "its log says it lost the lease",
     );
     // Whatever of its shard it received and did not write is counted as fenced; none of it was written.

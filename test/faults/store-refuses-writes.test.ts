@@ -86,8 +86,9 @@ describe("faults: Redis refuses writes; Redis may evict", () => {
     assert.deepEqual(ups, [1, 1, 1, 1, 1]);
     assert.equal(await m("stats_flush_failing"), 1);
     assert.ok((await m('stats_flush_errors_total{kind="refused",code="OOM"}')) > 0);
-    assert.ok(
-      logLines(server.stderr()).some((l) => l["code"] === "OOM" && l["level"] === 50),
+    // The process writes its log asynchronously: the line may come after what the test saw.
+    await eventually(
+      () => logLines(server.stderr()).some((l) => l["code"] === "OOM" && l["level"] === 50),
       "an error line says OOM",
     );
     assert.equal(await trackTotal(redis.client, prefix, "oom"), 0);
@@ -124,8 +125,9 @@ describe("faults: Redis refuses writes; Redis may evict", () => {
     assert.match(warned.body.warnings?.["store"] ?? "", /volatile-ttl, not noeviction/);
     assert.equal(await policyMetric("volatile-ttl"), 1);
     assert.equal(await policyMetric("noeviction"), 0);
-    assert.ok(
-      logLines(server.stderr()).some((l) => l["maxmemoryPolicy"] === "volatile-ttl" && l["level"] === 50),
+    // The process writes its log asynchronously: the line may come after what the test saw.
+    await eventually(
+      () => logLines(server.stderr()).some((l) => l["maxmemoryPolicy"] === "volatile-ttl" && l["level"] === 50),
       "an error line names the policy",
     );
 
