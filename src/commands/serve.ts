@@ -127,8 +127,9 @@ export async function startService(
     // Every process watches the shard registry; an ingest process also holds its shard there (the
     // ingest side opens and stops that registry itself, in its own thread). A pure ingest process
     // is not ready while a shard is missing or claimed twice; a process that also answers (--role
-    // all) stays ready and warns — during a rolling deploy the old and the new process briefly
-    // hold the same shard, and the API must not leave the load balancer for that.
+    // all) stays ready and warns — during a rolling deploy the shard is briefly between owners (the
+    // new process waits as a standby for the old one's lease), and the API must not leave the load
+    // balancer for that.
     let registry: IngestSide["shards"];
     if (ingest) registry = ingest.shards;
     else {
