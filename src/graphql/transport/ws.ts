@@ -3,12 +3,16 @@
  * adapter. What the protocol does with each operation is ws-protocol.ts.
  *
  * The socket adapter is ours (graphql-ws's `makeServer` works against an abstract socket) so
- * that the transport's own limits sit in one place: message size (`maxPayload`, close 1009),
- * time to `connection_init` (4408), operations at once per connection (an error for the one
- * over), keep-alive pings, and the send guard that closes a connection whose client stopped
- * reading (1013). A send resolves once the kernel took the frame, so each operation has at
- * most one message in flight and a slow client skips to the newest state. The frames of one tick
- * go out in one write per connection (corked for the tick).
+ * that the socket's own limits sit here: message size (`maxPayload`, close 1009), keep-alive
+ * pings (a client that answers none is cut off), and the send guard that closes a connection
+ * whose client stopped reading (1013). A send resolves once the kernel took the frame, so each
+ * operation has at most one message in flight and a slow client skips to the newest state. The
+ * frames of one tick go out in one write per connection (corked for the tick).
+ *
+ * The limits on operations sit with the protocol, in ws-protocol.ts: time to `connection_init`
+ * (4408), the operation rate (churn-limit.ts, RATE_LIMITED) and operations at once per
+ * connection (admission.ts `admitOperation`, an error for the one over); the last two are shared
+ * with SSE.
  */
 import type { IncomingMessage } from "node:http";
 import type { Duplex } from "node:stream";
