@@ -11,8 +11,10 @@ const LAYERS = [
   ["domain", "^src/domain/"],
   ["foundation", "^src/((config|options|log|metrics)\\.ts$|metrics/)"],
   ["store", "^src/store/"],
-  ["services", "^src/(auth|ingest|live)/"],
+  ["read", "^src/read/"],
+  ["services", "^src/(auth|fleet|ingest|live)/"],
   ["http", "^src/http/"],
+  ["pages", "^src/pages/"],
   ["api", "^src/(graphql|rest)/"],
   ["commands", "^src/commands/"],
   ["main", "^src/main\\.ts$"],
@@ -23,6 +25,9 @@ const SIBLINGS = [
   ["src/ingest/", "src/live/"],
   ["src/ingest/", "src/auth/"],
   ["src/live/", "src/auth/"],
+  ["src/fleet/", "src/ingest/"],
+  ["src/fleet/", "src/live/"],
+  ["src/fleet/", "src/auth/"],
   ["src/graphql/", "src/rest/"],
 ];
 

@@ -36,7 +36,7 @@ await build({
   logLevel: "warning",
 });
 // The dashboard (web/dashboard/): one minified script for browsers, its styles (uPlot's and ours)
-// and its page, served by src/http/dashboard.ts.
+// and its page, served by src/pages/dashboard.ts.
 const dashboard = join(out, "dashboard");
 await build({
   absWorkingDir: root,

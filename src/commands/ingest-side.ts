@@ -8,10 +8,10 @@
 import type { Config } from "../config.js";
 import type { ShardView } from "../domain/shard-view.js";
 import type { Batch, StatsStore } from "../domain/types.js";
+import { newInstanceId, openShardRegistry, type ShardRegistry } from "../fleet/shard-registry.js";
 import type { FlushStatus } from "../ingest/flusher.js";
 import { startIngest } from "../ingest/ingest.js";
 import { openShardLease, type ShardLease } from "../ingest/shard-lease.js";
-import { newInstanceId, openShardRegistry, type ShardRegistry } from "../ingest/shard-registry.js";
 import type { AppliedBatches } from "../live/publish.js";
 import type { Logger } from "../log.js";
 import type { Metrics } from "../metrics.js";

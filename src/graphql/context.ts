@@ -6,8 +6,8 @@ import type { MemoryBudget } from "../http/memory-budget.js";
 import type { MappedChannel } from "../live/channel.js";
 import type { LiveFeed } from "../live/feed.js";
 import type { SeriesFeed } from "../live/series-feed.js";
-import type { PlanCache } from "../live/series-read.js";
 import type { TopFeed } from "../live/top-feed.js";
+import type { PlanCache } from "../read/series-read.js";
 
 /** What every resolver gets: the store for queries, the live feed (fed by the typed bus) for subscriptions. */
 export interface GraphqlContext {

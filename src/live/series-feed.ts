@@ -14,9 +14,6 @@ import type { FunnelSeriesView, SeriesView } from "../domain/series-view.js";
 import type { Delta, StatsStore } from "../domain/types.js";
 import { resolveWindow } from "../domain/window.js";
 import type { Logger } from "../log.js";
-import { type Channel, createChannel } from "./channel.js";
-import type { LiveFeed } from "./feed.js";
-import type { FlushedBatch } from "./pubsub.js";
 import {
   type PlannedSeries,
   planSeries,
@@ -24,7 +21,10 @@ import {
   readSeries,
   type SeriesReadOptions,
   type SeriesTarget,
-} from "./series-read.js";
+} from "../read/series-read.js";
+import { type Channel, createChannel } from "./channel.js";
+import type { LiveFeed } from "./feed.js";
+import type { FlushedBatch } from "./pubsub.js";
 
 type View = SeriesView | FunnelSeriesView;
 

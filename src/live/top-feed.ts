@@ -14,10 +14,10 @@ import type { TopView } from "../domain/top-view.js";
 import type { Delta, StatsStore } from "../domain/types.js";
 import { resolveWindow } from "../domain/window.js";
 import type { Logger } from "../log.js";
+import { type PlannedTop, planTopTarget, readTop, type TopReadOptions } from "../read/top-read.js";
 import { type Channel, createChannel } from "./channel.js";
 import type { LiveFeed } from "./feed.js";
 import type { FlushedBatch } from "./pubsub.js";
-import { type PlannedTop, planTopTarget, readTop, type TopReadOptions } from "./top-read.js";
 
 export interface TopFeedOptions extends TopReadOptions {
   now: () => number;

@@ -13,7 +13,7 @@ import { resolveWindow } from "../../src/domain/window.js";
 import { createLiveFeed } from "../../src/live/feed.js";
 import { createLiveBus } from "../../src/live/pubsub.js";
 import { createSeriesFeed } from "../../src/live/series-feed.js";
-import { planSeries } from "../../src/live/series-read.js";
+import { planSeries } from "../../src/read/series-read.js";
 import { createKeySpace } from "../../src/store/keys.js";
 import { createMemoryBackend } from "../../src/store/memory-backend.js";
 import { createStatsStore } from "../../src/store/stats-store.js";

@@ -12,7 +12,7 @@ import { resolveWindow } from "../../src/domain/window.js";
 import { createLiveFeed } from "../../src/live/feed.js";
 import { createLiveBus } from "../../src/live/pubsub.js";
 import { createTopFeed } from "../../src/live/top-feed.js";
-import { planTopTarget } from "../../src/live/top-read.js";
+import { planTopTarget } from "../../src/read/top-read.js";
 import { createKeySpace } from "../../src/store/keys.js";
 import { createMemoryBackend } from "../../src/store/memory-backend.js";
 import { createStatsStore } from "../../src/store/stats-store.js";

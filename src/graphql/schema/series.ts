@@ -14,7 +14,7 @@ import { PlanError, type SeriesKind } from "../../domain/read-plan.js";
 import type { FunnelPointView, FunnelSeriesView, PointView, SeriesView } from "../../domain/series-view.js";
 import { WindowError } from "../../domain/window.js";
 import { MemoryExhausted } from "../../http/memory-budget.js";
-import { type PlannedSeries, planRequest, readFunnelSeries, readSeries } from "../../live/series-read.js";
+import { type PlannedSeries, planRequest, readFunnelSeries, readSeries } from "../../read/series-read.js";
 import type { GraphqlContext } from "../context.js";
 import { checkAccess } from "./access.js";
 import { builder } from "./builder.js";

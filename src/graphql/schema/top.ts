@@ -8,7 +8,7 @@ import type { Granularity } from "../../domain/period.js";
 import { PlanError } from "../../domain/read-plan.js";
 import { type AccountCountView, DEFAULT_TOP, MAX_TOP, type TopView } from "../../domain/top-view.js";
 import { WindowError } from "../../domain/window.js";
-import { type PlannedTop, planTopRequest, readTop } from "../../live/top-read.js";
+import { type PlannedTop, planTopRequest, readTop } from "../../read/top-read.js";
 import type { GraphqlContext } from "../context.js";
 import { checkAllAccounts } from "./access.js";
 import { builder } from "./builder.js";

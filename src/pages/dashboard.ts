@@ -9,7 +9,7 @@ import { type Asset, contentHash, createAsset } from "./static-assets.js";
 
 export const DASHBOARD_ASSETS = "/assets/dashboard";
 
-/** What the page learns from the service's flags: the events its lists offer (DESIGN §10). */
+/** What the page learns from the service's flags: the events its lists offer (docs/contract.md §10). */
 export interface DashboardConfig {
   /** --track-events, and `unique` (what tracked events with `data.unq` also count as). */
   trackEvents: readonly string[];

@@ -1,5 +1,5 @@
 /**
- * Reads a ranking (DESIGN §9) from the store: the window resolved as §7's, its plan of ranking sets
+ * Reads a ranking (docs/contract.md §9) from the store: the window resolved as §7's, its plan of ranking sets
  * and rollup hashes, all read in one round trip. Shared by the `top` query and the live feed.
  */
 import { planTop, type TopPlan } from "../domain/read-plan.js";

@@ -3,7 +3,7 @@
  * static files of the dashboard and of GraphiQL (/assets/...). Nothing is loaded from another host.
  * None of it holds data: the pages read through /graphql, with whatever token the viewer has.
  */
-import type { Mount } from "./app.js";
+import type { Mount } from "../http/app.js";
 import { type DashboardConfig, dashboardFiles, dashboardPage } from "./dashboard.js";
 import { GRAPHIQL_BASE, graphiqlAssets } from "./graphiql.js";
 import { type Asset, sendAsset } from "./static-assets.js";
