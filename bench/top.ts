@@ -1,5 +1,5 @@
 /**
- * What the rankings (DESIGN §9) cost, against a private redis-server, 10,000 accounts:
+ * What the rankings (docs/contract.md §9) cost, against a private redis-server, 10,000 accounts:
  *
  * 1. Ingest: the same stream of flush batches applied through the store (the guarded Lua script
  *    per chunk, as the flusher calls it) with the rankings and without them (the store's internal

@@ -55,7 +55,7 @@ const css = await Promise.all([
 ]);
 await writeFile(join(dashboard, "dashboard.css"), css.join("\n"));
 await cp(join(root, "web/dashboard/index.html"), join(dashboard, "index.html"));
-// DESIGN §10: the dashboard's scripts and styles together stay under 150 KB gzipped (the browser
+// docs/contract.md §10: the dashboard's scripts and styles together stay under 150 KB gzipped (the browser
 // test measures what the service actually sends; this stops a heavy dependency at the build).
 const js = await readFile(join(dashboard, "dashboard.js"));
 const dashboardGzip = gzipSync(js, { level: 9 }).length + gzipSync(css.join("\n"), { level: 9 }).length;

@@ -63,7 +63,7 @@ export interface GraphqlLimits {
   maxAliases: number;
   maxTokens: number;
   maxCost: number;
-  /** Points of one series/funnelSeries window (DESIGN §7). */
+  /** Points of one series/funnelSeries window (docs/contract.md §7). */
   maxSeriesPoints: number;
   /** Bytes of one HTTP request body or one WebSocket message. */
   maxRequestBytes: number;

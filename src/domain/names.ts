@@ -6,7 +6,7 @@
 import type { Kind } from "./types.js";
 
 /**
- * Accounts and event types (DESIGN §2): 1-128 characters of `A-Z a-z 0-9 . _ -`, and not made only
+ * Accounts and event types (docs/contract.md §2): 1-128 characters of `A-Z a-z 0-9 . _ -`, and not made only
  * of dots. `.` and `..` would pass the character rule, but a client or proxy that normalises URLs
  * turns REST links for them into links to other routes (`/track/..` is `/`), so they are refused
  * everywhere a name enters: ingest, GraphQL arguments, REST paths, flags, and keys read back.

@@ -320,7 +320,7 @@ function duration(ms: number): string {
   return `${Math.round(ms / MINUTE)} minutes`;
 }
 
-/** A ranking set of a top plan (DESIGN §9): a UTC period, added (1) or taken away (-1). */
+/** A ranking set of a top plan (docs/contract.md §9): a UTC period, added (1) or taken away (-1). */
 export interface TopSet {
   period: TopPeriod;
   weight: 1 | -1;

@@ -2,7 +2,7 @@
  * A model of a collector's traffic (pure, seeded): pageviews spread over N accounts (a few big, many
  * small), about 10% of them unique visitors, and orders that move through statuses, some abandoned
  * on the way. The rate follows a daily rhythm: quiet at night (UTC), busiest mid-afternoon.
- * Events are the JSON part of a bus message (DESIGN §2); `toMessage` adds the topic word.
+ * Events are the JSON part of a bus message (docs/contract.md §2); `toMessage` adds the topic word.
  */
 
 export interface SimEvent {

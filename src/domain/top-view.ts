@@ -1,5 +1,5 @@
 /**
- * What a client sees of a ranking (pure, DESIGN §9): the window, the rollup's total over it, how
+ * What a client sees of a ranking (pure, docs/contract.md §9): the window, the rollup's total over it, how
  * many accounts counted, the first of them by count (ties: by name), and the rest as `others`.
  */
 import { type ReadPlan, trackCounts } from "./read-plan.js";

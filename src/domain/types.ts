@@ -12,7 +12,7 @@ export interface Period {
   hour?: number | undefined;
 }
 
-/** A UTC period of a ranking (DESIGN §9): a year, optionally narrowed down to a month, day, hour and minute. */
+/** A UTC period of a ranking (docs/contract.md §9): a year, optionally narrowed down to a month, day, hour and minute. */
 export interface TopPeriod extends Period {
   minute?: number | undefined;
 }
@@ -84,7 +84,7 @@ export interface StatsStore {
   /** What grows without bound with the input: accounts, event types, and statuses per funnel event. */
   cardinality(year: number): Promise<Cardinality>;
   /**
-   * Ranks a tracked event's accounts over the weighted sum of its ranking sets (DESIGN §9), and
+   * Ranks a tracked event's accounts over the weighted sum of its ranking sets (docs/contract.md §9), and
    * reads the rollup account's hashes for the window's total: one round trip.
    */
   top(request: TopRequest): Promise<TopCounts>;

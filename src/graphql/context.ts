@@ -15,7 +15,7 @@ export interface GraphqlContext {
   live: LiveFeed;
   /** Whose API token the operation came with: the accounts it may read (all, when tokens are off). */
   principal: Principal;
-  /** Time windows (DESIGN §7): the clock, and what limits a window. */
+  /** Time windows (docs/contract.md §7): the clock, and what limits a window. */
   series: SeriesContext;
   /** Live time windows (series / funnelSeries subscriptions). */
   liveSeries: SeriesFeed;

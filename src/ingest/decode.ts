@@ -1,7 +1,7 @@
 /**
  * Wire decoding (pure): ZeroMQ frames → a validated event, or the reason it was dropped.
  *
- * Accepted (DESIGN §2): one frame `<topic> <json>`, two frames `[topic, json]`, one frame of
+ * Accepted (docs/contract.md §2): one frame `<topic> <json>`, two frames `[topic, json]`, one frame of
  * bare JSON. The JSON's `type` decides what the event is, never the topic word.
  */
 

@@ -1,5 +1,5 @@
 /**
- * Live time windows (DESIGN §7): `series` and `funnelSeries` subscriptions.
+ * Live time windows (docs/contract.md §7): `series` and `funnelSeries` subscriptions.
  *
  * Subscribers of the same window (kind, account, event, granularity, zone, from/to or last N, and
  * whether `previous` is selected) share one watch. A flush whose deltas fall inside a watched

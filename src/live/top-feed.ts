@@ -1,5 +1,5 @@
 /**
- * Live rankings (DESIGN §9): the `top` subscription.
+ * Live rankings (docs/contract.md §9): the `top` subscription.
  *
  * Subscribers of the same arguments (event, granularity, zone, from/to or last N, first) share one
  * watch. A flush with a delta of that event inside the window makes the watch read once, whatever
@@ -21,7 +21,7 @@ import type { FlushedBatch } from "./pubsub.js";
 
 export interface TopFeedOptions extends TopReadOptions {
   now: () => number;
-  /** At most one read (and one new answer) per watch in this time; default 1 s (DESIGN §9). */
+  /** At most one read (and one new answer) per watch in this time; default 1 s (docs/contract.md §9). */
   minIntervalMs?: number;
 }
 

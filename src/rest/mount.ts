@@ -1,5 +1,5 @@
 /**
- * The legacy REST API (DESIGN §5) as an HTTP mount: the old service's routes and answers, with
+ * The legacy REST API (docs/contract.md §5) as an HTTP mount: the old service's routes and answers, with
  * its holes closed (validated names, numbers, dates and JSONP callbacks; 503 when Redis is down),
  * and API tokens when configured (401 without a valid one, 403 for another token's account).
  * HTTP in, one store round trip, one string out.

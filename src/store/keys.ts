@@ -1,12 +1,12 @@
 /**
  * Every Redis key this service reads or writes is built here, and only here.
  *
- * Counter keys follow the 2013 service's layout exactly (DESIGN.md §3): unpadded numbers,
+ * Counter keys follow the 2013 service's layout exactly (docs/contract.md §3): unpadded numbers,
  * `track:{account}:{event}:{Y}[:{M}[:{D}[:{h}]]]` and `funnels:{account}:{event}:{Y}[:{M}[:{D}[:{h}]]]`
- * (the funnel day and hour levels are ours; DESIGN §3, §7).
+ * (the funnel day and hour levels are ours; docs/contract.md §3, §7).
  * The index keys are ours; they live under `index:` so that a SCAN of `track:*` never meets them.
  * So are the exactly-once guards (`applied:`) and the live bus's pub/sub channels (`live:`).
- * The rankings (DESIGN §9) are sorted sets `top:{event}:{Y}[:{M}[:{D}[:{h}[:{m}]]]]`, member = account,
+ * The rankings (docs/contract.md §9) are sorted sets `top:{event}:{Y}[:{M}[:{D}[:{h}[:{m}]]]]`, member = account,
  * score = count: `{event}` is a Redis Cluster hash tag, so every set of one event lives in one slot
  * and a window of them is read with one command.
  * `prefix` (empty in production) isolates tests, and services, that share a Redis.

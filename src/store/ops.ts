@@ -1,7 +1,7 @@
 /**
  * Turns a batch of coalesced deltas into the primitive writes both stores perform:
  * HINCRBY per (key, field), an expiry on minute keys, SADD into the listing index, and ZINCRBY
- * into the rankings (DESIGN §9: a tracked event's accounts per UTC year, month, day, hour and
+ * into the rankings (docs/contract.md §9: a tracked event's accounts per UTC year, month, day, hour and
  * minute; the rollup account is never ranked). Pure: the same batch always yields the same
  * writes, summed per (key, field).
  */

@@ -1,6 +1,6 @@
 /**
  * Reads the Redis server's version when the command connection becomes ready (at start and after
- * every reconnect) and says so when it is older than 6.2: `top` (DESIGN §9) reads a window with
+ * every reconnect) and says so when it is older than 6.2: `top` (docs/contract.md §9) reads a window with
  * ZUNION, which 6.2 introduced. Everything else works on older servers; `top` answers an error.
  */
 import { Cluster, type Redis } from "ioredis";

@@ -6,13 +6,13 @@ import type { KeySpace } from "./keys.js";
 import { batchWrites, chunkWrites, type Write } from "./ops.js";
 
 export interface StatsStoreOptions {
-  /** Seconds a minute key lives after its last write (DESIGN §3: 30 days). */
+  /** Seconds a minute key lives after its last write (docs/contract.md §3: 30 days). */
   minuteRetentionSeconds: number;
   /** Seconds a batch guard is kept: a retry later than this would double-count. */
   guardTtlSeconds?: number;
   /** Upper bound of script arguments per chunk (keeps each script short and Lua's stack safe). */
   maxArgsPerChunk?: number;
-  /** Keep the account rankings (DESIGN §9); default true. Off only to measure their cost (bench/top.ts). */
+  /** Keep the account rankings (docs/contract.md §9); default true. Off only to measure their cost (bench/top.ts). */
   rankings?: boolean;
   /** The clock: the listing cache ages by it, and reindex asks it which minute rankings are still within the retention (tests move it; default Date.now). */
   now?: () => number;
@@ -85,7 +85,7 @@ export function createStatsStore(backend: Backend, keys: KeySpace, opts: StatsSt
   };
 
   /**
-   * The rankings of a page of time-series keys, from their hashes (DESIGN §9): each ranking entry
+   * The rankings of a page of time-series keys, from their hashes (docs/contract.md §9): each ranking entry
    * (account, UTC period) is one field of one hash (the year's is the sum of its months), so it is
    * SET from it (ZADD), never added to: a second run writes the same values. The hash is read with
    * the writes in one script where it can be (one Redis: an increment a flush makes meanwhile is

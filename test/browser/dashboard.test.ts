@@ -1,5 +1,5 @@
 /**
- * The dashboard (DESIGN §10) end to end in a real browser: the service on a real Redis and a real
+ * The dashboard (docs/contract.md §10) end to end in a real browser: the service on a real Redis and a real
  * ZeroMQ publisher; Debian's chromium, with every other host refused, in a zone that is not the
  * machine's. What a viewer would check: the numbers are the API's for the same window (asked of the
  * API here), the URL is the view, the funnel and the top list, live updates over WebSocket and SSE,

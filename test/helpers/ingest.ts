@@ -24,7 +24,7 @@ export async function trackTotal(client: Redis, prefix: string, account: string,
 }
 
 /**
- * An account's count in the rankings of `event` (DESIGN §9), summed per level over every sorted
+ * An account's count in the rankings of `event` (docs/contract.md §9), summed per level over every sorted
  * set of the event (SCAN): [year, month, day, hour, minute]. Each equals the account's total when
  * the rankings were written exactly once along with the hashes.
  */

@@ -48,7 +48,7 @@ const LEGACY_HEADERS = {
   "x-content-type-options": "nosniff",
 };
 
-/** The headers every legacy REST answer carries (DESIGN §5), with a Content-Length that fits the body. */
+/** The headers every legacy REST answer carries (docs/contract.md §5), with a Content-Length that fits the body. */
 export function assertLegacyHeaders(a: HttpAnswer, contentType = "application/json"): void {
   for (const [name, value] of Object.entries(LEGACY_HEADERS)) assert.equal(a.headers[name], value, name);
   assert.equal(a.headers["content-type"], contentType);

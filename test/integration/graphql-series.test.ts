@@ -1,5 +1,5 @@
 /**
- * series and funnelSeries (DESIGN §7) through real HTTP against a real redis-server, with events
+ * series and funnelSeries (docs/contract.md §7) through real HTTP against a real redis-server, with events
  * ingested over a real ZeroMQ socket and pinned with --time-source event: around the 2026 Santiago
  * and New York DST changes, month ends, and in a half-hour zone within the minute retention.
  * Every point of every answer is checked against a count of the events sent, and its segments

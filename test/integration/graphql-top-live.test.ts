@@ -1,5 +1,5 @@
 /**
- * The live ranking (DESIGN §9) over real graphql-ws and SSE clients, a real Redis and a real
+ * The live ranking (docs/contract.md §9) over real graphql-ws and SSE clients, a real Redis and a real
  * ZeroMQ socket: `top(last: 2, granularity: MINUTE)` sends the current ranking first, a new one
  * after flushes that changed it — here its leader changes — and slides at the minute boundary.
  */

@@ -1,5 +1,5 @@
 /**
- * top (DESIGN §9) through real HTTP against a real redis-server, with events ingested over a real
+ * top (docs/contract.md §9) through real HTTP against a real redis-server, with events ingested over a real
  * ZeroMQ socket and pinned with --time-source event: rankings over windows in UTC, around both 2026
  * Santiago DST changes, over 11 months, and in Asia/Kolkata (boundaries at :30, minute data) — each
  * checked against a count of the events sent, in the segments of the minute-by-minute reference;

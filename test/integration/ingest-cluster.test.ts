@@ -69,7 +69,7 @@ describe("ingest into a Redis Cluster", () => {
     assert.ok(report.indexed >= 41 * 4, JSON.stringify(report));
     assert.ok(report.ranked >= 40 * 4, JSON.stringify(report));
 
-    // Rankings (DESIGN §9): every sorted set of an event in one hash slot, so a window is one
+    // Rankings (docs/contract.md §9): every sorted set of an event in one hash slot, so a window is one
     // command; exact, ties by name; unchanged by the reindex (it sets, never adds).
     const slots = new Set<number>();
     for (const node of cluster.client.nodes("master")) {

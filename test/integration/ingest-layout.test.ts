@@ -1,6 +1,6 @@
 /**
  * A known stream over a real ZeroMQ PUB socket into a real redis-server: every key and field of
- * DESIGN §3 is asserted exactly, with the TTL on minute keys, and malformed messages are counted.
+ * docs/contract.md §3 is asserted exactly, with the TTL on minute keys, and malformed messages are counted.
  * The events carry their own time (`--time-source event`), so where they land does not depend on
  * when the test runs: no minute boundary can fall inside the stream.
  */
@@ -27,7 +27,7 @@ describe("ingest: Redis layout of the old service", () => {
   });
   after(() => rig.stop());
 
-  it("writes every key and field of DESIGN §3, unpadded, for the account and for `all`", async () => {
+  it("writes every key and field of docs/contract.md §3, unpadded, for the account and for `all`", async () => {
     // One instant for every event: 16:07:30 UTC on the contract's example day (one-digit month,
     // day and minute, to show the fields are unpadded).
     const time = "2013-09-05T16:07:30Z";
@@ -90,7 +90,7 @@ describe("ingest: Redis layout of the old service", () => {
       assert.deepEqual(await hash(`funnels:${account}:order:${Y}:${M}:${D}:${h}`), statuses);
     }
 
-    // The rankings (DESIGN §9): per tracked event, the accounts (never `all`) by count in each UTC period.
+    // The rankings (docs/contract.md §9): per tracked event, the accounts (never `all`) by count in each UTC period.
     const zset = async (key: string) => r.zrange(`${prefix}${key}`, 0, -1, "WITHSCORES");
     for (const [event, ranked] of [
       ["pageview", ["gamma", "1", "beta.co_x-1", "3", "acme", "5"]],

@@ -67,7 +67,7 @@ describe("stats-server reindex", () => {
     const { code, stdout, stderr } = await runCli(["reindex", "--redis", redis.url, "--key-prefix", prefix]);
     assert.equal(code, 0, stderr);
     const report = JSON.parse(stdout.trim()) as Record<string, number>;
-    // Rankings (DESIGN §9): per account-event-year, the year and month 9 (from the year hash), day 5
+    // Rankings (docs/contract.md §9): per account-event-year, the year and month 9 (from the year hash), day 5
     // (month hash), and hour 16 of days 5 and 6 (day hashes).
     const ranked = 100 * 2 * 5;
     assert.deepEqual(report, { scanned: counters + junk, indexed: counters, skipped: junk, ranked });

@@ -1,6 +1,6 @@
 /**
  * The legacy REST API against a real Redis fed over a real ZeroMQ socket: every route of
- * DESIGN §5 compared as whole bodies (bytes) and headers, starting from the answers recorded
+ * docs/contract.md §5 compared as whole bodies (bytes) and headers, starting from the answers recorded
  * from the old service (issue #4) and noting where the contract makes ours differ.
  */
 import assert from "node:assert/strict";
@@ -15,7 +15,7 @@ import { pageview, startPublisher, type TestPublisher } from "../helpers/zmq.js"
 const order = (account: string, status: string, time: string) =>
   `order ${JSON.stringify({ type: "order", time, data: { account, status } })}`;
 
-describe("REST: the routes of DESIGN §5", () => {
+describe("REST: the routes of docs/contract.md §5", () => {
   let redis: TestRedis;
   let pub: TestPublisher;
   let service: Service;
@@ -121,7 +121,7 @@ describe("REST: the routes of DESIGN §5", () => {
       "/api/stats/track/acme/pageview/2026/11",
       `{${E},"year":"2026","month":"11","day":"","links":["${P}/2026/11/28"],"data":{"28":3}}`,
     );
-    // Recorded: "links":[] (the old service had no keys below the day). DESIGN §5: the hours with data.
+    // Recorded: "links":[] (the old service had no keys below the day). docs/contract.md §5: the hours with data.
     await expectBody(
       "/api/stats/track/acme/pageview/2026/11/28",
       `{${E},"year":"2026","month":"11","day":"28","links":["${P}/2026/11/28/3"],"data":{"3":3}}`,
@@ -189,7 +189,7 @@ describe("REST: the routes of DESIGN §5", () => {
       "/api/stats/funnels/acme/order/2026",
       `{${E},"year":"2026","month":"","day":"","links":["${P}/2026/11"],"data":${data}}`,
     );
-    // Recorded: "links":[] (the old service wrote no funnel day keys). DESIGN §5: the days with data.
+    // Recorded: "links":[] (the old service wrote no funnel day keys). docs/contract.md §5: the days with data.
     await expectBody(
       "/api/stats/funnels/acme/order/2026/11",
       `{${E},"year":"2026","month":"11","day":"","links":["${P}/2026/11/28"],"data":${data}}`,

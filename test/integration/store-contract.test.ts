@@ -113,7 +113,7 @@ function contract(name: string, setup: () => Promise<Harness>) {
       assert.deepEqual(await f({ year: 2013, month: 9 }), { checkout: 3, closed: 5 });
       assert.deepEqual(await f({ year: 2013, month: 9, day: 5 }), { checkout: 2, closed: 5 });
       assert.deepEqual(await f({ year: 2013, month: 10, day: 1 }), { closed: 1 });
-      // The funnel hour level (DESIGN §7): statuses per UTC hour.
+      // The funnel hour level (docs/contract.md §7): statuses per UTC hour.
       assert.deepEqual(await f({ year: 2013, month: 9, day: 5, hour: 16 }), { checkout: 2, closed: 1 });
       assert.deepEqual(await f({ year: 2013, month: 9, day: 5, hour: 17 }), { closed: 4 });
       assert.deepEqual(await f({ year: 2013, month: 9, day: 6, hour: 16 }), { checkout: 1 });

@@ -5,7 +5,7 @@ import { bucketOf, parseEventTime, readEventTime } from "../../src/ingest/bucket
 const utc = (s: string) => Date.parse(s);
 
 describe("bucketOf: UTC periods, unpadded", () => {
-  it("the DESIGN example: 2013-09-05 16:07 UTC", () => {
+  it("the example of docs/contract.md §3: 2013-09-05 16:07 UTC", () => {
     assert.deepEqual(bucketOf(utc("2013-09-05T16:07:30Z")), { year: 2013, month: 9, day: 5, hour: 16, minute: 7 });
   });
   it("23:59:59.999 and 00:00:00.000 fall on different days", () => {

@@ -75,7 +75,7 @@ describe("coalescing", () => {
   });
 });
 
-describe("batch writes: the DESIGN §3 example", () => {
+describe("batch writes: the docs/contract.md §3 example", () => {
   it("one unique pageview → 16 HINCRBYs, minute keys flagged to expire, index members", () => {
     const c = new Coalescer();
     accumulate(c, ev({ unique: true }), at, rules);

@@ -1,6 +1,6 @@
 /**
  * The schema is an artefact: schema.graphql must be exactly what the code prints (run
- * `npm run schema` after changing a type), and it must keep every name DESIGN §4 fixes.
+ * `npm run schema` after changing a type), and it must keep every name docs/contract.md §4 fixes.
  */
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
@@ -9,7 +9,7 @@ import { buildSchema, type GraphQLField, isEnumType, isObjectType } from "graphq
 import { schema } from "../../src/graphql/schema/index.js";
 import { printedSchema } from "../../src/graphql/schema/print.js";
 
-// DESIGN.md §4, with <count> = Count and <date-time> = DateTime.
+// docs/contract.md §4, with <count> = Count and <date-time> = DateTime.
 const CONTRACT = `
 scalar Count
 scalar DateTime
@@ -46,7 +46,7 @@ describe("schema.graphql", () => {
     assert.equal(committed, printedSchema(), "schema.graphql is stale: run `npm run schema`");
   });
 
-  it("keeps every type, field and argument DESIGN §4 names, with the same types", () => {
+  it("keeps every type, field and argument docs/contract.md §4 names, with the same types", () => {
     const contract = buildSchema(CONTRACT);
     const contractTypes = Object.values(contract.getTypeMap()).filter((t) => !t.name.startsWith("__"));
     for (const type of contractTypes) {

@@ -16,7 +16,7 @@ interface Event {
   status: string;
 }
 
-/** The stored hashes, built the way the layout of DESIGN §3 says (independently of src/store). */
+/** The stored hashes, built the way the layout of docs/contract.md §3 says (independently of src/store). */
 function store(events: readonly Event[], kind: "track" | "funnels") {
   const hashes = new Map<string, Map<string, number>>();
   const incr = (key: string, field: string, n: number) => {
@@ -180,7 +180,7 @@ describe("what the stored data cannot answer", () => {
   });
 });
 
-describe("top plan (DESIGN §9)", () => {
+describe("top plan (docs/contract.md §9)", () => {
   /** The UTC interval a ranking set stands for. */
   const span = (p: TopPeriod) => {
     const start = Date.UTC(p.year, (p.month ?? 1) - 1, p.day ?? 1, p.hour ?? 0, p.minute ?? 0);

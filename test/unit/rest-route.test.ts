@@ -12,7 +12,7 @@ const echo = (type = "", account = "", event = "", year = "", month = "", day = 
 });
 
 describe("REST route parsing", () => {
-  it("names every level of DESIGN §5", () => {
+  it("names every level of docs/contract.md §5", () => {
     assert.deepEqual(parseRoute(""), { level: "root", echo: echo() });
     assert.deepEqual(parseRoute("/"), { level: "root", echo: echo() });
     assert.deepEqual(parseRoute("/track"), { level: "accounts", kind: "track", echo: echo("track") });

@@ -1,5 +1,5 @@
 /**
- * The dashboard (DESIGN §10): one account's (or every account's) numbers for a range in a time zone,
+ * The dashboard (docs/contract.md §10): one account's (or every account's) numbers for a range in a time zone,
  * compared with the range before, kept live by GraphQL subscriptions. The URL is the state
  * (state.ts); each range is a set of §7 windows (ranges.ts); the chart is chart.ts; the connection,
  * with its reconnects and token refusals, is live.ts.

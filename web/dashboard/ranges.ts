@@ -1,5 +1,5 @@
 /**
- * The dashboard's ranges as §7 windows in the viewer's zone (DESIGN §10): what the total, the chart,
+ * The dashboard's ranges as §7 windows in the viewer's zone (docs/contract.md §10): what the total, the chart,
  * the funnel and the top list each ask the API for. `today` and `month` are one segment (`last: 1`
  * DAY or MONTH) drawn by a finer unit, whose window runs between the zone's own midnights, computed
  * here with the server's own time arithmetic (src/domain), so a DST day has its 23 or 25 hours.

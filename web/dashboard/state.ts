@@ -1,5 +1,5 @@
 /**
- * The dashboard's state is its URL's query string (DESIGN §10), so a view can be shared: `account`,
+ * The dashboard's state is its URL's query string (docs/contract.md §10), so a view can be shared: `account`,
  * `event`, `funnel`, `range`, `tz`, `compare`. Reading a URL never fails: a value the page does not
  * know falls back to its default, and the fallback is reported, for the page to show.
  * Pure (no DOM): the caller passes the defaults it learnt from the server and the browser.

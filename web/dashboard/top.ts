@@ -1,5 +1,5 @@
 /**
- * The top accounts (DESIGN §9) for the range: the `top` subscription over the range's window, which
+ * The top accounts (docs/contract.md §9) for the range: the `top` subscription over the range's window, which
  * sends the current ranking first, then a new one after each flush that changed it, and slides.
  */
 import { DashboardTopDocument, type DashboardTopSubscription } from "./gql.js";

@@ -9,5 +9,5 @@ import "./increment.js";
 import "./series.js";
 import "./top.js";
 
-// Declaration order (as DESIGN §4 reads) for introspection and GraphiQL; schema.graphql is printed sorted.
+// Declaration order (as docs/contract.md §4 reads) for introspection and GraphiQL; schema.graphql is printed sorted.
 export const schema = builder.toSchema({ sortSchema: false });

@@ -1,5 +1,5 @@
 /**
- * Time windows in any zone (DESIGN §7): `series` and `funnelSeries`, as queries and as live
+ * Time windows in any zone (docs/contract.md §7): `series` and `funnelSeries`, as queries and as live
  * subscriptions. Windows and plans are pure (src/domain); reading is src/live/series-read.ts.
  */
 import {

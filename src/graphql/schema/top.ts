@@ -1,5 +1,5 @@
 /**
- * Top accounts (DESIGN §9): an event's accounts ranked by count over a window of §7 in any zone,
+ * Top accounts (docs/contract.md §9): an event's accounts ranked by count over a window of §7 in any zone,
  * exact, as a query and as a live subscription. Windows and plans are pure (src/domain); reading
  * is src/live/top-read.ts, the live side src/live/top-feed.ts.
  */

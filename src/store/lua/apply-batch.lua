@@ -12,7 +12,7 @@
                  'h' n field1 delta1 ... fieldn deltan   HINCRBY each field
                  'x' n field1 delta1 ... fieldn deltan   HINCRBY each field, then EXPIRE ARGV[2]
                  's' n member1 ... membern               SADD each member
-                 'z' n member1 delta1 ... membern deltan ZINCRBY each member (rankings, DESIGN §9)
+                 'z' n member1 delta1 ... membern deltan ZINCRBY each member (rankings, docs/contract.md §9)
                  'y' n member1 delta1 ... membern deltan ZINCRBY each member, then EXPIRE ARGV[2]
 
   Output: 1 when applied now, 0 when the guard shows it was applied before, -1 when refused

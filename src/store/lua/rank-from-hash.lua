@@ -1,6 +1,6 @@
 --[[
   Sets an account's ranking entries from one counter hash, atomically with reading it (reindex,
-  DESIGN §9): an increment that a flush makes meanwhile lands either before (and is read) or after
+  docs/contract.md §9): an increment that a flush makes meanwhile lands either before (and is read) or after
   (and is added by the flush's own ZINCRBY), never lost under a ZADD.
 
   KEYS[1]      the counter hash (track:{account}:{event}:...)

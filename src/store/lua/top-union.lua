@@ -1,5 +1,5 @@
 --[[
-  Ranks the accounts of one event over a window (DESIGN §9): the union of its sorted sets.
+  Ranks the accounts of one event over a window (docs/contract.md §9): the union of its sorted sets.
 
   KEYS[1..n]   the event's ranking sets that make up the window (one hash slot: the `{event}` tag)
 
