@@ -29,3 +29,19 @@ it("README.md and docs/ link only to files of the repository that exist", () => 
   }
   assert.deepEqual(broken, []);
 });
+
+it("every path of the code that README.md and docs/ name in backticks exists", () => {
+  const missing: string[] = [];
+  for (const page of pages) {
+    const text = readFileSync(join(root, page), "utf8");
+    for (const [, span] of text.matchAll(/`([^`\n]+)`/g)) {
+      // A pattern (`use-*.ts`, `<name>.ts`) names no one file: its fixed part is not checked.
+      for (const [path] of (span as string).matchAll(
+        /(?:^|(?<=[\s(]))(?:src|test|web|scripts|bench|\.ci)\/[\w./-]*[\w/](?![\w./-]*[*<{])/g,
+      )) {
+        if (!existsSync(join(root, path))) missing.push(`${page}: ${path}`);
+      }
+    }
+  }
+  assert.deepEqual(missing, []);
+});
