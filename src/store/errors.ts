@@ -21,6 +21,27 @@ export class LeaseLostError extends Error {
   override name = "LeaseLostError";
 }
 
+/**
+ * The store lacks a command a read needs (`top` needs ZUNION, Redis 6.2): not a fault of the
+ * request nor of ours, and retrying will not help until the operator upgrades Redis. The message
+ * says what is needed; the APIs pass it on as it is.
+ */
+export class StoreLacksCommand extends Error {
+  override name = "StoreLacksCommand";
+  constructor(
+    readonly command: string,
+    readonly needs: string,
+    readonly what: string,
+  ) {
+    super(`${what} needs ${needs} or later (${command}); this Redis does not have ${command}`);
+  }
+}
+
+/** True for Redis's "unknown command" answers, sent directly or from inside a script. */
+export function isUnknownCommand(err: unknown): boolean {
+  return err instanceof Error && /^ERR unknown (redis )?command/i.test(err.message);
+}
+
 export type StoreErrorKind = "unreachable" | "refused" | "rejected";
 
 export interface ClassifiedError {

@@ -2,10 +2,11 @@ import { readFileSync } from "node:fs";
 import type { Cluster, Redis } from "ioredis";
 import type { Backend } from "./backend.js";
 import { slotOf, tagForSlot } from "./cluster-slots.js";
-import { LeaseLostError } from "./errors.js";
+import { isUnknownCommand, LeaseLostError, StoreLacksCommand } from "./errors.js";
 import { guardInSlot } from "./keys.js";
 import type { PolicyWatch } from "./maxmemory-policy.js";
 import type { Write } from "./ops.js";
+import { TOP_NEEDS } from "./redis-version.js";
 
 const APPLY_SCRIPT = readFileSync(new URL("./lua/apply-batch.lua", import.meta.url), "utf8");
 const TOP_SCRIPT = readFileSync(new URL("./lua/top-union.lua", import.meta.url), "utf8");
@@ -47,6 +48,32 @@ export function createRedisBackend(client: Client, policy?: PolicyWatch): Backen
   }
   const redis = client as WithApply;
   const cluster = "nodes" in redis && typeof redis.nodes === "function" && redis.isCluster;
+
+  /** The script and the rollup's hashes in one round trip (in a cluster: at once, to their nodes). */
+  const topUnion: Backend["topUnion"] = async (keys, weights, first, hashKeys) => {
+    // The script adds with weight -1 (counts come out negated: see top-union.lua).
+    const args: Array<string | number> = [first, ...weights.map((w) => -w)];
+    if (cluster) {
+      // The sets share one slot; the rollup's hashes are elsewhere: sent at once, in parallel.
+      const [reply, ...hashes] = await Promise.all([
+        redis.topUnion(keys.length, keys, args),
+        ...hashKeys.map((key) => redis.hgetall(key)),
+      ]);
+      return { ...parseTopReply(reply as Array<string | number>), hashes: hashes as Array<Record<string, string>> };
+    }
+    const pipeline = redis.pipeline() as ReturnType<Redis["pipeline"]> & {
+      topUnion(numKeys: number, keys: readonly string[], args: Array<string | number>): unknown;
+    };
+    pipeline.topUnion(keys.length, keys, args);
+    for (const key of hashKeys) pipeline.hgetall(key);
+    const replies = (await pipeline.exec()) ?? [];
+    for (const [err] of replies) if (err) throw err;
+    const [[, reply] = [null, [0]], ...rest] = replies;
+    return {
+      ...parseTopReply(reply as Array<string | number>),
+      hashes: rest.map(([, hash]) => hash as Record<string, string>),
+    };
+  };
 
   type Fence = { key: string; owner: string };
   const applyScript = async (
@@ -169,28 +196,13 @@ export function createRedisBackend(client: Client, policy?: PolicyWatch): Backen
       for (const [err] of (await pipeline.exec()) ?? []) if (err) throw err;
     },
     async topUnion(keys, weights, first, hashKeys) {
-      // The script adds with weight -1 (counts come out negated: see top-union.lua).
-      const args: Array<string | number> = [first, ...weights.map((w) => -w)];
-      if (cluster) {
-        // The sets share one slot; the rollup's hashes are elsewhere: sent at once, in parallel.
-        const [reply, ...hashes] = await Promise.all([
-          redis.topUnion(keys.length, keys, args),
-          ...hashKeys.map((key) => redis.hgetall(key)),
-        ]);
-        return { ...parseTopReply(reply as Array<string | number>), hashes: hashes as Array<Record<string, string>> };
+      try {
+        return await topUnion(keys, weights, first, hashKeys);
+      } catch (err) {
+        // The script's only command is ZUNION: on a Redis older than 6.2 it is unknown.
+        if (isUnknownCommand(err)) throw new StoreLacksCommand("ZUNION", `Redis ${TOP_NEEDS.join(".")}`, "top");
+        throw err;
       }
-      const pipeline = redis.pipeline() as ReturnType<Redis["pipeline"]> & {
-        topUnion(numKeys: number, keys: readonly string[], args: Array<string | number>): unknown;
-      };
-      pipeline.topUnion(keys.length, keys, args);
-      for (const key of hashKeys) pipeline.hgetall(key);
-      const replies = (await pipeline.exec()) ?? [];
-      for (const [err] of replies) if (err) throw err;
-      const [[, reply] = [null, [0]], ...rest] = replies;
-      return {
-        ...parseTopReply(reply as Array<string | number>),
-        hashes: rest.map(([, hash]) => hash as Record<string, string>),
-      };
     },
     async rankFromHashes(items, expireSeconds) {
       if (items.length === 0) return 0;

@@ -23,7 +23,8 @@ export interface TestRedis {
   stop(): Promise<void>;
 }
 
-export async function startRedis(opts: { appendonly?: boolean } = {}): Promise<TestRedis> {
+/** `args`: more redis-server options, e.g. `["--rename-command", "ZUNION", ""]` to play an older Redis. */
+export async function startRedis(opts: { appendonly?: boolean; args?: string[] } = {}): Promise<TestRedis> {
   const port = await freePort();
   const dir = mkdtempSync(join(tmpdir(), "stats-redis-"));
   const args = [
@@ -41,6 +42,7 @@ export async function startRedis(opts: { appendonly?: boolean } = {}): Promise<T
     "always",
     "--logfile",
     join(dir, "redis.log"),
+    ...(opts.args ?? []),
   ];
   let proc: ChildProcess | undefined;
   const launch = async () => {

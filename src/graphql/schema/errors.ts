@@ -4,6 +4,7 @@ import { NAME_PATTERN, NAME_RULE } from "../../domain/names.js";
 import { periodError } from "../../domain/period.js";
 import type { Period } from "../../domain/types.js";
 import { type MemoryBudget, MemoryExhausted } from "../../http/memory-budget.js";
+import { StoreLacksCommand } from "../../store/errors.js";
 
 export function badUserInput(message: string): GraphQLError {
   return new GraphQLError(message, { extensions: { code: "BAD_USER_INPUT" } });
@@ -20,6 +21,20 @@ export function admitLive(memory: MemoryBudget, what: string): void {
     memory.admit(what);
   } catch (err) {
     if (err instanceof MemoryExhausted) throw memoryExhausted(err.message);
+    throw err;
+  }
+}
+
+/**
+ * Passes on a store that lacks a command (`top` on Redis < 6.2) as REDIS_TOO_OLD with what it
+ * needs, instead of the masked "Unexpected error."; anything else is rethrown as it is.
+ */
+export async function orStoreTooOld<T>(work: Promise<T>): Promise<T> {
+  try {
+    return await work;
+  } catch (err) {
+    if (err instanceof StoreLacksCommand)
+      throw new GraphQLError(err.message, { extensions: { code: "REDIS_TOO_OLD" } });
     throw err;
   }
 }

@@ -13,7 +13,7 @@ import type { GraphqlContext } from "../context.js";
 import { checkAllAccounts } from "./access.js";
 import { builder } from "./builder.js";
 import { chargeItems } from "./cost.js";
-import { badUserInput, checkExact, checkName } from "./errors.js";
+import { badUserInput, checkExact, checkName, orStoreTooOld } from "./errors.js";
 import { GranularityEnum } from "./stats.js";
 
 const AccountCountRef = builder.objectRef<AccountCountView>("AccountCount").implement({
@@ -102,7 +102,8 @@ builder.queryField("top", (t) =>
     description:
       "An event's top accounts over a window (from/to, or the last N segments) in a time zone: exact, from pre-aggregated rankings. Needs a token that may read every account.",
     args: topArgs,
-    resolve: async (_root, args, ctx, info) => exactTop(await readTop(ctx.store, planFromArgs(args, ctx, info))),
+    resolve: async (_root, args, ctx, info) =>
+      exactTop(await orStoreTooOld(readTop(ctx.store, planFromArgs(args, ctx, info)))),
   }),
 );
 
@@ -114,7 +115,9 @@ builder.subscriptionField("top", (t) =>
     args: topArgs,
     subscribe: (_root, args, ctx, info) =>
       // Checked here, per subscriber (access included): the field's resolve is shared and has no context.
-      ctx.liveTop.watch(planFromArgs(args, ctx, info), args.last ?? undefined) as Promise<AsyncIterable<TopView>>,
+      orStoreTooOld(ctx.liveTop.watch(planFromArgs(args, ctx, info), args.last ?? undefined)) as Promise<
+        AsyncIterable<TopView>
+      >,
     resolve: (v) => exactTop(v),
   }),
 );
