@@ -1,7 +1,7 @@
 import type { Increment } from "../../domain/changes.js";
 import { checkAccess, readableAccounts } from "./access.js";
 import { builder } from "./builder.js";
-import { checkName } from "./errors.js";
+import { admitLive, checkName } from "./errors.js";
 
 const IncrementRef = builder.objectRef<Increment>("Increment").implement({
   description: "Counts one flush added for an account and event in one UTC minute (time series) or hour (funnels).",
@@ -28,10 +28,11 @@ builder.subscriptionField("increments", (t) =>
       account: t.arg.string({ description: "only this account (null = any; `all` is the rollup)" }),
       event: t.arg.string({ description: "only this event type (null = any)" }),
     },
-    subscribe: (_root, { account, event }, { live, principal }) => {
+    subscribe: (_root, { account, event }, { live, principal, series }) => {
       if (account != null) checkName("account", account);
       if (event != null) checkName("event", event);
       if (account != null) checkAccess(principal, account);
+      admitLive(series.memory, "a new increments subscription");
       // Any account, for a token restricted to some: the feed passes on only theirs.
       const readable = account == null ? readableAccounts(principal) : undefined;
       return live.increments({ account: account ?? undefined, event: event ?? undefined, readable });

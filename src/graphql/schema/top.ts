@@ -13,7 +13,7 @@ import type { GraphqlContext } from "../context.js";
 import { checkAllAccounts } from "./access.js";
 import { builder } from "./builder.js";
 import { chargeItems } from "./cost.js";
-import { badUserInput, checkExact, checkName, orStoreTooOld } from "./errors.js";
+import { admitLive, badUserInput, checkExact, checkName, orStoreTooOld } from "./errors.js";
 import { GranularityEnum } from "./stats.js";
 
 const AccountCountRef = builder.objectRef<AccountCountView>("AccountCount").implement({
@@ -113,11 +113,12 @@ builder.subscriptionField("top", (t) =>
     description:
       "The ranking now, then a new one after flushes that changed it (at most one a second); with last: N it also slides when a new segment begins in the zone.",
     args: topArgs,
-    subscribe: (_root, args, ctx, info) =>
+    subscribe: (_root, args, ctx, info) => {
       // Checked here, per subscriber (access included): the field's resolve is shared and has no context.
-      orStoreTooOld(ctx.liveTop.watch(planFromArgs(args, ctx, info), args.last ?? undefined)) as Promise<
-        AsyncIterable<TopView>
-      >,
+      const planned = planFromArgs(args, ctx, info);
+      admitLive(ctx.series.memory, "a new live top subscription");
+      return orStoreTooOld(ctx.liveTop.watch(planned, args.last ?? undefined)) as Promise<AsyncIterable<TopView>>;
+    },
     resolve: (v) => exactTop(v),
   }),
 );
