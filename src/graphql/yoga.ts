@@ -107,7 +107,7 @@ export function createStatsYoga(opts: StatsYogaOptions): StatsYoga {
       useSharedSubscriptionExecution(),
       ...transportPlugins,
     ],
-    // Served from this process, nothing from a CDN (src/http/graphiql.ts); opens on two tabs.
+    // Served from this process, nothing from a CDN (src/pages/graphiql.ts); opens on two tabs.
     graphiql: () => graphiqlOptions(new Date()),
     renderGraphiQL: renderOfflineGraphiQL,
     logging: {

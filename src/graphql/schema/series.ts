@@ -1,6 +1,6 @@
 /**
  * Time windows in any zone (docs/contract.md §7): `series` and `funnelSeries`, as queries and as live
- * subscriptions. Windows and plans are pure (src/domain); reading is src/live/series-read.ts.
+ * subscriptions. Windows and plans are pure (src/domain); reading is src/read/series-read.ts.
  */
 import {
   type FieldNode,

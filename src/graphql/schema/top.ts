@@ -1,7 +1,7 @@
 /**
  * Top accounts (docs/contract.md §9): an event's accounts ranked by count over a window of §7 in any zone,
  * exact, as a query and as a live subscription. Windows and plans are pure (src/domain); reading
- * is src/live/top-read.ts, the live side src/live/top-feed.ts.
+ * is src/read/top-read.ts, the live side src/live/top-feed.ts.
  */
 import type { GraphQLResolveInfo } from "graphql";
 import type { Granularity } from "../../domain/period.js";
