@@ -73,8 +73,8 @@ export function createGraphqlMount(
   const refusedLog = createRateLimitedLog(deps.log);
   const memory = createMemoryBudget({
     limitBytes: limits.maxMemoryBytes,
-    onRefused(what, used) {
-      metrics.memoryRefusals.inc({ what: what.startsWith("planning") ? "series_plan" : "live_subscription" });
+    onRefused(work, what, used) {
+      metrics.memoryRefusals.inc({ what: work });
       refusedLog("memory", { what, usedBytes: used }, "refused work: the heap is at its memory budget (--max-memory)");
     },
   });
@@ -91,7 +91,7 @@ export function createGraphqlMount(
   };
   const liveSeries = createSeriesFeed(live, deps.store, deps.log, {
     ...series,
-    admitWatch: () => memory.admit("a new live window"),
+    admitWatch: () => memory.admit("live_subscription", "a new live window"),
   });
   // The burst: every slot of a connection filled, and each replaced once, at once.
   const churn = createChurnLimit(limits.maxOperationRate, 2 * limits.maxWsOperations, (transport) =>

@@ -18,12 +18,21 @@ export class MemoryExhausted extends Error {
   override name = "MemoryExhausted";
 }
 
+/**
+ * The kinds of work the budget refuses, as counted (the `what` label of stats_memory_refusals_total):
+ * planning a window no cache holds, a new live subscription or live window, a REST read no cache answers.
+ */
+export type MemoryWork = "series_plan" | "live_subscription" | "rest_read";
+
 export interface MemoryBudget {
   readonly limitBytes: number;
   /** The heap in use (read at most every few milliseconds). */
   usedBytes(): number;
-  /** Throws MemoryExhausted (its message says what was refused and why) when the heap is at the budget. */
-  admit(what: string): void;
+  /**
+   * Throws MemoryExhausted when the heap is at the budget. `work` is the kind counted; `what` says
+   * what was refused, in the error's message and the log line.
+   */
+  admit(work: MemoryWork, what: string): void;
   /** How many pieces of work were refused since the start. */
   readonly refusals: number;
 }
@@ -45,7 +54,7 @@ export interface MemoryBudgetOptions {
   read?: () => number;
   now?: () => number;
   /** Told each refusal (for a metric and a log line). */
-  onRefused?: (what: string, usedBytes: number) => void;
+  onRefused?: (work: MemoryWork, what: string, usedBytes: number) => void;
 }
 
 export function createMemoryBudget(opts: MemoryBudgetOptions): MemoryBudget {
@@ -65,11 +74,11 @@ export function createMemoryBudget(opts: MemoryBudgetOptions): MemoryBudget {
   return {
     limitBytes: limit,
     usedBytes,
-    admit(what) {
+    admit(work, what) {
       const u = usedBytes();
       if (u < limit) return;
       refusals++;
-      onRefused?.(what, u);
+      onRefused?.(work, what, u);
       throw new MemoryExhausted(
         `the server is at its memory budget (${mb(u)} of ${mb(limit)} MB in use, --max-memory): ${what} was refused; retry shortly or ask for a smaller window`,
       );
