@@ -7,6 +7,10 @@
  * checked again at the next request, so the refusals end as soon as the collector has freed the
  * heap.
  *
+ * One budget per process: commands/serve.ts makes it, counts and logs its refusals, and hands it to
+ * the GraphQL and REST mounts, which thus refuse work at the same heap reading. A refusal is
+ * counted by the kind of work refused (`MemoryWork`, the `what` label of stats_memory_refusals_total).
+ *
  * The heap (not the resident set) is what is measured: it is what V8's limit applies to, and it
  * falls again after a collection, where the resident set of a process rarely does. The default
  * budget is 75% of V8's heap limit (`--max-old-space-size`), which leaves the rest for the work
