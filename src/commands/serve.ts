@@ -13,11 +13,11 @@ import type { StatsStore } from "../domain/types.js";
 import { openShardRegistry, type ShardRegistry } from "../fleet/shard-registry.js";
 import { createGraphqlMount } from "../graphql/mount.js";
 import { type App, buildApp, type Mount, type ReadinessCheck } from "../http/app.js";
-import { createMemoryBudget } from "../http/memory-budget.js";
+import { createMemoryBudget, type MemoryBudget } from "../http/memory-budget.js";
 import { createLiveFeed, type LiveFeed } from "../live/feed.js";
 import { publishAppliedBatches } from "../live/publish.js";
 import { createLiveBus, type LiveBus } from "../live/pubsub.js";
-import { createLogger, type Logger } from "../log.js";
+import { createLogger, createRateLimitedLog, type Logger } from "../log.js";
 import { createMetrics, type Metrics } from "../metrics.js";
 import { createAssetsMount, createDashboardMount } from "../pages/mount.js";
 import { createRestMount } from "../rest/mount.js";
@@ -158,6 +158,7 @@ export async function startService(
       const feed = createLiveFeed(bus, store, log);
       live = feed;
       const onFlushed = bus.kind === "redis" || ingest ? feed.onFlushed : undefined;
+      const memory = createObservedMemoryBudget(config.graphql.maxMemoryBytes, metrics, log);
       mounts.push(
         createGraphqlMount(
           {
@@ -167,6 +168,7 @@ export async function startService(
             log,
             tokens,
             minuteRetentionSeconds: config.minuteRetentionSeconds,
+            memory,
           },
           feed,
           onFlushed,
@@ -177,7 +179,7 @@ export async function startService(
             store,
             log,
             tokens,
-            memory: createMemoryBudget({ limitBytes: config.graphql.maxMemoryBytes }),
+            memory,
             observeCaches: (source) => metrics.observeCaches(source),
           },
           onFlushed,
@@ -233,6 +235,24 @@ export async function startService(
       return flushed;
     },
   };
+}
+
+/**
+ * The process's one memory budget (--max-memory), shared by the GraphQL and REST mounts: each
+ * refusal is counted in stats_memory_refusals_total{what} by the kind of work refused, and logged
+ * as a warning (at most five a 10 s window); the budget itself is stats_memory_budget_bytes.
+ */
+function createObservedMemoryBudget(limitBytes: number, metrics: Metrics, log: Logger): MemoryBudget {
+  const refusedLog = createRateLimitedLog(log);
+  const memory = createMemoryBudget({
+    limitBytes,
+    onRefused(work, what, used) {
+      metrics.memoryRefusals.inc({ what: work });
+      refusedLog("memory", { what, usedBytes: used }, "refused work: the heap is at its memory budget (--max-memory)");
+    },
+  });
+  metrics.observeMemoryBudget(() => memory.limitBytes);
+  return memory;
 }
 
 /** Runs the service until SIGTERM or SIGINT; then stops receiving, flushes and closes. The exit code. */

@@ -8,12 +8,12 @@ import type { GraphqlLimits } from "../config.js";
 import type { StatsStore } from "../domain/types.js";
 import { zoneCacheStats } from "../domain/zone.js";
 import type { Mount } from "../http/app.js";
-import { createMemoryBudget } from "../http/memory-budget.js";
+import type { MemoryBudget } from "../http/memory-budget.js";
 import { createSendGuard } from "../http/send-guard.js";
 import type { LiveFeed } from "../live/feed.js";
 import { createSeriesFeed } from "../live/series-feed.js";
 import { createTopFeed } from "../live/top-feed.js";
-import { createRateLimitedLog, type Logger } from "../log.js";
+import type { Logger } from "../log.js";
 import type { Metrics } from "../metrics.js";
 import { createPlanCache } from "../read/series-read.js";
 import { admitHttp, admitOperation } from "./transport/admission.js";
@@ -33,6 +33,11 @@ export interface GraphqlMountDeps {
   tokens: TokenTable;
   /** How far back minute data reaches (--minute-retention): series needing older minutes are refused. */
   minuteRetentionSeconds: number;
+  /**
+   * The process's memory budget (--max-memory), shared with the REST mount: planning a window and
+   * a new live subscription are refused at it. Its owner (commands/serve.ts) counts and logs refusals.
+   */
+  memory: MemoryBudget;
 }
 
 /** Windows and plans kept between requests (docs/limits.md): a 720-hour half-hour-zone plan is ~150 KB. */
@@ -70,15 +75,7 @@ export function createGraphqlMount(
   metrics.observeSendBuffers(() => guard.bufferedBytes());
   live.onResync(() => metrics.liveResyncs.inc());
 
-  const refusedLog = createRateLimitedLog(deps.log);
-  const memory = createMemoryBudget({
-    limitBytes: limits.maxMemoryBytes,
-    onRefused(what, used) {
-      metrics.memoryRefusals.inc({ what: what.startsWith("planning") ? "series_plan" : "live_subscription" });
-      refusedLog("memory", { what, usedBytes: used }, "refused work: the heap is at its memory budget (--max-memory)");
-    },
-  });
-  metrics.observeMemoryBudget(() => memory.limitBytes);
+  const { memory } = deps;
   const plans = createPlanCache(PLAN_CACHE_BYTES);
   metrics.observeCaches(() => [plans.stats(), ...zoneCacheStats(), ...front.stats()]);
   const series = {
@@ -91,7 +88,7 @@ export function createGraphqlMount(
   };
   const liveSeries = createSeriesFeed(live, deps.store, deps.log, {
     ...series,
-    admitWatch: () => memory.admit("a new live window"),
+    admitWatch: () => memory.admit("live_subscription", "a new live window"),
   });
   // The burst: every slot of a connection filled, and each replaced once, at once.
   const churn = createChurnLimit(limits.maxOperationRate, 2 * limits.maxWsOperations, (transport) =>

@@ -7,6 +7,10 @@
  * checked again at the next request, so the refusals end as soon as the collector has freed the
  * heap.
  *
+ * One budget per process: commands/serve.ts makes it, counts and logs its refusals, and hands it to
+ * the GraphQL and REST mounts, which thus refuse work at the same heap reading. A refusal is
+ * counted by the kind of work refused (`MemoryWork`, the `what` label of stats_memory_refusals_total).
+ *
  * The heap (not the resident set) is what is measured: it is what V8's limit applies to, and it
  * falls again after a collection, where the resident set of a process rarely does. The default
  * budget is 75% of V8's heap limit (`--max-old-space-size`), which leaves the rest for the work
@@ -18,12 +22,21 @@ export class MemoryExhausted extends Error {
   override name = "MemoryExhausted";
 }
 
+/**
+ * The kinds of work the budget refuses, as counted (the `what` label of stats_memory_refusals_total):
+ * planning a window no cache holds, a new live subscription or live window, a REST read no cache answers.
+ */
+export type MemoryWork = "series_plan" | "live_subscription" | "rest_read";
+
 export interface MemoryBudget {
   readonly limitBytes: number;
   /** The heap in use (read at most every few milliseconds). */
   usedBytes(): number;
-  /** Throws MemoryExhausted (its message says what was refused and why) when the heap is at the budget. */
-  admit(what: string): void;
+  /**
+   * Throws MemoryExhausted when the heap is at the budget. `work` is the kind counted; `what` says
+   * what was refused, in the error's message and the log line.
+   */
+  admit(work: MemoryWork, what: string): void;
   /** How many pieces of work were refused since the start. */
   readonly refusals: number;
 }
@@ -45,7 +58,7 @@ export interface MemoryBudgetOptions {
   read?: () => number;
   now?: () => number;
   /** Told each refusal (for a metric and a log line). */
-  onRefused?: (what: string, usedBytes: number) => void;
+  onRefused?: (work: MemoryWork, what: string, usedBytes: number) => void;
 }
 
 export function createMemoryBudget(opts: MemoryBudgetOptions): MemoryBudget {
@@ -65,11 +78,11 @@ export function createMemoryBudget(opts: MemoryBudgetOptions): MemoryBudget {
   return {
     limitBytes: limit,
     usedBytes,
-    admit(what) {
+    admit(work, what) {
       const u = usedBytes();
       if (u < limit) return;
       refusals++;
-      onRefused?.(what, u);
+      onRefused?.(work, what, u);
       throw new MemoryExhausted(
         `the server is at its memory budget (${mb(u)} of ${mb(limit)} MB in use, --max-memory): ${what} was refused; retry shortly or ask for a smaller window`,
       );

@@ -9,7 +9,7 @@ export function memoryMetrics(registers: Registry[]) {
   return {
     memoryRefusals: new Counter({
       name: "stats_memory_refusals_total",
-      help: "Pieces of expensive work refused because the heap in use had reached --max-memory (what: series_plan, live_subscription).",
+      help: "Pieces of expensive work refused because the heap in use had reached --max-memory (what: series_plan, live_subscription, rest_read).",
       labelNames: ["what"] as const,
       registers,
     }),

@@ -99,7 +99,7 @@ export function createRestMount(deps: RestMountDeps, onFlushed?: (listener: () =
     if (hit) return sendOk(res, hit.body, hit.type);
     const generation = cache?.begin() ?? 0;
     try {
-      deps.memory?.admit("a REST read");
+      deps.memory?.admit("rest_read", "a REST read");
     } catch (err) {
       if (!(err instanceof MemoryExhausted)) throw err;
       return send(res, 503, renderError(err.message), JSON_TYPE, { "Retry-After": "1" });

@@ -8,17 +8,19 @@
  *   is served; an operation completed before it ran is never planned;
  * - the memory budget: past --max-memory, planning a window, a new live window and an uncached
  *   REST read are refused with a clear error (MEMORY_EXHAUSTED, 503), cheap cached work is not;
+ *   GraphQL's and REST's refusals are counted, each under its own `what`, and logged;
  * - with introspection off no error hints at an enum value (literal or variable);
  * - a WebSocket cut by the ping timeout is counted and logged;
  * - `to: 9999-12-01T00:00Z` is refused, as the message's 9999-11-30 says.
  */
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
+import { pino } from "pino";
 import WebSocket from "ws";
-import type { Service } from "../../src/commands/serve.js";
+import { type Service, startService } from "../../src/commands/serve.js";
 import { eventually } from "../helpers/ports.js";
 import { startRedis, type TestRedis } from "../helpers/redis.js";
-import { metricValue, startTestService } from "../helpers/service.js";
+import { metricValue, startTestService, testConfig } from "../helpers/service.js";
 import { startPublisher, type TestPublisher } from "../helpers/zmq.js";
 import { openRawSse, openRawWs, overWs, postJson, type Result, wsUrl } from "./graphql-clients.js";
 
@@ -33,8 +35,9 @@ describe("bounded work per request", () => {
   let pub: TestPublisher;
   /** A small cost limit, introspection off, the default operation rate. */
   let svc: Service;
-  /** A memory budget of one byte: always reached. */
+  /** A memory budget of one byte: always reached. Its warnings are kept in `fullLog`. */
   let full: Service;
+  const fullLog: Array<{ msg: string; what?: string }> = [];
   /** A burst of 4 operations (twice --max-ws-operations), then one a second. */
   let slow: Service;
 
@@ -50,7 +53,11 @@ describe("bounded work per request", () => {
       "600",
       "--introspection=false",
     ]);
-    full = await startTestService([...common, "--key-prefix", redis.prefix(), "--max-memory", "1"]);
+    full = await startService(
+      testConfig([...common, "--key-prefix", redis.prefix(), "--max-memory", "1"]),
+      pino({ level: "warn" }, { write: (line: string) => void fullLog.push(JSON.parse(line)) }),
+      { defaultMetrics: false },
+    );
     slow = await startTestService([
       ...common,
       "--key-prefix",
@@ -225,6 +232,7 @@ describe("bounded work per request", () => {
   });
 
   it("past the memory budget new expensive work is refused with a clear error, cheap work is answered", async () => {
+    const refusals = (text: string, what: string) => metricValue(text, `stats_memory_refusals_total{what="${what}"}`);
     const r = await postJson(full.url, { query: series(`timeZone: "Asia/Kolkata", last: 10`) });
     assert.equal(codeOf(r.body), "MEMORY_EXHAUSTED", r.text);
     assert.match(errorText(r.body), /memory budget .*--max-memory.*refused/);
@@ -239,14 +247,32 @@ describe("bounded work per request", () => {
       `subscription { stats(account: "acme", event: "pageview", year: ${year}) { total } }`,
     );
     assert.equal(codeOf(stats), "MEMORY_EXHAUSTED", errorText(stats));
+    const before = await metrics(full);
+    // GraphQL's refusals, counted under their own kinds (REST's have not happened yet).
+    assert.ok(refusals(before, "series_plan") >= 1, before);
+    assert.ok(refusals(before, "live_subscription") >= 1, before);
+    assert.equal(refusals(before, "rest_read"), 0);
+
     const rest = await fetch(`${full.url}/api/stats/track/acme/pageview/2026`);
     assert.equal(rest.status, 503);
-    assert.match(await rest.text(), /memory budget/);
+    assert.equal(rest.headers.get("retry-after"), "1");
+    assert.match(await rest.text(), /memory budget .*--max-memory.*a REST read was refused/);
     const cheap = await postJson(full.url, { query: "{ accounts }" });
     assert.equal(cheap.body.errors, undefined, cheap.text);
+    // The REST refusal is counted once, under its own kind; GraphQL's counts are untouched by it.
     const text = await metrics(full);
-    assert.ok(metricValue(text, 'stats_memory_refusals_total{what="series_plan"}') >= 1);
+    assert.equal(refusals(text, "rest_read"), 1, text);
+    assert.equal(refusals(text, "series_plan"), refusals(before, "series_plan"));
+    assert.equal(refusals(text, "live_subscription"), refusals(before, "live_subscription"));
     assert.equal(metricValue(text, "stats_memory_budget_bytes"), 1);
+    // Both mounts' refusals are logged, the same way (four so far: under the five a 10 s window).
+    const refusedLines = () =>
+      fullLog.filter((l) => l.msg === "refused work: the heap is at its memory budget (--max-memory)");
+    await eventually(() => refusedLines().some((l) => l.what === "a REST read"), "the REST refusal logged");
+    assert.ok(
+      refusedLines().some((l) => l.what?.startsWith("planning")),
+      JSON.stringify(fullLog),
+    );
   });
 
   it("with introspection off, enum values are not suggested (literal or variable)", async () => {

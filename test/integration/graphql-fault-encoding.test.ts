@@ -13,6 +13,7 @@ import { pino } from "pino";
 import { loadTokenTable } from "../../src/auth/load.js";
 import { createGraphqlMount } from "../../src/graphql/mount.js";
 import { type App, buildApp } from "../../src/http/app.js";
+import { createMemoryBudget } from "../../src/http/memory-budget.js";
 import { createLiveFeed } from "../../src/live/feed.js";
 import { createLiveBus, type LiveBus } from "../../src/live/pubsub.js";
 import { createMetrics } from "../../src/metrics.js";
@@ -47,7 +48,8 @@ describe("a resolver fault: the same error by HTTP, SSE and graphql-ws, logged o
     const feed = createLiveFeed(bus, store, log);
     const metrics = createMetrics({ defaultMetrics: false });
     const deps = { limits: config.graphql, store, metrics, log, tokens: await loadTokenTable(config) };
-    const mount = createGraphqlMount({ ...deps, minuteRetentionSeconds: 3600 }, feed);
+    const budget = createMemoryBudget({ limitBytes: config.graphql.maxMemoryBytes });
+    const mount = createGraphqlMount({ ...deps, minuteRetentionSeconds: 3600, memory: budget }, feed);
     app = buildApp({ store, metrics, log, mounts: [mount] });
     ({ url } = await app.start(0, "127.0.0.1"));
     close = async () => {
@@ -111,7 +113,11 @@ describe("the door for operations (admitOperation) over SSE and graphql-ws", () 
     const metrics = createMetrics({ defaultMetrics: false });
     const limits = { ...config.graphql, maxWsOperations: 0 };
     const tokens = await loadTokenTable(config);
-    const mount = createGraphqlMount({ limits, store, metrics, log, tokens, minuteRetentionSeconds: 3600 }, feed);
+    const memory = createMemoryBudget({ limitBytes: limits.maxMemoryBytes });
+    const mount = createGraphqlMount(
+      { limits, store, metrics, log, tokens, minuteRetentionSeconds: 3600, memory },
+      feed,
+    );
     const app = buildApp({ store, metrics, log, mounts: [mount] });
     const { url } = await app.start(0, "127.0.0.1");
     try {

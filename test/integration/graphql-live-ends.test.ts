@@ -18,6 +18,7 @@ import { loadTokenTable } from "../../src/auth/load.js";
 import type { Delta } from "../../src/domain/types.js";
 import { createGraphqlMount } from "../../src/graphql/mount.js";
 import { type App, buildApp } from "../../src/http/app.js";
+import { createMemoryBudget } from "../../src/http/memory-budget.js";
 import { createLiveFeed, type LiveFeed } from "../../src/live/feed.js";
 import { createLiveBus, type LiveBus } from "../../src/live/pubsub.js";
 import { createMetrics } from "../../src/metrics.js";
@@ -65,6 +66,7 @@ describe("live subscriptions: how they end (graphql-ws and SSE)", () => {
         log,
         tokens: await loadTokenTable(config),
         minuteRetentionSeconds: 3600,
+        memory: createMemoryBudget({ limitBytes: config.graphql.maxMemoryBytes }),
       },
       feed,
     );

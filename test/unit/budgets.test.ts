@@ -43,21 +43,21 @@ describe("memory budget", () => {
       limitBytes: 1_000,
       read: () => used,
       now: () => t,
-      onRefused: (what) => refused.push(what),
+      onRefused: (work, what) => refused.push(`${work}: ${what}`),
     });
-    budget.admit("planning");
+    budget.admit("series_plan", "planning");
     used = 1_000;
-    assert.doesNotThrow(() => budget.admit("planning"), "a reading is reused for a few milliseconds");
+    assert.doesNotThrow(() => budget.admit("series_plan", "planning"), "a reading is reused for a few milliseconds");
     t += 1_000;
     assert.throws(
-      () => budget.admit("planning a window"),
+      () => budget.admit("series_plan", "planning a window"),
       (err: unknown) => {
         assert.ok(err instanceof MemoryExhausted);
         assert.match(err.message, /memory budget .*--max-memory.*planning a window was refused/);
         return true;
       },
     );
-    assert.deepEqual(refused, ["planning a window"]);
+    assert.deepEqual(refused, ["series_plan: planning a window"]);
     assert.equal(budget.refusals, 1);
   });
 

@@ -18,7 +18,7 @@ export function memoryExhausted(message: string): GraphQLError {
 /** Refuses a new live subscription (MEMORY_EXHAUSTED) while the heap is at --max-memory. */
 export function admitLive(memory: MemoryBudget, what: string): void {
   try {
-    memory.admit(what);
+    memory.admit("live_subscription", what);
   } catch (err) {
     if (err instanceof MemoryExhausted) throw memoryExhausted(err.message);
     throw err;

@@ -150,7 +150,8 @@ export function planFromArgs(
     return planRequest({ kind, account: args.account, event: args.event, window, withPrevious }, now, {
       ...ctx.series,
       charge: (points) => chargePoints(ctx.seriesCost, ctx.series.maxCost, info, points, withPrevious),
-      admit: () => ctx.series.memory.admit(`planning a ${window.granularity} window of ${info.fieldName}`),
+      admit: () =>
+        ctx.series.memory.admit("series_plan", `planning a ${window.granularity} window of ${info.fieldName}`),
     });
   } catch (err) {
     if (err instanceof WindowError || err instanceof PlanError) throw badUserInput(err.message);
