@@ -51,6 +51,8 @@ export interface Config {
   metricsToken: string;
   /** Origins that may read every route cross-origin: ["*"] (any) or a list. */
   corsOrigins: string[];
+  /** Heap bytes past which new expensive work (GraphQL and REST) is refused; 0 = 75% of V8's heap limit. */
+  maxMemoryBytes: number;
   /** GraphQL limits, the same on HTTP (queries, SSE) and WebSocket. */
   graphql: GraphqlLimits;
 }
@@ -73,8 +75,6 @@ export interface GraphqlLimits {
   maxWsOperations: number;
   /** Operations one graphql-ws connection (or SSE client address) may start per second; 0 = no limit. */
   maxOperationRate: number;
-  /** Heap bytes past which new expensive work is refused; 0 = 75% of V8's heap limit. */
-  maxMemoryBytes: number;
   wsInitTimeoutMs: number;
   /** Bytes that may wait unread for one subscriber connection before it is closed. */
   maxSendBufferBytes: number;
@@ -401,6 +401,7 @@ export function configFrom(flags: Flags, command: Config["command"] = "serve"): 
     tokens: str("tokens"),
     metricsToken: str("metrics-token"),
     corsOrigins,
+    maxMemoryBytes: int("max-memory", 0),
     graphql: {
       introspection: bool("introspection"),
       csrfPrevention: bool("csrf-prevention"),
@@ -413,7 +414,6 @@ export function configFrom(flags: Flags, command: Config["command"] = "serve"): 
       maxBatch: int("max-batch-operations", 1),
       maxWsOperations: int("max-ws-operations", 1),
       maxOperationRate: int("max-operation-rate", 0),
-      maxMemoryBytes: int("max-memory", 0),
       wsInitTimeoutMs: duration("ws-init-timeout"),
       maxSendBufferBytes: int("max-send-buffer", 1),
       sendStallTimeoutMs: duration("send-stall-timeout"),

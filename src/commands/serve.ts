@@ -158,7 +158,7 @@ export async function startService(
       const feed = createLiveFeed(bus, store, log);
       live = feed;
       const onFlushed = bus.kind === "redis" || ingest ? feed.onFlushed : undefined;
-      const memory = createObservedMemoryBudget(config.graphql.maxMemoryBytes, metrics, log);
+      const memory = createObservedMemoryBudget(config.maxMemoryBytes, metrics, log);
       mounts.push(
         createGraphqlMount(
           {

@@ -29,7 +29,7 @@ export function apiMetrics(registers: Registry[]) {
     }),
     operationsRefused: new Counter({
       name: "stats_graphql_operations_refused_total",
-      help: "GraphQL operations refused before they ran: rate_limited (a connection or address starting more than --max-operation-rate), memory (the heap at --max-memory).",
+      help: "GraphQL operations refused before they ran: rate_limited (a connection or address starting more than --max-operation-rate); refusals at --max-memory are stats_memory_refusals_total.",
       labelNames: ["transport", "reason"] as const,
       registers,
     }),

@@ -48,7 +48,7 @@ describe("a resolver fault: the same error by HTTP, SSE and graphql-ws, logged o
     const feed = createLiveFeed(bus, store, log);
     const metrics = createMetrics({ defaultMetrics: false });
     const deps = { limits: config.graphql, store, metrics, log, tokens: await loadTokenTable(config) };
-    const budget = createMemoryBudget({ limitBytes: config.graphql.maxMemoryBytes });
+    const budget = createMemoryBudget({ limitBytes: config.maxMemoryBytes });
     const mount = createGraphqlMount({ ...deps, minuteRetentionSeconds: 3600, memory: budget }, feed);
     app = buildApp({ store, metrics, log, mounts: [mount] });
     ({ url } = await app.start(0, "127.0.0.1"));
@@ -113,7 +113,7 @@ describe("the door for operations (admitOperation) over SSE and graphql-ws", () 
     const metrics = createMetrics({ defaultMetrics: false });
     const limits = { ...config.graphql, maxWsOperations: 0 };
     const tokens = await loadTokenTable(config);
-    const memory = createMemoryBudget({ limitBytes: limits.maxMemoryBytes });
+    const memory = createMemoryBudget({ limitBytes: config.maxMemoryBytes });
     const mount = createGraphqlMount(
       { limits, store, metrics, log, tokens, minuteRetentionSeconds: 3600, memory },
       feed,

@@ -66,7 +66,7 @@ describe("live subscriptions: how they end (graphql-ws and SSE)", () => {
         log,
         tokens: await loadTokenTable(config),
         minuteRetentionSeconds: 3600,
-        memory: createMemoryBudget({ limitBytes: config.graphql.maxMemoryBytes }),
+        memory: createMemoryBudget({ limitBytes: config.maxMemoryBytes }),
       },
       feed,
     );
