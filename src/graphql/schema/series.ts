@@ -9,7 +9,6 @@ import {
   Kind,
   type SelectionSetNode,
 } from "graphql";
-import type { Granularity } from "../../domain/period.js";
 import { PlanError, type SeriesKind } from "../../domain/read-plan.js";
 import type { FunnelPointView, FunnelSeriesView, PointView, SeriesView } from "../../domain/series-view.js";
 import { WindowError } from "../../domain/window.js";
@@ -22,6 +21,7 @@ import { chargePoints } from "./cost.js";
 import { badUserInput, checkExact, checkName, memoryExhausted, operationEnded } from "./errors.js";
 import { StatusCountRef } from "./funnel.js";
 import { GranularityEnum } from "./stats.js";
+import { type WindowArgs, windowArgs, windowRequest } from "./window-args.js";
 
 const PointRef = builder.objectRef<PointView>("Point").implement({
   description: "One segment of a window in its zone, with its count.",
@@ -97,24 +97,12 @@ FunnelSeriesRef.implement({
 const seriesArgs = builder.args((t) => ({
   account: t.string({ required: true, description: "an account, or `all` for every account together" }),
   event: t.string({ required: true }),
-  granularity: t.field({ type: GranularityEnum, required: true }),
-  from: t.field({ type: "DateTime", description: "window start (with to); moved back to the start of its segment" }),
-  to: t.field({
-    type: "DateTime",
-    description: "window end, exclusive (with from); moved forward to its segment's end",
-  }),
-  last: t.int({ description: "instead of from/to: the N segments ending with the current one (which is partial)" }),
-  timeZone: t.string({ defaultValue: "UTC", description: "an IANA zone name (America/Santiago) or UTC" }),
+  ...windowArgs(t),
 }));
 
-interface SeriesArgs {
+interface SeriesArgs extends WindowArgs {
   account: string;
   event: string;
-  granularity: Granularity;
-  from?: Date | null | undefined;
-  to?: Date | null | undefined;
-  last?: number | null | undefined;
-  timeZone?: string | null | undefined;
 }
 
 /**
@@ -140,13 +128,7 @@ export function planFromArgs(
   const now = ctx.series.now();
   try {
     const withPrevious = selects(info, "previous");
-    const window = {
-      granularity: args.granularity,
-      timeZone: args.timeZone ?? "UTC",
-      from: args.from?.getTime(),
-      to: args.to?.getTime(),
-      last: args.last ?? undefined,
-    };
+    const window = windowRequest(args);
     return planRequest({ kind, account: args.account, event: args.event, window, withPrevious }, now, {
       ...ctx.series,
       charge: (points) => chargePoints(ctx.seriesCost, ctx.series.maxCost, info, points, withPrevious),

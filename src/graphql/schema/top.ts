@@ -4,7 +4,6 @@
  * is src/read/top-read.ts, the live side src/live/top-feed.ts.
  */
 import type { GraphQLResolveInfo } from "graphql";
-import type { Granularity } from "../../domain/period.js";
 import { PlanError } from "../../domain/read-plan.js";
 import { type AccountCountView, DEFAULT_TOP, MAX_TOP, type TopView } from "../../domain/top-view.js";
 import { WindowError } from "../../domain/window.js";
@@ -15,6 +14,7 @@ import { builder } from "./builder.js";
 import { chargeItems } from "./cost.js";
 import { admitLive, badUserInput, checkExact, checkName, orStoreTooOld } from "./errors.js";
 import { GranularityEnum } from "./stats.js";
+import { type WindowArgs, windowArgs, windowRequest } from "./window-args.js";
 
 const AccountCountRef = builder.objectRef<AccountCountView>("AccountCount").implement({
   description: "An account and its count over a window.",
@@ -44,28 +44,12 @@ const TopRef = builder.objectRef<TopView>("Top").implement({
 
 const topArgs = builder.args((t) => ({
   event: t.string({ required: true, description: "a tracked event type, e.g. pageview or unique" }),
-  granularity: t.field({
-    type: GranularityEnum,
-    required: true,
-    description: "the unit the window is aligned to (and `last` counts)",
-  }),
-  from: t.field({ type: "DateTime", description: "window start (with to); moved back to the start of its segment" }),
-  to: t.field({
-    type: "DateTime",
-    description: "window end, exclusive (with from); moved forward to its segment's end",
-  }),
-  last: t.int({ description: "instead of from/to: the N segments ending with the current one (which is partial)" }),
-  timeZone: t.string({ defaultValue: "UTC", description: "an IANA zone name (America/Santiago) or UTC" }),
+  ...windowArgs(t),
   first: t.int({ defaultValue: DEFAULT_TOP, description: `how many accounts to list, 1-${MAX_TOP}` }),
 }));
 
-interface TopArgs {
+interface TopArgs extends WindowArgs {
   event: string;
-  granularity: Granularity;
-  from?: Date | null | undefined;
-  to?: Date | null | undefined;
-  last?: number | null | undefined;
-  timeZone?: string | null | undefined;
   first?: number | null | undefined;
 }
 
@@ -78,14 +62,11 @@ function planFromArgs(args: TopArgs, ctx: GraphqlContext, info: GraphQLResolveIn
   }
   checkAllAccounts(ctx.principal, "top");
   try {
-    const window = {
-      granularity: args.granularity,
-      timeZone: args.timeZone ?? "UTC",
-      from: args.from?.getTime(),
-      to: args.to?.getTime(),
-      last: args.last ?? undefined,
-    };
-    const planned = planTopRequest({ event: args.event, first, window }, ctx.series.now(), ctx.series);
+    const planned = planTopRequest(
+      { event: args.event, first, window: windowRequest(args) },
+      ctx.series.now(),
+      ctx.series,
+    );
     chargeItems(ctx.seriesCost, ctx.series.maxCost, info, "accounts", first);
     return planned;
   } catch (err) {
