@@ -146,18 +146,24 @@ function trackRun(r: Run): { ref: HashRef; first: number } {
   }
 }
 
+/** The UTC period of one block of a run: its own hash of funnel statuses, its own ranking set. */
+function periodOf(r: Block): TopPeriod {
+  switch (r.level) {
+    case "month":
+      return { year: r.year, month: r.month };
+    case "day":
+      return { year: r.year, month: r.month, day: r.day };
+    case "hour":
+      return { year: r.year, month: r.month, day: r.day, hour: r.hour };
+    case "minute":
+      return { year: r.year, month: r.month, day: r.day, hour: r.hour, minute: r.minute };
+  }
+}
+
 /** For a funnel block: the hash of statuses that is exactly it. */
 function funnelRef(b: Block): HashRef {
-  switch (b.level) {
-    case "month":
-      return { year: b.year, month: b.month };
-    case "day":
-      return { year: b.year, month: b.month, day: b.day };
-    case "hour":
-      return { year: b.year, month: b.month, day: b.day, hour: b.hour };
-    case "minute":
-      throw new Error("funnels have no minute level");
-  }
+  if (b.level === "minute") throw new Error("funnels have no minute level");
+  return periodOf(b);
 }
 
 const refKey = (r: HashRef) => `${r.year}:${r.month ?? ""}:${r.day ?? ""}:${r.hour ?? ""}`;
@@ -333,20 +339,6 @@ export interface TopPlan {
   total: ReadPlan;
 }
 
-/** The UTC period of one block of a run (its own ranking set). */
-function topPeriodOf(r: Block): TopPeriod {
-  switch (r.level) {
-    case "month":
-      return { year: r.year, month: r.month };
-    case "day":
-      return { year: r.year, month: r.month, day: r.day };
-    case "hour":
-      return { year: r.year, month: r.month, day: r.day, hour: r.hour };
-    case "minute":
-      return { year: r.year, month: r.month, day: r.day, hour: r.hour, minute: r.minute };
-  }
-}
-
 /** A run's parent period, its first child's number, and how many children the parent has. */
 function topParent(r: Run): { parent: TopPeriod; first: number; children: number } {
   switch (r.level) {
@@ -378,7 +370,7 @@ export function planTop(from: number, to: number, opts: Omit<PlanOptions, "kind"
   for (const r of runs(from, to)) {
     const { parent, first, children } = topParent(r);
     if (r.count * 2 <= children) {
-      for (const b of blocksOf(r)) sets.push({ period: topPeriodOf(b), weight: 1 });
+      for (const b of blocksOf(r)) sets.push({ period: periodOf(b), weight: 1 });
       continue;
     }
     sets.push({ period: parent, weight: 1 });
@@ -387,7 +379,7 @@ export function planTop(from: number, to: number, opts: Omit<PlanOptions, "kind"
     for (let i = first; i < first + children; i++) {
       if (i >= start && i < start + r.count) continue;
       const b: Block = { ...base, [r.level]: i };
-      sets.push({ period: topPeriodOf(b), weight: -1 });
+      sets.push({ period: periodOf(b), weight: -1 });
     }
   }
   return { sets, total };
