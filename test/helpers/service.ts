@@ -53,11 +53,15 @@ export interface ServiceRig {
 }
 
 /**
- * The in-process twin of startProcessRig (helpers/ingest.ts): `flags` come after the wiring.
+ * The in-process twin of startProcessRig (helpers/ingest.ts): `flags` come after the wiring;
+ * `redisOptions` are startRedis's (e.g. extra redis-server options).
  * Resolves once the service has subscribed; what started is stopped again if a later step fails.
  */
-export async function startServiceRig(flags: string[] = []): Promise<ServiceRig> {
-  const redis = await startRedis();
+export async function startServiceRig(
+  flags: string[] = [],
+  redisOptions: Parameters<typeof startRedis>[0] = {},
+): Promise<ServiceRig> {
+  const redis = await startRedis(redisOptions);
   const pub = await startPublisher().catch(async (err: unknown) => {
     await redis.stop();
     throw err;

@@ -13,9 +13,9 @@ import { FunnelSeriesDocument, SeriesDocument, SeriesWithPreviousDocument } from
 import { query } from "../helpers/graphql.js";
 import { eventually } from "../helpers/ports.js";
 import { startRedis, type TestRedis } from "../helpers/redis.js";
-import { metricValue, startTestService, wiring } from "../helpers/service.js";
+import { metricValue, type ServiceRig, startServiceRig, startTestService } from "../helpers/service.js";
 import { referenceRange } from "../helpers/time-reference.js";
-import { pageview, startPublisher, type TestPublisher } from "../helpers/zmq.js";
+import { pageview } from "../helpers/zmq.js";
 
 const MINUTE = 60_000;
 const HOUR = 3_600_000;
@@ -79,23 +79,13 @@ function checkSeries(
 }
 
 describe("GraphQL series and funnelSeries over a real Redis", () => {
-  let redis: TestRedis;
-  let pub: TestPublisher;
-  let service: Service;
+  let rig: ServiceRig;
   let url: string;
 
   before(async () => {
-    redis = await startRedis();
-    pub = await startPublisher();
-    service = await startTestService([
-      ...wiring(redis.url, pub.endpoint, redis.prefix()),
-      "--time-source",
-      "event",
-      "--max-series-points",
-      "400",
-    ]);
-    url = service.url;
-    await pub.waitForSubscribers();
+    rig = await startServiceRig(["--time-source", "event", "--max-series-points", "400"]);
+    const { pub } = rig;
+    url = rig.service.url;
     for (const t of pageviews) await pub.send(pageview("acme", {}, new Date(t).toISOString()));
     for (const o of orders) {
       const data = { account: "acme", ...(o.status === "unknown" ? {} : { status: o.status }) };
@@ -107,11 +97,7 @@ describe("GraphQL series and funnelSeries over a real Redis", () => {
       return metricValue(text, "stats_events_applied_total") === sent;
     }, "every event applied");
   });
-  after(async () => {
-    await service.stop();
-    pub.close();
-    await redis.stop();
-  });
+  after(() => rig?.stop());
 
   type Vars = { granularity: Granularity; timeZone?: string; from?: string; to?: string; last?: number };
   const series = async (vars: Vars) => {

@@ -9,26 +9,19 @@ import type { Service } from "../../src/commands/serve.js";
 import { LiveTopDocument, SeriesDocument, TopDocument } from "../gql/graphql.js";
 import { query, subscribeSse, subscribeWs } from "../helpers/graphql.js";
 import { eventually } from "../helpers/ports.js";
-import { startRedis, type TestRedis } from "../helpers/redis.js";
-import { startTestService, wiring } from "../helpers/service.js";
-import { pageview, startPublisher, type TestPublisher } from "../helpers/zmq.js";
+import { type ServiceRig, startServiceRig } from "../helpers/service.js";
+import { pageview, type TestPublisher } from "../helpers/zmq.js";
 
 describe("top on a Redis without ZUNION", () => {
-  let redis: TestRedis;
+  let rig: ServiceRig;
   let pub: TestPublisher;
   let service: Service;
 
   before(async () => {
-    redis = await startRedis({ args: ["--rename-command", "ZUNION", ""] });
-    pub = await startPublisher();
-    service = await startTestService(wiring(redis.url, pub.endpoint, redis.prefix()));
-    await pub.waitForSubscribers();
+    rig = await startServiceRig([], { args: ["--rename-command", "ZUNION", ""] });
+    ({ pub, service } = rig);
   });
-  after(async () => {
-    await service?.stop();
-    pub?.close();
-    await redis?.stop();
-  });
+  after(() => rig?.stop());
 
   const vars = { event: "pageview", granularity: "HOUR" as const, last: 2 };
   const tooOld = (errors: readonly { message: string; extensions?: Record<string, unknown> }[] | undefined) => {

@@ -7,15 +7,14 @@
  */
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
-import type { Service } from "../../src/commands/serve.js";
 import type { Granularity } from "../../src/domain/segments.js";
 import { SeriesDocument, TopDocument } from "../gql/graphql.js";
 import { query } from "../helpers/graphql.js";
 import { eventually } from "../helpers/ports.js";
-import { startRedis, type TestRedis } from "../helpers/redis.js";
-import { metricValue, startTestService, wiring } from "../helpers/service.js";
+import type { TestRedis } from "../helpers/redis.js";
+import { metricValue, type ServiceRig, startServiceRig } from "../helpers/service.js";
 import { referenceRange } from "../helpers/time-reference.js";
-import { pageview, startPublisher, type TestPublisher } from "../helpers/zmq.js";
+import { pageview } from "../helpers/zmq.js";
 
 const MINUTE = 60_000;
 const DAY = 86_400_000;
@@ -91,23 +90,15 @@ function expected(a: TopAnswer, first: number, event: string) {
 }
 
 describe("GraphQL top over a real Redis", () => {
+  let rig: ServiceRig;
   let redis: TestRedis;
-  let pub: TestPublisher;
-  let service: Service;
   let url: string;
 
   before(async () => {
-    redis = await startRedis();
-    pub = await startPublisher();
-    service = await startTestService([
-      ...wiring(redis.url, pub.endpoint, redis.prefix()),
-      "--time-source",
-      "event",
-      "--max-series-points",
-      "400",
-    ]);
-    url = service.url;
-    await pub.waitForSubscribers();
+    rig = await startServiceRig(["--time-source", "event", "--max-series-points", "400"]);
+    ({ redis } = rig);
+    const { pub } = rig;
+    url = rig.service.url;
     for (const e of events) {
       await pub.send(pageview(e.account, e.unique ? { unq: "1" } : {}, new Date(e.t).toISOString()));
     }
@@ -116,11 +107,7 @@ describe("GraphQL top over a real Redis", () => {
       return metricValue(text, "stats_events_applied_total") === events.length;
     }, "every event applied");
   });
-  after(async () => {
-    await service.stop();
-    pub.close();
-    await redis.stop();
-  });
+  after(() => rig?.stop());
 
   const top = async (w: Window, first?: number, event = "pageview") => {
     const r = await query(url, TopDocument, { event, ...w, ...(first === undefined ? {} : { first }) });
