@@ -29,6 +29,7 @@ import { testConfig } from "../test/helpers/service.js";
 import { pageview, startPublisher } from "../test/helpers/zmq.js";
 import {
   exitWithParent,
+  intOption,
   listenAndAnnounce,
   median,
   serveBareHgetall,
@@ -64,12 +65,7 @@ else if (role === "serve-bare-fanout") await serveBareFanout(roleArgs[0] as stri
 else await main(parseArgs(process.argv.slice(2)));
 
 function parseArgs(argv: string[]) {
-  const opt = (name: string, def: number, max: number) => {
-    const i = argv.indexOf(`--${name}`);
-    const n = i < 0 ? def : Number(argv[i + 1]);
-    if (!Number.isInteger(n) || n < 1 || n > max) throw new Error(`--${name} must be an integer 1-${max}`);
-    return n;
-  };
+  const opt = (name: string, def: number, max: number) => intOption(argv, name, def, max);
   const only = argv.includes("--only") ? argv[argv.indexOf("--only") + 1] : undefined;
   const transport = argv.includes("--transport") ? argv[argv.indexOf("--transport") + 1] : "both";
   if (transport !== "both" && transport !== "ws" && transport !== "sse")

@@ -27,7 +27,7 @@ import { createLogger } from "../src/log.js";
 import { eventually } from "../test/helpers/ports.js";
 import { startRedis } from "../test/helpers/redis.js";
 import { testConfig } from "../test/helpers/service.js";
-import { exitWithParent, median, serveBareHgetall, spawnRole, stopChild } from "./server-role.js";
+import { exitWithParent, intOption, median, serveBareHgetall, spawnRole, stopChild } from "./server-role.js";
 
 const KEY_PREFIX = "bench:";
 const MONTH_KEY = `${KEY_PREFIX}track:acme:pageview:2026:11`;
@@ -64,12 +64,7 @@ else if (role === "serve-bare") await serveBareHgetall(redisUrl as string, MONTH
 else await main(parseArgs(process.argv.slice(2)));
 
 function parseArgs(argv: string[]) {
-  const opt = (name: string, def: number, max: number) => {
-    const i = argv.indexOf(`--${name}`);
-    const n = i < 0 ? def : Number(argv[i + 1]);
-    if (!Number.isInteger(n) || n < 1 || n > max) throw new Error(`--${name} must be an integer 1-${max}`);
-    return n;
-  };
+  const opt = (name: string, def: number, max: number) => intOption(argv, name, def, max);
   const prof = argv.indexOf("--cpu-prof");
   return {
     rounds: opt("rounds", 5, 15),

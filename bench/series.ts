@@ -19,7 +19,7 @@ import { createLogger } from "../src/log.js";
 import { eventually } from "../test/helpers/ports.js";
 import { startRedis } from "../test/helpers/redis.js";
 import { testConfig } from "../test/helpers/service.js";
-import { exitWithParent, median, spawnRole as spawnServerRole, stopChild } from "./server-role.js";
+import { exitWithParent, intOption, median, spawnRole as spawnServerRole, stopChild } from "./server-role.js";
 
 const KEY_PREFIX = "bench:";
 const DAY = 86_400_000;
@@ -29,12 +29,7 @@ if (role === "serve-graphql") await serveGraphql(roleArgs[0] as string);
 else await main(parseArgs(process.argv.slice(2)));
 
 function parseArgs(argv: string[]) {
-  const opt = (name: string, def: number, max: number) => {
-    const i = argv.indexOf(`--${name}`);
-    const n = i < 0 ? def : Number(argv[i + 1]);
-    if (!Number.isInteger(n) || n < 1 || n > max) throw new Error(`--${name} must be an integer 1-${max}`);
-    return n;
-  };
+  const opt = (name: string, def: number, max: number) => intOption(argv, name, def, max);
   return { rounds: opt("rounds", 3, 15), seconds: opt("seconds", 5, 30), connections: opt("connections", 20, 500) };
 }
 type Options = ReturnType<typeof parseArgs>;

@@ -39,6 +39,14 @@ export function stopChild(child: ChildProcess): Promise<void> {
   return exited;
 }
 
+/** A benchmark's integer option `--name N` from argv: `def` when absent; 1-`max`, or it throws saying so. */
+export function intOption(argv: string[], name: string, def: number, max: number): number {
+  const i = argv.indexOf(`--${name}`);
+  const n = i < 0 ? def : Number(argv[i + 1]);
+  if (!Number.isInteger(n) || n < 1 || n > max) throw new Error(`--${name} must be an integer 1-${max}`);
+  return n;
+}
+
 export function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
   const mid = Math.floor(s.length / 2);

@@ -26,19 +26,14 @@ import { createRedisBackend } from "../src/store/redis-backend.js";
 import { createStatsStore } from "../src/store/stats-store.js";
 import { startRedis } from "../test/helpers/redis.js";
 import { testConfig } from "../test/helpers/service.js";
-import { median } from "./server-role.js";
+import { intOption, median } from "./server-role.js";
 
 const ACCOUNTS = 10_000;
 const DAY = 86_400_000;
 const MINUTE = 60_000;
 
 function parseArgs(argv: string[]) {
-  const opt = (name: string, def: number, max: number) => {
-    const i = argv.indexOf(`--${name}`);
-    const n = i < 0 ? def : Number(argv[i + 1]);
-    if (!Number.isInteger(n) || n < 1 || n > max) throw new Error(`--${name} must be an integer 1-${max}`);
-    return n;
-  };
+  const opt = (name: string, def: number, max: number) => intOption(argv, name, def, max);
   return { rounds: opt("rounds", 3, 15), events: opt("events", 200_000, 5_000_000), samples: opt("samples", 30, 90) };
 }
 
